@@ -1,0 +1,28 @@
+/** The claims the identity app puts in every domain token. */
+export interface SsoClaims {
+  /** The identity app's origin. */
+  iss: string;
+  aud: string | string[];
+  /** Stable opaque user id, never the username. */
+  sub: string;
+  /** Server session id; revoking it ends the token everywhere. */
+  sid: string;
+  preferred_username: string;
+  email: string | null;
+  name: string | null;
+  iat: number;
+  exp: number;
+  jti: string;
+}
+
+/** What the identity app supplies per token; the library adds the rest. */
+export interface SubjectClaims {
+  sub: string;
+  sid: string;
+  preferred_username: string;
+  email?: string | null;
+  name?: string | null;
+}
+
+/** The JOSE header `typ` of a domain token; verification insists on it. */
+export const TOKEN_TYPE = 'sso+jwt';

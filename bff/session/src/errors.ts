@@ -1,0 +1,36 @@
+/**
+ * Why a session could not be established. Knows nothing of HTTP: each app maps
+ * these codes to its own responses.
+ */
+export type SessionErrorCode =
+  /** No session cookie was sent. */
+  | 'TOKEN_MISSING'
+  /** Signature, algorithm, issuer, audience, type or claims are wrong. */
+  | 'TOKEN_INVALID'
+  /** A genuine token whose `exp` (or maximum age) has passed. */
+  | 'TOKEN_EXPIRED'
+  /** A genuine token whose server session was revoked (sign-out). */
+  | 'TOKEN_REVOKED'
+  /** The cookie appears more than once with different values (a planted cookie). */
+  | 'DUPLICATE_COOKIE'
+  /** Verification keys could not be obtained (identity app unreachable, no cache). */
+  | 'KEYS_UNAVAILABLE'
+  /** The library was configured in a way that cannot work; thrown at start-up. */
+  | 'CONFIG_INVALID'
+  /** A key file exists but cannot be read or parsed; thrown at start-up. */
+  | 'KEY_FILE_INVALID';
+
+export class SessionError extends Error {
+  override readonly name = 'SessionError';
+  constructor(
+    readonly code: SessionErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isSessionError(err: unknown): err is SessionError {
+  return err instanceof SessionError;
+}

@@ -1,0 +1,11 @@
+/**
+ * @sso/session: the one place that knows the domain token and its cookie.
+ * Reads no environment variables; every app passes its own options.
+ */
+export * from './errors';
+export * from './claims';
+export * from './token';
+export * from './keys';
+export * from './jwks-client';
+export * from './cookie';
+export * from './express';

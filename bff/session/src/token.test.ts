@@ -1,0 +1,191 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SignJWT, base64url, exportJWK } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadOrCreateKeySet, type KeySet } from './keys';
+import { createTokenSigner, createTokenVerifier, hs256Secret, type TokenVerifier } from './token';
+import { TOKEN_TYPE } from './claims';
+
+const ISS = 'http://app1.sso.localhost:3001';
+const AUD = 'sso.localhost';
+const subject = { sub: 'u_123', sid: 's_456', preferred_username: 'alice', email: 'a@example.test', name: 'Alice' };
+
+let dir: string;
+let keys: KeySet;
+let verifier: TokenVerifier;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'sso-token-'));
+  keys = await loadOrCreateKeySet({ dir, retainSeconds: 605 });
+  verifier = createTokenVerifier({ issuer: ISS, audience: AUD, method: { alg: 'EdDSA', getKey: keys.getKey } });
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const now = () => Math.floor(Date.now() / 1000);
+const validClaims = () => ({ ...subject, iss: ISS, aud: AUD, iat: now(), exp: now() + 600, jti: 'j1' });
+
+/** Signs arbitrary claims and header with our real private key. */
+function forge(claims: Record<string, unknown>, header: Record<string, unknown> = {}) {
+  const key = keys.current();
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: TOKEN_TYPE, ...header })
+    .sign(key.privateKey);
+}
+
+function unsigned(header: Record<string, unknown>, claims: Record<string, unknown>, signature = '') {
+  const enc = (o: unknown) => base64url.encode(JSON.stringify(o));
+  return `${enc(header)}.${enc(claims)}.${signature}`;
+}
+
+async function expectRejected(token: string, code = 'TOKEN_INVALID') {
+  const result = await verifier.verify(token);
+  expect(result).toMatchObject({ ok: false, code });
+}
+
+describe('token', () => {
+  it('sign then verify round-trips every claim', async () => {
+    const signer = createTokenSigner({ issuer: ISS, audience: AUD, method: { alg: 'EdDSA', currentKey: keys.current } });
+    const issued = await signer.sign(subject);
+    const result = await verifier.verify(issued.token);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.claims).toMatchObject({ ...subject, iss: ISS, aud: AUD });
+    expect(result.claims.exp - result.claims.iat).toBe(600);
+    expect(result.claims.jti).toMatch(/^[0-9a-f-]{36}$/);
+    const [header] = issued.token.split('.');
+    expect(JSON.parse(new TextDecoder().decode(base64url.decode(header!)))).toEqual({ alg: 'EdDSA', kid: keys.current().kid, typ: TOKEN_TYPE });
+  });
+
+  it('verify accepts a hand-forged token only when everything is right (control for the cases below)', async () => {
+    expect((await verifier.verify(await forge(validClaims()))).ok).toBe(true);
+  });
+
+  it.each(['none', 'NONE', 'None', 'nOnE'])('verify rejects alg %s, with and without a signature', async (alg) => {
+    await expectRejected(unsigned({ alg, typ: TOKEN_TYPE }, validClaims()));
+    await expectRejected(unsigned({ alg, typ: TOKEN_TYPE }, validClaims(), 'AAAA'));
+  });
+
+  it('verify rejects HS256 signed with the public key as the secret', async () => {
+    const jwk = await exportJWK(keys.current().privateKey);
+    const publicJwkJson = JSON.stringify({ kty: jwk.kty, crv: jwk.crv, x: jwk.x });
+    for (const secret of [base64url.decode(jwk.x!), new TextEncoder().encode(publicJwkJson)]) {
+      const token = await new SignJWT(validClaims())
+        .setProtectedHeader({ alg: 'HS256', kid: keys.current().kid, typ: TOKEN_TYPE })
+        .sign(secret);
+      await expectRejected(token);
+    }
+  });
+
+  it('verify rejects a token signed by another key that carries the same kid', async () => {
+    const other = generateKeyPairSync('ed25519').privateKey;
+    const token = await new SignJWT(validClaims())
+      .setProtectedHeader({ alg: 'EdDSA', kid: keys.current().kid, typ: TOKEN_TYPE })
+      .sign(other);
+    await expectRejected(token);
+  });
+
+  it('verify ignores key material in the header (jwk, jku, x5u)', async () => {
+    const attacker = generateKeyPairSync('ed25519');
+    const jwk = await exportJWK(attacker.publicKey);
+    const token = await new SignJWT(validClaims())
+      .setProtectedHeader({ alg: 'EdDSA', typ: TOKEN_TYPE, jwk, jku: 'http://evil.test/jwks', x5u: 'http://evil.test/c' })
+      .sign(attacker.privateKey);
+    await expectRejected(token);
+  });
+
+  it('verify rejects an unknown kid', async () => {
+    await expectRejected(await forge(validClaims(), { kid: 'not-a-key' }));
+  });
+
+  it('verify rejects a tampered payload and a truncated signature', async () => {
+    const token = await forge(validClaims());
+    const [h, , s] = token.split('.');
+    const tampered = `${h}.${base64url.encode(JSON.stringify({ ...validClaims(), sub: 'admin' }))}.${s}`;
+    await expectRejected(tampered);
+    await expectRejected(token.slice(0, -4));
+  });
+
+  it('verify reports an expired but genuine token as TOKEN_EXPIRED', async () => {
+    await expectRejected(await forge({ ...validClaims(), iat: now() - 700, exp: now() - 100 }), 'TOKEN_EXPIRED');
+  });
+
+  it('verify rejects a token whose iat is in the future', async () => {
+    await expectRejected(await forge({ ...validClaims(), iat: now() + 3600, exp: now() + 4200 }));
+  });
+
+  it('verify rejects a token whose iat is older than the maximum age even if exp is far away', async () => {
+    await expectRejected(await forge({ ...validClaims(), iat: now() - 3600, exp: now() + 3600 }), 'TOKEN_EXPIRED');
+  });
+
+  it('verify rejects a token not yet valid (future nbf)', async () => {
+    await expectRejected(await forge({ ...validClaims(), nbf: now() + 3600 }));
+  });
+
+  it.each([
+    ['iss', { iss: 'http://evil.test' }],
+    ['aud', { aud: 'other-audience' }],
+  ])('verify rejects a wrong %s', async (_name, override) => {
+    await expectRejected(await forge({ ...validClaims(), ...override }));
+  });
+
+  it('verify rejects a wrong or missing typ', async () => {
+    await expectRejected(await forge(validClaims(), { typ: 'JWT' }));
+    await expectRejected(await forge(validClaims(), { typ: undefined }));
+  });
+
+  it.each(['sub', 'sid', 'exp', 'iat', 'jti', 'preferred_username'])('verify rejects a token missing %s', async (claim) => {
+    const claims: Record<string, unknown> = validClaims();
+    delete claims[claim];
+    await expectRejected(await forge(claims));
+  });
+
+  it('verify rejects claims of the wrong type', async () => {
+    await expectRejected(await forge({ ...validClaims(), sid: 42 }));
+    await expectRejected(await forge({ ...validClaims(), email: { $ne: null } }));
+  });
+
+  it('verify rejects JWE and JSON-serialized input, garbage and oversized tokens without throwing', async () => {
+    await expectRejected('eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..aaaa.bbbb.cccc');
+    await expectRejected(JSON.stringify({ payload: 'x', signatures: [] }));
+    await expectRejected('not a token');
+    await expectRejected('a'.repeat(20_000));
+    await expectRejected('');
+  });
+
+  it('verify refuses a revoked session', async () => {
+    const v = createTokenVerifier({
+      issuer: ISS,
+      audience: AUD,
+      method: { alg: 'EdDSA', getKey: keys.getKey },
+      isRevoked: (sid) => sid === subject.sid,
+    });
+    expect(await v.verify(await forge(validClaims()))).toMatchObject({ ok: false, code: 'TOKEN_REVOKED' });
+  });
+});
+
+describe('HS256 compatibility mode', () => {
+  const secret = hs256Secret('x'.repeat(16) + 'a-long-random-secret-value-here!');
+
+  it('hs256Secret refuses secrets shorter than 32 bytes with a fix in the message', () => {
+    expect(() => hs256Secret('short')).toThrow(/at least 32 random bytes.*randomBytes/);
+  });
+
+  it('signs and verifies with the shared secret and applies the same claim checks', async () => {
+    const signer = createTokenSigner({ issuer: ISS, audience: AUD, method: { alg: 'HS256', secret } });
+    const hs = createTokenVerifier({ issuer: ISS, audience: AUD, method: { alg: 'HS256', secret } });
+    const issued = await signer.sign(subject);
+    expect(await hs.verify(issued.token)).toMatchObject({ ok: true });
+
+    const wrongAud = createTokenSigner({ issuer: ISS, audience: 'other', method: { alg: 'HS256', secret } });
+    expect(await hs.verify((await wrongAud.sign(subject)).token)).toMatchObject({ ok: false, code: 'TOKEN_INVALID' });
+  });
+
+  it('an HS256 verifier rejects an EdDSA token and vice versa', async () => {
+    const hs = createTokenVerifier({ issuer: ISS, audience: AUD, method: { alg: 'HS256', secret } });
+    expect(await hs.verify(await forge(validClaims()))).toMatchObject({ ok: false });
+    const signer = createTokenSigner({ issuer: ISS, audience: AUD, method: { alg: 'HS256', secret } });
+    expect(await verifier.verify((await signer.sign(subject)).token)).toMatchObject({ ok: false });
+  });
+});

@@ -1,0 +1,202 @@
+import { randomUUID, type KeyObject } from 'node:crypto';
+import { SignJWT, jwtVerify, type JWTHeaderParameters, type FlattenedJWSInput, type JWTPayload } from 'jose';
+import { SessionError, type SessionErrorCode } from './errors';
+import { TOKEN_TYPE, type SsoClaims, type SubjectClaims } from './claims';
+
+/** Default token lifetime: short, because a sibling subdomain can read it. */
+export const DEFAULT_TOKEN_TTL_SECONDS = 600;
+/** Clock skew tolerated between the identity app and relying apps. */
+export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5;
+/** HS256 secrets shorter than this are guessable offline from one token. */
+export const HS256_MIN_SECRET_BYTES = 32;
+
+/** An Ed25519 signing key with its JWKS key id. */
+export interface SigningKey {
+  kid: string;
+  privateKey: KeyObject;
+}
+
+/** How tokens are signed: EdDSA (default) or the HS256 compatibility mode. */
+export type SigningMethod =
+  | { alg: 'EdDSA'; currentKey: () => SigningKey }
+  | { alg: 'HS256'; secret: Uint8Array };
+
+export type KeyResolver = (header: JWTHeaderParameters, token: FlattenedJWSInput) => Promise<KeyObject | CryptoKey | Uint8Array>;
+
+/** How tokens are verified: a key resolver for EdDSA, the shared secret for HS256. */
+export type VerificationMethod =
+  | { alg: 'EdDSA'; getKey: KeyResolver }
+  | { alg: 'HS256'; secret: Uint8Array };
+
+export interface TokenSignerOptions {
+  issuer: string;
+  audience: string;
+  ttlSeconds?: number;
+  method: SigningMethod;
+  /** Injected clock (ms since epoch), for tests. */
+  now?: () => number;
+}
+
+export interface IssuedToken {
+  token: string;
+  claims: SsoClaims;
+  expiresAt: Date;
+}
+
+export interface TokenSigner {
+  readonly ttlSeconds: number;
+  sign(subject: SubjectClaims): Promise<IssuedToken>;
+}
+
+/** Validates an HS256 secret (from a string) and returns its bytes. */
+export function hs256Secret(secret: string): Uint8Array {
+  const bytes = new TextEncoder().encode(secret);
+  if (bytes.length < HS256_MIN_SECRET_BYTES) {
+    throw new SessionError(
+      'CONFIG_INVALID',
+      `The HS256 shared secret is ${bytes.length} bytes; it must be at least ${HS256_MIN_SECRET_BYTES} random bytes. ` +
+        `Generate one with: node -e "console.log(require('crypto').randomBytes(48).toString('base64url'))"`,
+    );
+  }
+  return bytes;
+}
+
+/** Creates the identity app's token signer. */
+export function createTokenSigner(options: TokenSignerOptions): TokenSigner {
+  const ttlSeconds = options.ttlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
+  const now = options.now ?? Date.now;
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 10) {
+    throw new SessionError('CONFIG_INVALID', `Token lifetime must be a whole number of seconds, at least 10 (got ${ttlSeconds}).`);
+  }
+  return {
+    ttlSeconds,
+    async sign(subject) {
+      const iat = Math.floor(now() / 1000);
+      const claims: SsoClaims = {
+        iss: options.issuer,
+        aud: options.audience,
+        sub: subject.sub,
+        sid: subject.sid,
+        preferred_username: subject.preferred_username,
+        email: subject.email ?? null,
+        name: subject.name ?? null,
+        iat,
+        exp: iat + ttlSeconds,
+        jti: randomUUID(),
+      };
+      const jwt = new SignJWT({ ...claims });
+      let token: string;
+      if (options.method.alg === 'EdDSA') {
+        const key = options.method.currentKey();
+        token = await jwt.setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: TOKEN_TYPE }).sign(key.privateKey);
+      } else {
+        token = await jwt.setProtectedHeader({ alg: 'HS256', typ: TOKEN_TYPE }).sign(options.method.secret);
+      }
+      return { token, claims, expiresAt: new Date(claims.exp * 1000) };
+    },
+  };
+}
+
+export interface TokenVerifierOptions {
+  issuer: string;
+  audience: string;
+  method: VerificationMethod;
+  /**
+   * Oldest acceptable `iat`, in seconds. jose accepts any `iat` (even one in the
+   * future) unless this is set; with it, a token minted "in the future" or kept
+   * past its natural life is refused. Defaults to the token lifetime.
+   */
+  maxTokenAgeSeconds?: number;
+  clockToleranceSeconds?: number;
+  /** Called after the signature and claims check out; true refuses the token. */
+  isRevoked?: (sid: string) => boolean;
+  /** Injected clock (ms since epoch), for tests. */
+  now?: () => number;
+}
+
+export type VerifyResult =
+  | { ok: true; claims: SsoClaims }
+  | { ok: false; code: Exclude<SessionErrorCode, 'CONFIG_INVALID' | 'KEY_FILE_INVALID'>; reason: string };
+
+export interface TokenVerifier {
+  verify(token: string): Promise<VerifyResult>;
+}
+
+/** A compact JWS has three base64url parts; anything else is refused unparsed. */
+const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/** Far above a real token (~600 bytes), far below what would cost us to parse. */
+const MAX_TOKEN_LENGTH = 4096;
+
+/** Creates a verifier that pins algorithm, issuer, audience and type. */
+export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifier {
+  const clockTolerance = options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
+  const maxTokenAge = options.maxTokenAgeSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
+  const method = options.method;
+  const currentDate = options.now ? () => new Date(options.now!()) : undefined;
+
+  return {
+    async verify(token) {
+      if (token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) {
+        return { ok: false, code: 'TOKEN_INVALID', reason: 'not a compact JWS' };
+      }
+      let payload: JWTPayload;
+      try {
+        const verifyOptions = {
+          // Pinned: the header's `alg` never chooses the algorithm, so `none`
+          // and HS256-signed-with-the-public-key are refused.
+          algorithms: [method.alg],
+          issuer: options.issuer,
+          audience: options.audience,
+          typ: TOKEN_TYPE,
+          requiredClaims: ['sub', 'sid', 'exp', 'iat', 'jti', 'preferred_username'],
+          maxTokenAge,
+          clockTolerance,
+          ...(currentDate ? { currentDate: currentDate() } : {}),
+        };
+        // The key comes from our own key set or secret only; header `jwk`,
+        // `jku` and `x5u` are never consulted.
+        const result =
+          method.alg === 'EdDSA'
+            ? await jwtVerify(token, method.getKey, verifyOptions)
+            : await jwtVerify(token, method.secret, verifyOptions);
+        payload = result.payload;
+      } catch (err) {
+        return mapVerifyError(err);
+      }
+      const claims = payload as Partial<SsoClaims>;
+      if (
+        typeof claims.sub !== 'string' || claims.sub === '' ||
+        typeof claims.sid !== 'string' || claims.sid === '' ||
+        typeof claims.jti !== 'string' ||
+        typeof claims.preferred_username !== 'string' ||
+        !isNullableString(claims.email) ||
+        !isNullableString(claims.name)
+      ) {
+        return { ok: false, code: 'TOKEN_INVALID', reason: 'claims have the wrong types' };
+      }
+      if (options.isRevoked?.(claims.sid)) {
+        return { ok: false, code: 'TOKEN_REVOKED', reason: 'session revoked' };
+      }
+      return {
+        ok: true,
+        claims: { ...(claims as SsoClaims), email: claims.email ?? null, name: claims.name ?? null },
+      };
+    },
+  };
+}
+
+function isNullableString(value: unknown): boolean {
+  return value === undefined || value === null || typeof value === 'string';
+}
+
+function mapVerifyError(err: unknown): VerifyResult {
+  if (err instanceof SessionError && err.code === 'KEYS_UNAVAILABLE') {
+    return { ok: false, code: 'KEYS_UNAVAILABLE', reason: err.message };
+  }
+  // Map jose failures by their stable `code`, never by message.
+  const code = (err as { code?: unknown } | null)?.code;
+  if (code === 'ERR_JWT_EXPIRED') {
+    return { ok: false, code: 'TOKEN_EXPIRED', reason: 'token expired' };
+  }
+  return { ok: false, code: 'TOKEN_INVALID', reason: typeof code === 'string' ? code : 'verification failed' };
+}

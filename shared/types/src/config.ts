@@ -1,0 +1,14 @@
+import { z } from 'zod';
+
+/**
+ * Runtime configuration a BFF injects into its SPA's index.html, so one build
+ * works for any deployment and the SPA needs no extra request to learn it.
+ */
+export const ClientConfigSchema = z.object({
+  appName: z.string(),
+  identityOrigin: z.string(),
+  apps: z.array(z.object({ name: z.string(), origin: z.string() })),
+});
+export type ClientConfig = z.infer<typeof ClientConfigSchema>;
+
+export const CLIENT_CONFIG_ELEMENT_ID = 'sso-client-config';

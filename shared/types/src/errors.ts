@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+/**
+ * Every error code either BFF can answer with. Stable: clients switch on these,
+ * never on `title` or `detail`.
+ */
+export const ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'MALFORMED_JSON',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'PAYLOAD_TOO_LARGE',
+  'INVALID_CREDENTIALS',
+  'USERNAME_TAKEN',
+  'UNAUTHENTICATED',
+  'SESSION_EXPIRED',
+  'REFRESH_REUSED',
+  'FORBIDDEN_ORIGIN',
+  'RATE_LIMITED',
+  'NOT_FOUND',
+  'IDENTITY_UNAVAILABLE',
+  'STORE_UNAVAILABLE',
+  'INTERNAL',
+] as const;
+
+export const ErrorCodeSchema = z.enum(ERROR_CODES);
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+
+/** RFC 9457 problem details with this product's stable `code` member. */
+export const ProblemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  code: ErrorCodeSchema,
+  detail: z.string().optional(),
+  instance: z.string().optional(),
+  /** Field errors for VALIDATION_FAILED, keyed by dotted path. */
+  errors: z.record(z.string(), z.array(z.string())).optional(),
+  /** Where to send the browser to sign in (401 from a relying app). */
+  loginUrl: z.string().optional(),
+  /** Seconds until a throttled client may try again (429). */
+  retryAfter: z.number().int().optional(),
+});
+export type Problem = z.infer<typeof ProblemSchema>;
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';

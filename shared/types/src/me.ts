@@ -1,0 +1,20 @@
+import { z } from 'zod';
+
+/** A relying app's local, just-in-time provisioned user. */
+export const LocalUserSchema = z.object({
+  /** The relying app's own id, stable across calls. */
+  id: z.string(),
+  /** The identity app's subject (opaque, never the username). */
+  sub: z.string(),
+  username: z.string(),
+  email: z.string().nullable(),
+  name: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+  lastSeenAt: z.iso.datetime(),
+});
+export type LocalUser = z.infer<typeof LocalUserSchema>;
+
+export const MeResponseSchema = z.object({
+  user: LocalUserSchema,
+});
+export type MeResponse = z.infer<typeof MeResponseSchema>;
