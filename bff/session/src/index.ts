@@ -9,3 +9,4 @@ export * from './keys';
 export * from './jwks-client';
 export * from './cookie';
 export * from './express';
+export * from './revocation-feed';

@@ -1,0 +1,130 @@
+import express, { type Express } from 'express';
+import cors from 'cors';
+import type { Logger } from 'pino';
+import {
+  apiNotFound,
+  createLogger,
+  errorHandler,
+  httpLogger,
+  noStore,
+  requireTrustedOrigin,
+  securityHeaders,
+  serveSpa,
+  HttpError,
+} from '@sso/bff-common';
+import {
+  DEFAULT_CLOCK_TOLERANCE_SECONDS,
+  createSessionReader,
+  createTokenSigner,
+  createTokenVerifier,
+  isSessionError,
+  loadOrCreateKeySet,
+} from '@sso/session';
+import type { App1Config } from './config';
+import type { App1Context } from './context';
+import { authRoutes } from './routes/auth';
+import { healthRoutes } from './routes/health';
+import { sessionRoutes } from './routes/session';
+import { revocationRoutes, wellKnownRoutes } from './routes/well-known';
+import { createApp1Cookies } from './sessions/cookies';
+import { createSessionService } from './sessions/session-service';
+import { openLowdbStore } from './storage/lowdb-store';
+import { createPasswordHasher } from './users/passwords';
+
+export interface App1 {
+  app: Express;
+  context: App1Context;
+  /** Flushes pending writes; call after the server stopped accepting requests. */
+  close(): Promise<void>;
+}
+
+export interface App1Options {
+  logger?: Logger;
+  now?: () => number;
+}
+
+/** Builds BFF 1 from a validated config. Never listens: server.ts does. */
+export async function createApp(config: App1Config, options: App1Options = {}): Promise<App1> {
+  const logger = options.logger ?? createLogger({ name: 'app1', level: config.logLevel });
+  const now = options.now ?? Date.now;
+  const store = await openLowdbStore(config.dataDir);
+  const keys =
+    config.tokenAlg === 'EdDSA'
+      ? await loadOrCreateKeySet({ dir: config.dataDir, retainSeconds: config.tokenTtlSeconds + DEFAULT_CLOCK_TOLERANCE_SECONDS, now })
+      : null;
+  const method = keys ? ({ alg: 'EdDSA', currentKey: keys.current } as const) : ({ alg: 'HS256', secret: config.hs256Secret! } as const);
+  const verifyMethod = keys ? ({ alg: 'EdDSA', getKey: keys.getKey } as const) : ({ alg: 'HS256', secret: config.hs256Secret! } as const);
+  const cookies = createApp1Cookies(config);
+  const context: App1Context = {
+    config,
+    logger,
+    users: store.users,
+    sessionStore: store.sessions,
+    sessions: createSessionService(store.sessions, {
+      idleTimeoutSeconds: config.idleTimeoutSeconds,
+      absoluteTimeoutSeconds: config.absoluteTimeoutSeconds,
+      tokenTtlSeconds: config.tokenTtlSeconds,
+      clockToleranceSeconds: DEFAULT_CLOCK_TOLERANCE_SECONDS,
+    }),
+    hasher: await createPasswordHasher({ cost: config.bcryptCost }),
+    signer: createTokenSigner({ issuer: config.origin, audience: config.audience, ttlSeconds: config.tokenTtlSeconds, method, now }),
+    keys,
+    reader: createSessionReader({
+      cookie: cookies.token,
+      verifier: createTokenVerifier({
+        issuer: config.origin,
+        audience: config.audience,
+        method: verifyMethod,
+        maxTokenAgeSeconds: config.tokenTtlSeconds,
+        now,
+      }),
+    }),
+    cookies,
+    now,
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(httpLogger(logger));
+  app.use(securityHeaders({ selfOrigin: config.origin }));
+  app.use(healthRoutes());
+  app.use(wellKnownRoutes(context));
+
+  const api = express.Router();
+  api.use(noStore());
+  const allowed = new Set(config.appOrigins);
+  api.use(
+    cors({
+      // Credentialed CORS for our own app origins only; anything else gets no
+      // CORS headers at all (never a reflected Origin).
+      origin: (origin, cb) => cb(null, origin !== undefined && allowed.has(origin) ? origin : false),
+      credentials: true,
+      methods: ['GET', 'POST'],
+      allowedHeaders: ['Content-Type', 'X-Request-Id'],
+      maxAge: 600,
+    }),
+  );
+  api.use(requireTrustedOrigin(config.appOrigins));
+  api.use(express.json({ limit: '16kb', strict: true, type: 'application/json' }));
+  api.use(authRoutes(context));
+  api.use(sessionRoutes(context));
+  api.use(revocationRoutes(context));
+  api.use(apiNotFound());
+  app.use('/api', api);
+
+  app.use(
+    serveSpa({
+      dir: config.spaDir,
+      clientConfig: { appName: 'Identity', identityOrigin: config.origin, apps: [...config.apps] },
+    }),
+  );
+  app.use(
+    errorHandler({
+      logger,
+      mapError: (err) => (isSessionError(err) ? new HttpError(401, 'UNAUTHENTICATED') : undefined),
+    }),
+  );
+
+  return { app, context, close: () => store.flush() };
+}

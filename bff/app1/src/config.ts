@@ -1,0 +1,52 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { ConfigError, DomainEnvSchema, envSeconds, envString, parseEnv, resolveDomainConfig, type DomainConfig } from '@sso/bff-common';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const SERVICE = 'App 1 (identity BFF)';
+
+const EnvSchema = DomainEnvSchema.extend({
+  SSO_IDLE_TIMEOUT: envSeconds(30 * 60, 60),
+  SSO_ABSOLUTE_TIMEOUT: envSeconds(12 * 60 * 60, 60),
+  SPA_DIR: envString(path.join(repoRoot, 'web/app1/dist')),
+  BCRYPT_COST: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce
+      .number({ error: 'must be a number' })
+      .int('must be a whole number')
+      .min(4, 'must be at least 4 (use 10 or more outside tests)')
+      .max(15, 'must be at most 15 (each step doubles the time of a sign-in)')
+      .default(10),
+  ),
+});
+
+/** Everything BFF 1 needs, validated once and frozen. */
+export interface App1Config extends DomainConfig {
+  readonly port: number;
+  /** App 1's own origin: the token issuer and the SPA's origin. */
+  readonly origin: string;
+  readonly idleTimeoutSeconds: number;
+  readonly absoluteTimeoutSeconds: number;
+  readonly spaDir: string;
+  readonly bcryptCost: number;
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): App1Config {
+  const e = parseEnv(EnvSchema, env, SERVICE);
+  const domain = resolveDomainConfig(e, SERVICE);
+  if (e.SSO_IDLE_TIMEOUT > e.SSO_ABSOLUTE_TIMEOUT) {
+    throw new ConfigError(
+      `${SERVICE} cannot start: SSO_IDLE_TIMEOUT (${e.SSO_IDLE_TIMEOUT}) is longer than SSO_ABSOLUTE_TIMEOUT (${e.SSO_ABSOLUTE_TIMEOUT}). Make the idle timeout the shorter one.`,
+    );
+  }
+  return Object.freeze({
+    ...domain,
+    port: e.APP1_PORT,
+    origin: domain.app1Origin,
+    idleTimeoutSeconds: e.SSO_IDLE_TIMEOUT,
+    absoluteTimeoutSeconds: e.SSO_ABSOLUTE_TIMEOUT,
+    spaDir: path.resolve(e.SPA_DIR),
+    bcryptCost: e.BCRYPT_COST,
+  } satisfies App1Config);
+}

@@ -1,0 +1,23 @@
+import type { Logger } from 'pino';
+import type { KeySet, SessionReader, TokenSigner } from '@sso/session';
+import type { App1Config } from './config';
+import type { App1Cookies } from './sessions/cookies';
+import type { SessionService } from './sessions/session-service';
+import type { SessionStore } from './sessions/session-store';
+import type { PasswordHasher } from './users/passwords';
+import type { UserStore } from './users/user-store';
+
+/** What the routes of BFF 1 work with; built once in createApp. */
+export interface App1Context {
+  config: App1Config;
+  logger: Logger;
+  users: UserStore;
+  sessionStore: SessionStore;
+  sessions: SessionService;
+  hasher: PasswordHasher;
+  signer: TokenSigner;
+  keys: KeySet | null;
+  reader: SessionReader;
+  cookies: App1Cookies;
+  now: () => number;
+}

@@ -1,0 +1,58 @@
+import { Router } from 'express';
+import { HttpError } from '@sso/bff-common';
+import type { RefreshResponse, SessionResponse } from '@sso/types';
+import type { App1Context } from '../context';
+import { clearSessionCookies, issueSessionCookies } from '../sessions/issue';
+import { toAccount } from '../users/account';
+
+/** GET /api/session and POST /api/session/refresh. */
+export function sessionRoutes(ctx: App1Context): Router {
+  const router = Router();
+
+  router.get('/session', async (req, res) => {
+    const result = await ctx.reader.verifyRequest({ cookieHeader: req.headers.cookie });
+    if (!result.ok) {
+      throw result.code === 'TOKEN_EXPIRED'
+        ? new HttpError(401, 'SESSION_EXPIRED', 'Your session token expired; refresh it.')
+        : new HttpError(401, 'UNAUTHENTICATED');
+    }
+    const { claims } = result;
+    const session = await ctx.sessionStore.get(claims.sid);
+    const user = session ? await ctx.users.findById(session.userId) : null;
+    if (!session || !user || !ctx.sessions.isLive(session, ctx.now()) || user.disabledAt !== null) {
+      throw new HttpError(401, 'UNAUTHENTICATED');
+    }
+    res.json({
+      user: toAccount(user),
+      session: {
+        id: session.id,
+        createdAt: new Date(session.createdAt).toISOString(),
+        tokenExpiresAt: new Date(claims.exp * 1000).toISOString(),
+        idleExpiresAt: new Date(ctx.sessions.idleExpiresAt(session)).toISOString(),
+        absoluteExpiresAt: new Date(session.absoluteExpiresAt).toISOString(),
+      },
+    } satisfies SessionResponse);
+  });
+
+  router.post('/session/refresh', async (req, res) => {
+    const refreshValue = ctx.cookies.refresh.read(req.headers.cookie);
+    const token = refreshValue.status === 'present' ? refreshValue.value : undefined;
+    const outcome = await ctx.sessions.refresh(token, ctx.now());
+    if (!outcome.ok) {
+      if (outcome.code === 'REFRESH_REUSED') req.log.warn({ event: 'refresh.reuse' }, 'audit');
+      clearSessionCookies(ctx, res);
+      throw new HttpError(401, outcome.code === 'SESSION_EXPIRED' ? 'UNAUTHENTICATED' : outcome.code, 'Sign in again.');
+    }
+    const user = await ctx.users.findById(outcome.session.userId);
+    if (!user || user.disabledAt !== null) {
+      await ctx.sessions.revoke([outcome.session.id], 'user-disabled', ctx.now());
+      clearSessionCookies(ctx, res);
+      throw new HttpError(401, 'UNAUTHENTICATED', 'Sign in again.');
+    }
+    const { tokenExpiresAt } = await issueSessionCookies(ctx, res, user, outcome.session, outcome.refreshToken);
+    req.log.info({ event: 'refresh', userId: user.id, sid: outcome.session.id }, 'audit');
+    res.json({ tokenExpiresAt: tokenExpiresAt.toISOString() } satisfies RefreshResponse);
+  });
+
+  return router;
+}

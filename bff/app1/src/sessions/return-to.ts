@@ -1,0 +1,23 @@
+/**
+ * Where to send the browser after sign-in: the requested `returnTo` only if it
+ * is an absolute http(s) URL on one of our app origins, else app 1's home.
+ * Anything unusual falls back, rather than being "cleaned": protocol-relative
+ * (`//evil.test`), backslashes, missing slashes (`https:evil.test`), encoded
+ * or whitespace-prefixed tricks, credentials (`...:3001@evil.test`), control
+ * characters (CR/LF header injection) and non-http schemes (`javascript:`).
+ */
+export function safeRedirect(returnTo: string | undefined, allowedOrigins: readonly string[], home: string): string {
+  if (!returnTo || returnTo.length > 2048) return home;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u0020\u007f\\]/.test(returnTo)) return home;
+  if (!/^https?:\/\/[^/]/i.test(returnTo)) return home;
+  let url: URL;
+  try {
+    url = new URL(returnTo);
+  } catch {
+    return home;
+  }
+  if (url.username !== '' || url.password !== '') return home;
+  if (!allowedOrigins.includes(url.origin)) return home;
+  return url.href;
+}

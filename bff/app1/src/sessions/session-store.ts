@@ -1,0 +1,36 @@
+import type { RevocationFeed } from '@sso/types';
+
+/** A server-side session: what a signed-in browser holds a refresh cookie for. */
+export interface SessionRecord {
+  /** Opaque id; the token's `sid`. */
+  id: string;
+  userId: string;
+  createdAt: number;
+  lastActiveAt: number;
+  absoluteExpiresAt: number;
+  /** SHA-256 of the current refresh token; the token itself is never stored. */
+  refreshHash: string;
+  /** Hashes of refresh tokens already rotated away; seeing one again means theft. */
+  retiredRefreshHashes: string[];
+  revokedAt: number | null;
+  revokeReason: string | null;
+}
+
+export type RefreshLookup = { session: SessionRecord; state: 'current' | 'retired' } | null;
+
+/** Where sessions and the revocation feed live. */
+export interface SessionStore {
+  create(session: SessionRecord): Promise<void>;
+  get(id: string): Promise<SessionRecord | null>;
+  findByRefreshHash(hash: string): Promise<RefreshLookup>;
+  /**
+   * Compare-and-swap rotation: succeeds only if `fromHash` is still the
+   * current hash, so two concurrent refreshes with one token cannot both win.
+   */
+  rotate(id: string, fromHash: string, toHash: string, now: number): Promise<'rotated' | 'stale'>;
+  /** Marks sessions revoked and appends them to the revocation feed; returns the ids newly revoked. */
+  revoke(ids: readonly string[], reason: string, now: number, tokenLifetimeMs: number): Promise<string[]>;
+  listActiveForUser(userId: string, now: number): Promise<SessionRecord[]>;
+  /** Revocations after `cursor` (exclusive) whose tokens may still be alive. */
+  revocationsSince(cursor: number, now: number): Promise<RevocationFeed>;
+}

@@ -1,0 +1,22 @@
+/** A user of the identity app, as stored. */
+export interface UserRecord {
+  /** Stable opaque id; the token's `sub`. Never the username. */
+  id: string;
+  /** Normalized (NFKC, trimmed, lower-case); unique. */
+  username: string;
+  email: string | null;
+  name: string | null;
+  passwordHash: string;
+  createdAt: string;
+  disabledAt: string | null;
+}
+
+export type CreateUserResult = { ok: true; user: UserRecord } | { ok: false; code: 'USERNAME_TAKEN' };
+
+/** Where users live. lowdb by default; any engine with a unique username works. */
+export interface UserStore {
+  findByUsername(username: string): Promise<UserRecord | null>;
+  findById(id: string): Promise<UserRecord | null>;
+  /** Creates the user unless the username is taken; atomic with respect to that check. */
+  create(user: UserRecord): Promise<CreateUserResult>;
+}

@@ -1,0 +1,130 @@
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import { apiNotFound, createLogger, errorHandler, httpLogger, noStore, securityHeaders, serveSpa, HttpError } from '@sso/bff-common';
+import {
+  createRemoteKeySet,
+  createRevocationFeed,
+  createSessionReader,
+  createTokenVerifier,
+  createCookieController,
+  isSessionError,
+  type RemoteKeySet,
+  type RevocationFeed,
+  type SessionErrorCode,
+} from '@sso/session';
+import type { App2Config } from './config';
+import { meRoutes } from './routes/me';
+import { openLowdbStore } from './storage/lowdb-store';
+import type { LocalUserStore } from './users/local-user-store';
+
+export interface App2 {
+  app: Express;
+  logger: Logger;
+  users: LocalUserStore;
+  keys: RemoteKeySet | null;
+  revocations: RevocationFeed;
+  /** Starts background work (revocation polling). */
+  start(): void;
+  close(): Promise<void>;
+}
+
+export interface App2Options {
+  logger?: Logger;
+  now?: () => number;
+  fetch?: typeof fetch;
+}
+
+/** Builds BFF 2 from a validated config. Never listens: server.ts does. */
+export async function createApp(config: App2Config, options: App2Options = {}): Promise<App2> {
+  const logger = options.logger ?? createLogger({ name: 'app2', level: config.logLevel });
+  const now = options.now ?? Date.now;
+  const store = await openLowdbStore(config.dataDir);
+  const keys =
+    config.tokenAlg === 'EdDSA'
+      ? createRemoteKeySet({
+          url: config.jwksUrl,
+          fetch: options.fetch,
+          now,
+          onError: (err) => logger.warn({ err: String(err) }, 'JWKS fetch failed; using the cached key set if any'),
+        })
+      : null;
+  const revocations = createRevocationFeed({
+    url: config.revocationsUrl,
+    fetch: options.fetch,
+    now,
+    intervalMs: config.revocationPollMs,
+    onError: (err) => logger.warn({ err: String(err) }, 'revocation feed poll failed'),
+  });
+  const reader = createSessionReader({
+    cookie: createCookieController({ name: config.cookieName, domain: config.cookieDomain }),
+    verifier: createTokenVerifier({
+      issuer: config.issuer,
+      audience: config.audience,
+      method: keys ? { alg: 'EdDSA', getKey: keys.getKey } : { alg: 'HS256', secret: config.hs256Secret! },
+      maxTokenAgeSeconds: config.tokenTtlSeconds,
+      isRevoked: revocations.isRevoked,
+      now,
+    }),
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(httpLogger(logger));
+  app.use(securityHeaders({ selfOrigin: config.origin, connectTo: [config.app1Origin] }));
+  app.get('/healthz', (_req, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.json({ status: 'ok' });
+  });
+
+  const api = express.Router();
+  api.use(noStore());
+  api.use(meRoutes({ reader, users: store.users, now }));
+  api.use(apiNotFound());
+  app.use('/api', api);
+  app.use(
+    serveSpa({
+      dir: config.spaDir,
+      clientConfig: { appName: 'App 2', identityOrigin: config.app1Origin, apps: [...config.apps] },
+    }),
+  );
+  app.use(errorHandler({ logger, mapError: (err) => (isSessionError(err) ? sessionProblem(err.code, config.loginUrl) : undefined) }));
+
+  return {
+    app,
+    logger,
+    users: store.users,
+    keys,
+    revocations,
+    start() {
+      revocations.sync().catch((err: unknown) => logger.warn({ err: String(err) }, 'first revocation feed poll failed'));
+      revocations.start();
+    },
+    async close() {
+      revocations.stop();
+      await store.flush();
+    },
+  };
+}
+
+/** Maps every session failure to the answer a browser can act on. */
+function sessionProblem(code: SessionErrorCode, loginUrl: string): HttpError {
+  switch (code) {
+    case 'TOKEN_EXPIRED':
+      return new HttpError(401, 'SESSION_EXPIRED', 'Your session token expired; refresh it at the identity app.', { loginUrl });
+    case 'TOKEN_MISSING':
+    case 'TOKEN_INVALID':
+    case 'TOKEN_REVOKED':
+    case 'DUPLICATE_COOKIE':
+      return new HttpError(401, 'UNAUTHENTICATED', 'Sign in at the identity app.', { loginUrl });
+    case 'KEYS_UNAVAILABLE':
+      return new HttpError(503, 'IDENTITY_UNAVAILABLE', 'The identity app cannot be reached to verify your session. Try again shortly.');
+    case 'CONFIG_INVALID':
+    case 'KEY_FILE_INVALID':
+      return new HttpError(500, 'INTERNAL');
+    default: {
+      const unreachable: never = code;
+      return unreachable;
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import { Router } from 'express';
+import { sessionOf, type SessionReader } from '@sso/session';
+import type { MeResponse } from '@sso/types';
+import type { LocalUserStore } from '../users/local-user-store';
+
+/** GET /api/me: the local user for the domain session, created on first sight. */
+export function meRoutes(deps: { reader: SessionReader; users: LocalUserStore; now: () => number }): Router {
+  const router = Router();
+  router.get('/me', deps.reader.requireSession(), async (req, res) => {
+    const claims = sessionOf(res);
+    const { user, created } = await deps.users.upsert(
+      { iss: claims.iss, sub: claims.sub, username: claims.preferred_username, email: claims.email, name: claims.name },
+      deps.now(),
+    );
+    if (created) req.log.info({ event: 'provision', localUserId: user.id, sub: claims.sub }, 'audit');
+    const { id, sub, username, email, name, createdAt, lastSeenAt } = user;
+    res.json({ user: { id, sub, username, email, name, createdAt, lastSeenAt } } satisfies MeResponse);
+  });
+  return router;
+}

@@ -1,0 +1,15 @@
+import { listen, runMain } from '@sso/bff-common';
+import { createApp } from './app';
+import { loadConfig } from './config';
+
+/** Starts BFF 2. */
+export async function startApp2(env: Record<string, string | undefined> = process.env, handleSignals = true) {
+  const config = loadConfig(env);
+  const { app, logger, start, close } = await createApp(config);
+  const running = await listen({ app, host: config.host, port: config.port, logger, onClose: close, handleSignals });
+  start();
+  logger.info({ port: running.port }, `app 2 (relying) listening on ${config.host}:${running.port}; open ${config.origin}`);
+  return running;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) runMain(() => startApp2());

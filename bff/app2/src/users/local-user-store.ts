@@ -1,0 +1,30 @@
+/** App 2's own record of a user it has seen through single sign-on. */
+export interface LocalUserRecord {
+  id: string;
+  iss: string;
+  sub: string;
+  username: string;
+  email: string | null;
+  name: string | null;
+  createdAt: string;
+  lastSeenAt: string;
+}
+
+export interface ProvisionInput {
+  iss: string;
+  sub: string;
+  username: string;
+  email: string | null;
+  name: string | null;
+}
+
+export interface LocalUserStore {
+  /**
+   * Just-in-time provisioning keyed by (iss, sub): creates the user on first
+   * sight, updates changed claims, and touches `lastSeenAt` at most once per
+   * `lastSeenGranularityMs` (so a steady stream of requests does not write).
+   * Race-free: concurrent calls for one new subject yield one record.
+   */
+  upsert(input: ProvisionInput, now: number): Promise<{ user: LocalUserRecord; created: boolean }>;
+  count(): Promise<number>;
+}

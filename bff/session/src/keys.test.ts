@@ -1,0 +1,56 @@
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KEY_FILE_NAME, loadOrCreateKeySet, rotateKeySet } from './keys';
+import { createTokenSigner, createTokenVerifier } from './token';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'sso-keys-'));
+});
+afterEach(() => rm(dir, { recursive: true, force: true }));
+
+describe('key set', () => {
+  it('generates an Ed25519 key on first start in a 0600 file and reuses it after', async () => {
+    const first = await loadOrCreateKeySet({ dir, retainSeconds: 600 });
+    const mode = (await stat(path.join(dir, KEY_FILE_NAME))).mode & 0o777;
+    expect(mode).toBe(0o600);
+    const second = await loadOrCreateKeySet({ dir, retainSeconds: 600 });
+    expect(second.current().kid).toBe(first.current().kid);
+  });
+
+  it('publishes only public OKP Ed25519 keys', async () => {
+    const keys = await loadOrCreateKeySet({ dir, retainSeconds: 600 });
+    const [jwk] = keys.jwks().keys;
+    expect(jwk).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig', kid: keys.current().kid });
+    expect(jwk).not.toHaveProperty('d');
+  });
+
+  it('after rotation, old tokens verify until their key is pruned, new tokens use the new kid', async () => {
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const now = () => clock;
+    const before = await loadOrCreateKeySet({ dir, retainSeconds: 600, now });
+    const oldToken = (await createTokenSigner({ issuer: 'i', audience: 'a', method: { alg: 'EdDSA', currentKey: before.current }, now }).sign({ sub: 's', sid: 'x', preferred_username: 'u' })).token;
+
+    const { kid, retired } = await rotateKeySet({ dir, retainSeconds: 600, now });
+    expect(retired).toEqual([before.current().kid]);
+    const after = await loadOrCreateKeySet({ dir, retainSeconds: 600, now });
+    expect(after.current().kid).toBe(kid);
+    expect(after.kids()).toEqual([kid, before.current().kid]);
+    const verify = (ks: typeof after) => createTokenVerifier({ issuer: 'i', audience: 'a', method: { alg: 'EdDSA', getKey: ks.getKey }, now }).verify(oldToken);
+    expect(await verify(after)).toMatchObject({ ok: true });
+
+    clock += 601_000;
+    const pruned = await loadOrCreateKeySet({ dir, retainSeconds: 600, now });
+    expect(pruned.kids()).toEqual([kid]);
+    expect(await verify(pruned)).toMatchObject({ ok: false });
+  });
+
+  it('a corrupt key file stops start-up with the file name and is never overwritten', async () => {
+    const file = path.join(dir, KEY_FILE_NAME);
+    await writeFile(file, '{"version":1,"keys":[{"kid":');
+    await expect(loadOrCreateKeySet({ dir, retainSeconds: 600 })).rejects.toThrow(new RegExp(`${KEY_FILE_NAME}.*not a valid key set`));
+    expect(await readFile(file, 'utf8')).toBe('{"version":1,"keys":[{"kid":');
+  });
+});

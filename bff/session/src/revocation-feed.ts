@@ -1,0 +1,93 @@
+export interface RevocationFeedOptions {
+  /** The identity app's `/api/revocations`. */
+  url: string;
+  /** Poll interval; bounds how long a revoked token keeps working here (default 1 s). */
+  intervalMs?: number;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+  now?: () => number;
+  onError?: (err: unknown) => void;
+  /** Extra headers per poll (a request id, say). */
+  headers?: () => Record<string, string>;
+}
+
+export interface RevocationFeed {
+  /** True when the identity app reported this session revoked. */
+  isRevoked(sid: string): boolean;
+  /** Polls once now (used at start and by tests). */
+  sync(): Promise<void>;
+  start(): void;
+  stop(): void;
+  /** Time of the last successful poll, or null before the first. */
+  lastSyncAt(): number | null;
+}
+
+/**
+ * A relying app's copy of the identity app's revoked sessions. Tokens are
+ * short-lived, so an entry is kept only until every token of that session has
+ * expired; the set stays small. Staleness is at most one interval plus one
+ * request while the identity app answers; while it does not, the last copy
+ * keeps being used (and `lastSyncAt` shows since when).
+ */
+export function createRevocationFeed(options: RevocationFeedOptions): RevocationFeed {
+  const intervalMs = options.intervalMs ?? 1000;
+  const timeoutMs = options.timeoutMs ?? 2000;
+  const doFetch = options.fetch ?? fetch;
+  const now = options.now ?? Date.now;
+  const revoked = new Map<string, number>();
+  let cursor = 0;
+  let lastSync: number | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let pending: Promise<void> | null = null;
+
+  async function poll(): Promise<void> {
+    const url = new URL(options.url);
+    url.searchParams.set('since', String(cursor));
+    const res = await doFetch(url, {
+      headers: { accept: 'application/json', ...options.headers?.() },
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: 'error',
+    });
+    if (!res.ok) throw new Error(`revocation feed answered ${res.status}`);
+    const body = (await res.json()) as { revocations?: unknown; cursor?: unknown };
+    if (!Array.isArray(body.revocations) || typeof body.cursor !== 'number') throw new Error('revocation feed sent an unexpected body');
+    for (const r of body.revocations as { sid?: unknown; expiresAt?: unknown }[]) {
+      if (typeof r.sid === 'string' && typeof r.expiresAt === 'number') revoked.set(r.sid, r.expiresAt);
+    }
+    cursor = body.cursor;
+    const t = now();
+    for (const [sid, expiresAt] of revoked) if (expiresAt <= t) revoked.delete(sid);
+    lastSync = t;
+  }
+
+  function sync(): Promise<void> {
+    pending ??= poll().finally(() => {
+      pending = null;
+    });
+    return pending;
+  }
+
+  function schedule() {
+    timer = setTimeout(() => {
+      sync()
+        .catch((err: unknown) => options.onError?.(err))
+        .finally(() => {
+          if (timer !== null) schedule();
+        });
+    }, intervalMs);
+    timer.unref();
+  }
+
+  return {
+    isRevoked: (sid) => revoked.has(sid),
+    sync,
+    start() {
+      if (timer === null) schedule();
+    },
+    stop() {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+    },
+    lastSyncAt: () => lastSync,
+  };
+}
