@@ -106,7 +106,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
     }),
   );
   api.use(requireTrustedOrigin(config.appOrigins));
-  api.use(express.json({ limit: '16kb', strict: true, type: 'application/json' }));
+  api.use(express.json({ limit: '16kb', strict: false, type: 'application/json' }));
   api.use(authRoutes(context));
   api.use(sessionRoutes(context));
   api.use(revocationRoutes(context));

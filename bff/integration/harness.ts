@@ -1,0 +1,146 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { RunningServer } from '@sso/bff-common';
+import { startApp1 } from '../app1/src/server';
+import { startApp2 } from '../app2/src/server';
+
+/** A port free right now on loopback. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Domain {
+  dataDir: string;
+  env: Record<string, string>;
+  app1: RunningServer;
+  app2: RunningServer | null;
+  origins: { app1: string; app2: string };
+  urls: { app1: string; app2: string };
+  restart(which: 'app1' | 'app2'): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Both BFFs on real loopback sockets with a temp DATA_DIR and fast (but
+ * real) bcrypt. Node cannot resolve *.localhost, so requests go to
+ * 127.0.0.1 and the browser-facing origins are only used as Origin values.
+ */
+export async function startDomain(options: { env?: Record<string, string>; withApp2?: boolean } = {}): Promise<Domain> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'sso-it-'));
+  const [p1, p2] = [await freePort(), await freePort()];
+  const env: Record<string, string> = {
+    DATA_DIR: dataDir,
+    APP1_PORT: String(p1),
+    APP2_PORT: String(p2),
+    BCRYPT_COST: '4',
+    LOG_LEVEL: 'silent',
+    SSO_REVOCATION_POLL_MS: '100',
+    SPA_DIR: path.join(dataDir, 'no-spa'),
+    ...options.env,
+  };
+  const domain: Domain = {
+    dataDir,
+    env,
+    app1: await startApp1(env, false),
+    app2: null,
+    origins: { app1: `http://app1.sso.localhost:${p1}`, app2: `http://app2.sso.localhost:${p2}` },
+    urls: { app1: `http://127.0.0.1:${p1}`, app2: `http://127.0.0.1:${p2}` },
+    async restart(which) {
+      if (which === 'app1') {
+        await domain.app1.stop();
+        domain.app1 = await startApp1(env, false);
+      } else {
+        await domain.app2?.stop();
+        domain.app2 = await startApp2(env, false);
+      }
+    },
+    async stop() {
+      await domain.app2?.stop();
+      await domain.app1.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  if (options.withApp2 ?? true) domain.app2 = await startApp2(env, false);
+  return domain;
+}
+
+export interface HttpResult<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  setCookies: string[];
+}
+
+/**
+ * A minimal browser: a cookie jar that keeps Domain cookies for every app
+ * and host-only cookies for the app that set them, and sends the app's own
+ * Origin on state-changing requests (as a browser's fetch does).
+ */
+export class Browser {
+  private jar = new Map<string, { value: string; hostOnly: 'app1' | 'app2' | null }>();
+
+  constructor(private readonly domain: Domain) {}
+
+  cookie(name: string): string | undefined {
+    return this.jar.get(name)?.value;
+  }
+
+  setCookie(name: string, value: string, hostOnly: 'app1' | 'app2' | null = null) {
+    this.jar.set(name, { value, hostOnly });
+  }
+
+  clear() {
+    this.jar.clear();
+  }
+
+  cookieHeader(app: 'app1' | 'app2'): string {
+    return [...this.jar].filter(([, c]) => c.hostOnly === null || c.hostOnly === app).map(([n, c]) => `${n}=${c.value}`).join('; ');
+  }
+
+  async request<T = any>(
+    app: 'app1' | 'app2',
+    pathname: string,
+    init: { method?: string; json?: unknown; origin?: string | null; headers?: Record<string, string>; rawBody?: string } = {},
+  ): Promise<HttpResult<T>> {
+    const method = init.method ?? (init.json !== undefined || init.rawBody !== undefined ? 'POST' : 'GET');
+    const headers: Record<string, string> = { ...init.headers };
+    const cookie = this.cookieHeader(app);
+    if (cookie && !('cookie' in headers)) headers.cookie = cookie;
+    const origin = init.origin === undefined ? (method === 'GET' ? null : this.domain.origins[app]) : init.origin;
+    if (origin !== null) headers.origin = origin;
+    if (init.json !== undefined && !('content-type' in headers)) headers['content-type'] = 'application/json';
+    const res = await fetch(`${this.domain.urls[app]}${pathname}`, {
+      method,
+      headers,
+      body: init.rawBody ?? (init.json !== undefined ? JSON.stringify(init.json) : undefined),
+      redirect: 'manual',
+    });
+    const setCookies = res.headers.getSetCookie();
+    for (const sc of setCookies) {
+      const [pair, ...attrs] = sc.split('; ');
+      const eq = pair!.indexOf('=');
+      const name = pair!.slice(0, eq);
+      const value = pair!.slice(eq + 1);
+      const hostOnly = attrs.some((a) => a.toLowerCase().startsWith('domain=')) ? null : app;
+      if (attrs.includes('Max-Age=0') || value === '') this.jar.delete(name);
+      else this.jar.set(name, { value, hostOnly });
+    }
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON */
+    }
+    return { status: res.status, headers: res.headers, body: body as T, setCookies };
+  }
+}

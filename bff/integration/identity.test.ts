@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProblemSchema, SessionResponseSchema } from '@sso/types';
+import { Browser, startDomain, type Domain } from './harness';
+
+let domain: Domain;
+beforeAll(async () => {
+  domain = await startDomain({ withApp2: false });
+});
+afterAll(() => domain.stop());
+
+const PASSWORD = 'correct horse battery';
+const problem = (body: unknown) => ProblemSchema.parse(body);
+
+describe('sign-up', () => {
+  it('normalizes usernames so Alice, " alice " and full-width ａｌｉｃｅ are one account', async () => {
+    const b = new Browser(domain);
+    expect((await b.request('app1', '/api/signup', { json: { username: 'Alice', password: PASSWORD } })).status).toBe(201);
+    for (const username of [' alice ', 'ALICE', 'ａｌｉｃｅ']) {
+      const res = await new Browser(domain).request('app1', '/api/signup', { json: { username, password: PASSWORD } });
+      expect(res.status).toBe(409);
+      expect(problem(res.body).code).toBe('USERNAME_TAKEN');
+    }
+    const login = await new Browser(domain).request('app1', '/api/login', { json: { username: 'ａｌｉｃｅ', password: PASSWORD } });
+    expect(login.status).toBe(200);
+  });
+
+  it.each([
+    [{ username: 'ab', password: PASSWORD }, 'username'],
+    [{ username: 'has space', password: PASSWORD }, 'username'],
+    [{ username: 'okname', password: 'short' }, 'password'],
+    [{ username: 'okname', password: 'é'.repeat(37) }, 'password'],
+    [{ username: 'okname', password: PASSWORD, email: 'not-an-email' }, 'email'],
+    [{ username: 42, password: PASSWORD }, 'username'],
+    [{ password: PASSWORD }, 'username'],
+  ])('rejects %j with 400 VALIDATION_FAILED naming %s', async (json, field) => {
+    const res = await new Browser(domain).request('app1', '/api/signup', { json });
+    expect(res.status).toBe(400);
+    expect(problem(res.body).code).toBe('VALIDATION_FAILED');
+    expect(Object.keys(problem(res.body).errors ?? {})).toContain(field);
+  });
+
+  it('accepts a 72-byte password and rejects 73 bytes rather than truncating', async () => {
+    const b = new Browser(domain);
+    expect((await b.request('app1', '/api/signup', { json: { username: 'seventy2', password: 'a'.repeat(72) } })).status).toBe(201);
+    const res = await b.request('app1', '/api/signup', { json: { username: 'seventy3', password: 'a'.repeat(73) } });
+    expect(res.status).toBe(400);
+    expect(problem(res.body).errors?.password?.[0]).toMatch(/at most 72 bytes/);
+  });
+});
+
+describe('bad input never gets a 500', () => {
+  it.each([
+    ['malformed JSON', '{"username":', 400, 'MALFORMED_JSON'],
+    ['a JSON array', '[1,2]', 400, 'VALIDATION_FAILED'],
+    ['a JSON string', '"hello"', 400, 'VALIDATION_FAILED'],
+    ['null', 'null', 400, 'VALIDATION_FAILED'],
+    ['an oversized body', JSON.stringify({ username: 'x'.repeat(20_000), password: PASSWORD }), 413, 'PAYLOAD_TOO_LARGE'],
+    ['prototype keys', '{"__proto__":{"admin":true},"constructor":{"prototype":{"x":1}},"username":"proto","password":"correct horse battery"}', 201, null],
+  ])('%s', async (_name, rawBody, status, code) => {
+    const res = await new Browser(domain).request('app1', '/api/signup', { rawBody, headers: { 'content-type': 'application/json' } });
+    expect(res.status).toBe(status);
+    if (code) expect(problem(res.body).code).toBe(code);
+    expect(JSON.stringify(res.body)).not.toMatch(/at .*\.ts:\d+|Error:/);
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
+  });
+
+  it('rejects a form-encoded body with 415', async () => {
+    const res = await new Browser(domain).request('app1', '/api/login', {
+      rawBody: 'username=a&password=b',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(res.status).toBe(415);
+    expect(problem(res.body).code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('unknown API paths answer a 404 problem, not the SPA', async () => {
+    const res = await new Browser(domain).request('app1', '/api/nope');
+    expect(res.status).toBe(404);
+    expect(problem(res.body).code).toBe('NOT_FOUND');
+  });
+});
+
+describe('sign-in', () => {
+  beforeAll(async () => {
+    await new Browser(domain).request('app1', '/api/signup', { json: { username: 'bob', password: PASSWORD } });
+  });
+
+  it('unknown user and wrong password get the identical status, body and headers', async () => {
+    const wrong = await new Browser(domain).request('app1', '/api/login', { json: { username: 'bob', password: 'wrong password' } });
+    const unknown = await new Browser(domain).request('app1', '/api/login', { json: { username: 'nobody', password: 'wrong password' } });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(unknown.body).toEqual(wrong.body);
+    expect(problem(wrong.body).code).toBe('INVALID_CREDENTIALS');
+    const headers = (h: Headers) => [...h].filter(([k]) => !['date', 'x-request-id', 'etag'].includes(k));
+    expect(headers(unknown.headers)).toEqual(headers(wrong.headers));
+    expect(wrong.setCookies).toEqual([]);
+  });
+
+  it('answers {user, redirectTo} and the session endpoint describes the session', async () => {
+    const b = new Browser(domain);
+    const res = await b.request('app1', '/api/login', { json: { username: 'bob', password: PASSWORD, returnTo: `${domain.origins.app2}/profile?x=1` } });
+    expect(res.status).toBe(200);
+    expect(res.body.redirectTo).toBe(`${domain.origins.app2}/profile?x=1`);
+    const session = await b.request('app1', '/api/session');
+    const parsed = SessionResponseSchema.parse(session.body);
+    expect(parsed.user.username).toBe('bob');
+    expect(Date.parse(parsed.session.tokenExpiresAt) - Date.now()).toBeGreaterThan(590_000);
+    expect(session.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('/api/session without a cookie answers 401 UNAUTHENTICATED', async () => {
+    const res = await new Browser(domain).request('app1', '/api/session');
+    expect(res.status).toBe(401);
+    expect(problem(res.body).code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('JWKS and health', () => {
+  it('publishes one OKP Ed25519 public key and no private part', async () => {
+    const res = await new Browser(domain).request('app1', '/.well-known/jwks.json');
+    expect(res.status).toBe(200);
+    expect(res.body.keys).toHaveLength(1);
+    expect(res.body.keys[0]).toMatchObject({ kty: 'OKP', crv: 'Ed25519', alg: 'EdDSA', use: 'sig' });
+    expect(res.body.keys[0]).not.toHaveProperty('d');
+  });
+
+  it('healthz answers ok', async () => {
+    expect((await new Browser(domain).request('app1', '/healthz')).body).toEqual({ status: 'ok' });
+  });
+});
