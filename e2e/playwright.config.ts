@@ -1,0 +1,60 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import { defineConfig } from '@playwright/test';
+import { CHROMIUM_ARGS, chromiumPath } from './chromium';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '..');
+
+/**
+ * Ports and the data dir are chosen once, in the runner process, and handed
+ * to workers through the environment (workers re-evaluate this file).
+ */
+function freePort(): number {
+  return Number(
+    execFileSync(process.execPath, ['-e', "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"]).toString().trim(),
+  );
+}
+process.env.E2E_APP1_PORT ??= String(freePort());
+process.env.E2E_APP2_PORT ??= String(freePort());
+process.env.E2E_DATA_DIR ??= mkdtempSync(path.join(tmpdir(), 'sso-e2e-'));
+const app1Port = process.env.E2E_APP1_PORT;
+const app2Port = process.env.E2E_APP2_PORT;
+
+export default defineConfig({
+  testDir: path.join(here, 'tests'),
+  outputDir: path.join(here, 'artifacts/test-results'),
+  fullyParallel: false,
+  workers: 1,
+  retries: process.env.CI ? 1 : 0,
+  timeout: 30_000,
+  forbidOnly: !!process.env.CI,
+  reporter: [['list']],
+  use: {
+    headless: true,
+    screenshot: 'only-on-failure',
+    trace: 'retain-on-failure',
+    launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
+  },
+  projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
+  webServer: {
+    command: `node --import tsx ${JSON.stringify(path.join(repoRoot, 'scripts/start.ts'))}`,
+    cwd: repoRoot,
+    url: `http://127.0.0.1:${app2Port}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    env: {
+      APP1_PORT: app1Port,
+      APP2_PORT: app2Port,
+      DATA_DIR: process.env.E2E_DATA_DIR,
+      BCRYPT_COST: '8',
+      LOG_LEVEL: 'warn',
+      SSO_REVOCATION_POLL_MS: '250',
+    },
+  },
+});

@@ -1,0 +1,80 @@
+import { Navigate } from 'react-router';
+import { Alert, Loading, Page, describeError, formatDate, formatDateTime } from '@sso/web-shared';
+import { config } from '../../config/env';
+import { useSession } from '../../features/auth/api/get-session';
+import { SignOutButtons } from '../../features/auth/components/sign-out-buttons';
+
+/** /account: who you are, how long the session lasts, sign out, the other apps. */
+export function AccountRoute() {
+  const session = useSession();
+
+  if (session.isPending) {
+    return (
+      <Page title="Your account" appName={config.appName}>
+        <Loading label="Loading your account…" />
+      </Page>
+    );
+  }
+  if (session.isError) {
+    return (
+      <Page title="Your account" appName={config.appName}>
+        <Alert>{describeError(session.error)}</Alert>
+        <div className="actions">
+          <button className="button" type="button" onClick={() => void session.refetch()}>
+            Try again
+          </button>
+        </div>
+      </Page>
+    );
+  }
+  if (!session.data) return <Navigate to="/login" replace />;
+
+  const { user, session: s } = session.data;
+  const otherApps = config.apps.filter((app) => app.origin !== window.location.origin);
+  return (
+    <Page title="Your account" appName={config.appName}>
+      <h1>Hello, {user.name ?? user.username}</h1>
+      <p className="lead">You are signed in on every app of this domain.</p>
+      <div className="grid">
+        <section className="card" aria-labelledby="profile-heading">
+          <h2 id="profile-heading">Profile</h2>
+          <dl className="facts">
+            <dt>Username</dt>
+            <dd>{user.username}</dd>
+            <dt>Name</dt>
+            <dd>{user.name ?? '—'}</dd>
+            <dt>Email</dt>
+            <dd>{user.email ?? '—'}</dd>
+            <dt>Member since</dt>
+            <dd>{formatDate(user.createdAt)}</dd>
+          </dl>
+        </section>
+        <section className="card" aria-labelledby="session-heading">
+          <h2 id="session-heading">This session</h2>
+          <dl className="facts">
+            <dt>Signed in</dt>
+            <dd>{formatDateTime(s.createdAt)}</dd>
+            <dt>Signed out if idle after</dt>
+            <dd>{formatDateTime(s.idleExpiresAt)}</dd>
+            <dt>Ends at the latest</dt>
+            <dd>{formatDateTime(s.absoluteExpiresAt)}</dd>
+          </dl>
+          <SignOutButtons />
+        </section>
+      </div>
+      {otherApps.length ? (
+        <section className="card" aria-labelledby="apps-heading">
+          <h2 id="apps-heading">Your apps</h2>
+          <p>You are already signed in there too.</p>
+          <div className="actions">
+            {otherApps.map((app) => (
+              <a key={app.origin} className="button button--secondary" href={`${app.origin}/`}>
+                Open {app.name} →
+              </a>
+            ))}
+          </div>
+        </section>
+      ) : null}
+    </Page>
+  );
+}

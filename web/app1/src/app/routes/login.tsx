@@ -1,0 +1,43 @@
+import { Link, Navigate, useLocation, useSearchParams } from 'react-router';
+import { Alert, Loading, Page } from '@sso/web-shared';
+import { config } from '../../config/env';
+import { useSession } from '../../features/auth/api/get-session';
+import { LoginForm } from '../../features/auth/components/login-form';
+
+/** /login?returnTo=…: sign in once for every app on the domain. */
+export function LoginRoute() {
+  const [params] = useSearchParams();
+  const location = useLocation();
+  const session = useSession();
+  // Passed to BFF 1 as is; only its validated redirectTo is ever followed.
+  const returnTo = params.get('returnTo') ?? undefined;
+  const signedOut = (location.state as { signedOut?: boolean } | null)?.signedOut === true;
+
+  if (session.isPending) {
+    return (
+      <Page title="Sign in" appName={config.appName} narrow>
+        <Loading label="Checking your session…" />
+      </Page>
+    );
+  }
+  if (session.data && !returnTo) return <Navigate to="/account" replace />;
+
+  return (
+    <Page title="Sign in" appName={config.appName} narrow>
+      <h1>Sign in</h1>
+      <p className="lead">One sign-in for every app on this domain.</p>
+      {signedOut ? <Alert tone="success">You are signed out on every app.</Alert> : null}
+      {session.data ? (
+        <Alert tone="info">
+          You are signed in as <strong>{session.data.user.username}</strong>. Sign in again to continue to the app that sent you here.
+        </Alert>
+      ) : null}
+      <div className="card">
+        <LoginForm returnTo={returnTo} />
+      </div>
+      <p className="switch">
+        New here? <Link to={{ pathname: '/signup', search: location.search }}>Create an account</Link>
+      </p>
+    </Page>
+  );
+}

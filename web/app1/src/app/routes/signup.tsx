@@ -1,0 +1,22 @@
+import { Link, useLocation, useSearchParams } from 'react-router';
+import { Page } from '@sso/web-shared';
+import { config } from '../../config/env';
+import { SignupForm } from '../../features/auth/components/signup-form';
+
+/** /signup: create an account, signed in everywhere at once. */
+export function SignupRoute() {
+  const [params] = useSearchParams();
+  const location = useLocation();
+  return (
+    <Page title="Create account" appName={config.appName} narrow>
+      <h1>Create your account</h1>
+      <p className="lead">It works on every app on this domain.</p>
+      <div className="card">
+        <SignupForm returnTo={params.get('returnTo') ?? undefined} />
+      </div>
+      <p className="switch">
+        Already have an account? <Link to={{ pathname: '/login', search: location.search }}>Sign in</Link>
+      </p>
+    </Page>
+  );
+}

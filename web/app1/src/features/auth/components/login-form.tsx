@@ -1,0 +1,34 @@
+import { LoginRequestSchema } from '@sso/types';
+import { Alert, Field, useForm } from '@sso/web-shared';
+import { useLogin } from '../api/login';
+import { useGoTo } from '../use-go-to';
+
+/** Sign-in form. After success, goes where BFF 1 said (a validated redirectTo), never to a raw query-string URL. */
+export function LoginForm({ returnTo }: { returnTo?: string | undefined }) {
+  const form = useForm(LoginRequestSchema);
+  const login = useLogin();
+  const goTo = useGoTo();
+
+  return (
+    <form
+      ref={form.formRef}
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        const values = form.validate();
+        if (!values) return;
+        login.mutate(
+          { username: values.username ?? '', password: values.password ?? '', ...(returnTo ? { returnTo } : {}) },
+          { onSuccess: (res) => goTo(res.redirectTo), onError: form.showServerError },
+        );
+      }}
+    >
+      <Alert>{form.formError}</Alert>
+      <Field name="username" label="Username" autoComplete="username" autoCapitalize="none" spellCheck={false} errors={form.fieldErrors.username} required />
+      <Field name="password" label="Password" type="password" autoComplete="current-password" errors={form.fieldErrors.password} required />
+      <button className="button" type="submit" disabled={login.isPending}>
+        {login.isPending ? 'Signing in…' : 'Sign in'}
+      </button>
+    </form>
+  );
+}

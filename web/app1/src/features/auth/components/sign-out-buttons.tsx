@@ -1,0 +1,32 @@
+import { useNavigate } from 'react-router';
+import { Alert, describeError } from '@sso/web-shared';
+import { useLogout } from '../api/logout';
+
+/** Sign out of this browser, or of every session of the account. */
+export function SignOutButtons({ compact = false }: { compact?: boolean }) {
+  const logout = useLogout();
+  const navigate = useNavigate();
+  const signOut = (everywhere: boolean) =>
+    logout.mutate({ everywhere }, { onSuccess: () => navigate('/login', { replace: true, state: { signedOut: true } }) });
+
+  if (compact) {
+    return (
+      <button className="button button--secondary button--small" type="button" onClick={() => signOut(false)} disabled={logout.isPending}>
+        {logout.isPending ? 'Signing out…' : 'Sign out'}
+      </button>
+    );
+  }
+  return (
+    <>
+      <Alert>{logout.isError ? describeError(logout.error) : null}</Alert>
+      <div className="actions">
+        <button className="button button--secondary" type="button" onClick={() => signOut(false)} disabled={logout.isPending}>
+          {logout.isPending ? 'Signing out…' : 'Sign out'}
+        </button>
+        <button className="button button--danger" type="button" onClick={() => signOut(true)} disabled={logout.isPending}>
+          Sign out everywhere
+        </button>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,59 @@
+import { PASSWORD_MAX_BYTES, PASSWORD_MIN_LENGTH, SignupRequestSchema } from '@sso/types';
+import { Alert, Field, useForm } from '@sso/web-shared';
+import { useSignup } from '../api/signup';
+import { useGoTo } from '../use-go-to';
+
+/** Sign-up form: creates the account and signs it in on every app of the domain. */
+export function SignupForm({ returnTo }: { returnTo?: string | undefined }) {
+  const form = useForm(SignupRequestSchema);
+  const signup = useSignup();
+  const goTo = useGoTo();
+
+  return (
+    <form
+      ref={form.formRef}
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        const values = form.validate();
+        if (!values) return;
+        signup.mutate(
+          {
+            username: values.username ?? '',
+            password: values.password ?? '',
+            ...(values.name ? { name: values.name } : {}),
+            ...(values.email ? { email: values.email } : {}),
+            ...(returnTo ? { returnTo } : {}),
+          },
+          { onSuccess: (res) => goTo(res.redirectTo), onError: form.showServerError },
+        );
+      }}
+    >
+      <Alert>{form.formError}</Alert>
+      <Field
+        name="username"
+        label="Username"
+        hint="3 to 32 letters, digits, dots, dashes or underscores. Not case-sensitive."
+        autoComplete="username"
+        autoCapitalize="none"
+        spellCheck={false}
+        errors={form.fieldErrors.username}
+        required
+      />
+      <Field name="name" label="Full name (optional)" autoComplete="name" errors={form.fieldErrors.name} />
+      <Field name="email" label="Email (optional)" type="email" autoComplete="email" errors={form.fieldErrors.email} />
+      <Field
+        name="password"
+        label="Password"
+        type="password"
+        hint={`At least ${PASSWORD_MIN_LENGTH} characters, at most ${PASSWORD_MAX_BYTES} bytes.`}
+        autoComplete="new-password"
+        errors={form.fieldErrors.password}
+        required
+      />
+      <button className="button" type="submit" disabled={signup.isPending}>
+        {signup.isPending ? 'Creating your account…' : 'Create account'}
+      </button>
+    </form>
+  );
+}

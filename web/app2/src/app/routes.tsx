@@ -1,0 +1,15 @@
+import { Navigate, type RouteObject } from 'react-router';
+import { RootLayout } from './routes/root-layout';
+import { ProfileRoute } from './routes/profile';
+
+/** App 2's routes. */
+export const routes: RouteObject[] = [
+  {
+    element: <RootLayout />,
+    children: [
+      { index: true, element: <ProfileRoute /> },
+      { path: 'signed-out', lazy: async () => ({ Component: (await import('./routes/signed-out')).SignedOutRoute }) },
+      { path: '*', element: <Navigate to="/" replace /> },
+    ],
+  },
+];

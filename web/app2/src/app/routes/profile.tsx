@@ -1,0 +1,57 @@
+import { useEffect } from 'react';
+import { Alert, Loading, Page, describeError, isApiError, loginUrl, navigation } from '@sso/web-shared';
+import { config } from '../../config/env';
+import { useMe } from '../../features/profile/api/get-me';
+import { ProfileCard } from '../../features/profile/components/profile-card';
+import { SignOutButton } from '../../features/profile/components/sign-out-button';
+
+/** `/`: the profile app 2 keeps for the signed-in user. Signed-out visitors go to app 1's sign-in and come back. */
+export function ProfileRoute() {
+  const me = useMe();
+  const mustSignIn = me.isError && (isApiError(me.error, 'UNAUTHENTICATED') || isApiError(me.error, 'SESSION_EXPIRED') || isApiError(me.error, 'REFRESH_REUSED'));
+
+  useEffect(() => {
+    if (mustSignIn) navigation.assign(loginUrl(config.identityOrigin, window.location.href));
+  }, [mustSignIn]);
+
+  if (me.isPending) {
+    return (
+      <Page title="Your profile" appName={config.appName}>
+        <Loading label="Signing you in with single sign-on…" />
+      </Page>
+    );
+  }
+  if (mustSignIn) {
+    return (
+      <Page title="Sign in required" appName={config.appName}>
+        <Loading label="Taking you to sign in…" />
+      </Page>
+    );
+  }
+  if (me.isError) {
+    return (
+      <Page title="Your profile" appName={config.appName}>
+        <h1>We could not load your profile</h1>
+        <Alert>{describeError(me.error)}</Alert>
+        <div className="actions">
+          <button className="button" type="button" onClick={() => void me.refetch()} disabled={me.isFetching}>
+            {me.isFetching ? 'Trying again…' : 'Try again'}
+          </button>
+        </div>
+      </Page>
+    );
+  }
+  return (
+    <Page title="Your profile" appName={config.appName}>
+      <h1>Your profile</h1>
+      <p className="lead">App 2 knows you through the identity app: you signed in once, there.</p>
+      <ProfileCard user={me.data.user} />
+      <div className="actions">
+        <a className="button button--secondary" href={`${config.identityOrigin}/account`}>
+          Manage your account
+        </a>
+        <SignOutButton className="button button--danger" />
+      </div>
+    </Page>
+  );
+}

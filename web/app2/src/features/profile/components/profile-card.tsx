@@ -1,0 +1,47 @@
+import type { LocalUser } from '@sso/types';
+import { Alert, formatDate, formatDateTime } from '@sso/web-shared';
+
+/** A first sight: app 2 created this record on this very visit (lastSeenAt is not advanced within a minute). */
+function isNewlyProvisioned(user: LocalUser): boolean {
+  return user.createdAt === user.lastSeenAt && Date.now() - Date.parse(user.createdAt) < 2 * 60_000;
+}
+
+export function ProfileCard({ user }: { user: LocalUser }) {
+  const display = user.name ?? user.username;
+  return (
+    <>
+      {isNewlyProvisioned(user) ? (
+        <Alert tone="success">
+          Welcome! Your App 2 account was created just now from your single sign-on identity. Nothing to fill in.
+        </Alert>
+      ) : null}
+      <section className="card" aria-labelledby="profile-heading">
+        <div className="profile-hero">
+          <span className="profile-hero__avatar" aria-hidden="true">
+            {display.slice(0, 1).toUpperCase()}
+          </span>
+          <div>
+            <h2 id="profile-heading">{display}</h2>
+            <span className="badge">Signed in with single sign-on</span>
+          </div>
+        </div>
+        <dl className="facts">
+          <dt>Username</dt>
+          <dd>{user.username}</dd>
+          <dt>Name</dt>
+          <dd>{user.name ?? '—'}</dd>
+          <dt>Email</dt>
+          <dd>{user.email ?? '—'}</dd>
+          <dt>Member since</dt>
+          <dd>{formatDate(user.createdAt)}</dd>
+          <dt>Last seen</dt>
+          <dd>{formatDateTime(user.lastSeenAt)}</dd>
+          <dt>App 2 user id</dt>
+          <dd>
+            <code>{user.id}</code>
+          </dd>
+        </dl>
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,20 @@
+import type { ReactNode } from 'react';
+
+/** A polite live region: loading and progress messages. */
+export function Loading({ label }: { label: string }) {
+  return (
+    <div className="loading" role="status" aria-live="polite">
+      <span className="spinner" aria-hidden="true" />
+      <span>{label}</span>
+    </div>
+  );
+}
+
+/** An assertive alert: errors the user must notice. Rendered empty so announcements are reliable. */
+export function Alert({ children, tone = 'error' }: { children?: ReactNode; tone?: 'error' | 'info' | 'success' }) {
+  return (
+    <div className={children ? `alert alert--${tone}` : 'alert alert--empty'} role={tone === 'error' ? 'alert' : 'status'} aria-live={tone === 'error' ? 'assertive' : 'polite'}>
+      {children}
+    </div>
+  );
+}

@@ -1,0 +1,47 @@
+import type { ReactElement } from 'react';
+import { QueryClientProvider } from '@tanstack/react-query';
+import { render } from '@testing-library/react';
+import { createMemoryRouter, RouterProvider, type RouteObject } from 'react-router';
+import { setupServer } from 'msw/node';
+import { afterAll, afterEach, beforeAll, vi } from 'vitest';
+import { cleanup } from '@testing-library/react';
+import { handlers } from '../mocks/handlers';
+import { resetMockDb } from '../mocks/db';
+import { createQueryClient } from '../lib/query-client';
+import { navigation } from '../lib/navigation';
+
+/** The msw server every SPA test talks to: the same handlers as dev:mock. */
+export const server = setupServer(...handlers);
+
+/** Call once from each app's setup file. Unhandled requests fail the test. */
+export function installMockServer(): void {
+  beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+  afterEach(() => {
+    cleanup();
+    server.resetHandlers();
+    resetMockDb();
+    vi.restoreAllMocks();
+  });
+  afterAll(() => server.close());
+}
+
+/** Renders an app's routes at `path` with a fresh QueryClient (no retries). */
+export function renderRoutes(routes: RouteObject[], path = '/'): { router: ReturnType<typeof createMemoryRouter> } & ReturnType<typeof render> {
+  const router = createMemoryRouter(routes, { initialEntries: [path] });
+  const queryClient = createQueryClient({ retry: false });
+  const result = render(
+    <QueryClientProvider client={queryClient}>
+      <RouterProvider router={router} />
+    </QueryClientProvider>,
+  );
+  return { router, ...result };
+}
+
+/** Captures full-page navigations (to the other app) instead of performing them. */
+export function captureNavigation() {
+  return vi.spyOn(navigation, 'assign').mockImplementation(() => undefined);
+}
+
+export { resetMockDb, mockDb } from '../mocks/db';
+export { problem } from '../mocks/handlers';
+export type { ReactElement };
