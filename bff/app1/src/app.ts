@@ -126,5 +126,22 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
     }),
   );
 
-  return { app, context, close: () => store.flush() };
+  // Picks up `npm run keys:rotate` without a restart.
+  const keyWatch = keys
+    ? setInterval(() => {
+        keys.reload().then(
+          (changed) => changed && logger.info({ kids: keys.kids() }, 'signing keys reloaded'),
+          (err: unknown) => logger.error({ err: String(err) }, 'signing key file unreadable; keeping the loaded keys'),
+        );
+      }, 5_000).unref()
+    : null;
+
+  return {
+    app,
+    context,
+    close: async () => {
+      if (keyWatch) clearInterval(keyWatch);
+      await store.flush();
+    },
+  };
 }

@@ -54,3 +54,16 @@ describe('key set', () => {
     expect(await readFile(file, 'utf8')).toBe('{"version":1,"keys":[{"kid":');
   });
 });
+
+describe('key set reload', () => {
+  it('a running key set picks up a rotation from the file', async () => {
+    const running = await loadOrCreateKeySet({ dir, retainSeconds: 600 });
+    const before = running.current().kid;
+    expect(await running.reload()).toBe(false);
+    await new Promise((r) => setTimeout(r, 20));
+    const { kid } = await rotateKeySet({ dir, retainSeconds: 600 });
+    expect(await running.reload()).toBe(true);
+    expect(running.current().kid).toBe(kid);
+    expect(running.kids()).toEqual([kid, before]);
+  });
+});

@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, type JWK, type JSONWebKeySet } from 'jose';
 import { SessionError } from './errors';
@@ -38,6 +38,11 @@ export interface KeySet {
   getKey: KeyResolver;
   /** Key ids, newest first. */
   kids(): string[];
+  /**
+   * Re-reads the key file if it changed (after `keys:rotate`), so a running
+   * identity app signs with the new key without a restart. True if reloaded.
+   */
+  reload(): Promise<boolean>;
 }
 
 export interface KeySetOptions {
@@ -70,7 +75,28 @@ export async function loadOrCreateKeySet(options: KeySetOptions): Promise<KeySet
       await writeKeyFile(options.dir, file, stored);
     }
   }
-  return buildKeySet(await Promise.all(stored.keys.map(loadKey)));
+  let state = buildKeySet(await Promise.all(stored.keys.map(loadKey)));
+  let mtime = await mtimeOf(file);
+  return {
+    current: () => state.current(),
+    jwks: () => state.jwks(),
+    getKey: (header, token) => state.getKey(header, token),
+    kids: () => state.kids(),
+    async reload() {
+      const now = await mtimeOf(file);
+      if (now === mtime) return false;
+      const fresh = await readKeyFile(file);
+      if (!fresh || fresh.keys.length === 0) return false;
+      const kept = pruneRetired(fresh, options.retainSeconds, (options.now ?? Date.now)());
+      state = buildKeySet(await Promise.all(kept.keys.map(loadKey)));
+      mtime = now;
+      return true;
+    },
+  };
+}
+
+async function mtimeOf(file: string): Promise<number> {
+  return (await stat(file)).mtimeMs;
 }
 
 /**
@@ -130,7 +156,7 @@ async function loadKey(stored: StoredKey): Promise<LoadedKey> {
   };
 }
 
-function buildKeySet(keys: LoadedKey[]): KeySet {
+function buildKeySet(keys: LoadedKey[]): Omit<KeySet, 'reload'> {
   const current = keys.find((k) => k.retiredAt === null) ?? keys[0];
   if (!current) throw new SessionError('KEY_FILE_INVALID', 'The key file holds no keys.');
   const jwks: JSONWebKeySet = { keys: keys.map((k) => k.publicJwk) };

@@ -1,17 +1,17 @@
-import { Link, Navigate, useLocation, useSearchParams } from 'react-router';
+import { Link, Navigate, useSearchParams } from 'react-router';
 import { Alert, Loading, Page } from '@sso/web-shared';
 import { config } from '../../config/env';
 import { useSession } from '../../features/auth/api/get-session';
+import { useJustSignedOut } from '../../features/auth/api/logout';
 import { LoginForm } from '../../features/auth/components/login-form';
 
 /** /login?returnTo=…: sign in once for every app on the domain. */
 export function LoginRoute() {
   const [params] = useSearchParams();
-  const location = useLocation();
   const session = useSession();
   // Passed to BFF 1 as is; only its validated redirectTo is ever followed.
   const returnTo = params.get('returnTo') ?? undefined;
-  const signedOut = (location.state as { signedOut?: boolean } | null)?.signedOut === true;
+  const signedOut = useJustSignedOut();
 
   if (session.isPending) {
     return (
@@ -36,7 +36,7 @@ export function LoginRoute() {
         <LoginForm returnTo={returnTo} />
       </div>
       <p className="switch">
-        New here? <Link to={{ pathname: '/signup', search: location.search }}>Create an account</Link>
+        New here? <Link to={{ pathname: '/signup', search: returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : '' }}>Create an account</Link>
       </p>
     </Page>
   );

@@ -1,13 +1,10 @@
-import { useNavigate } from 'react-router';
 import { Alert, describeError } from '@sso/web-shared';
 import { useLogout } from '../api/logout';
 
 /** Sign out of this browser, or of every session of the account. */
 export function SignOutButtons({ compact = false }: { compact?: boolean }) {
   const logout = useLogout();
-  const navigate = useNavigate();
-  const signOut = (everywhere: boolean) =>
-    logout.mutate({ everywhere }, { onSuccess: () => navigate('/login', { replace: true, state: { signedOut: true } }) });
+  const signOut = (everywhere: boolean) => logout.mutate({ everywhere });
 
   if (compact) {
     return (

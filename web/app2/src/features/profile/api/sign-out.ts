@@ -1,12 +1,22 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useNavigate } from 'react-router';
 import { logout } from '@sso/web-shared';
 import { config } from '../../../config/env';
+import { meQueryOptions } from './get-me';
 
-/** Signs out at the identity app (which revokes the session for every app) and forgets the local profile. */
+/**
+ * Signs out at the identity app (which revokes the session for every app),
+ * forgets the local profile and shows the signed-out page. Hook-level
+ * callbacks: they run even if the button's page unmounts meanwhile.
+ */
 export function useSignOut() {
   const queryClient = useQueryClient();
+  const navigate = useNavigate();
   return useMutation({
     mutationFn: () => logout(config.identityOrigin),
-    onSuccess: () => queryClient.removeQueries(),
+    onSuccess: async () => {
+      await navigate('/signed-out', { replace: true });
+      queryClient.removeQueries({ queryKey: meQueryOptions().queryKey });
+    },
   });
 }

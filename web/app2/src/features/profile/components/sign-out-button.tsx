@@ -1,16 +1,9 @@
-import { useNavigate } from 'react-router';
 import { useSignOut } from '../api/sign-out';
 
 export function SignOutButton({ className = 'button button--secondary button--small' }: { className?: string }) {
   const signOut = useSignOut();
-  const navigate = useNavigate();
   return (
-    <button
-      className={className}
-      type="button"
-      disabled={signOut.isPending}
-      onClick={() => signOut.mutate(undefined, { onSuccess: () => navigate('/signed-out', { replace: true }) })}
-    >
+    <button className={className} type="button" disabled={signOut.isPending} onClick={() => signOut.mutate()}>
       {signOut.isPending ? 'Signing out…' : signOut.isError ? 'Sign-out failed: retry' : 'Sign out'}
     </button>
   );

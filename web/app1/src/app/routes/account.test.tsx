@@ -1,0 +1,55 @@
+import { screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http } from 'msw';
+import { describe, expect, it } from 'vitest';
+import { problem, renderRoutes, resetMockDb, server } from '@sso/web-shared/testing';
+import { routes } from '../routes';
+
+describe('account page', () => {
+  it('shows who is signed in, the session and a link to the other app', async () => {
+    renderRoutes(routes, '/account');
+    expect(await screen.findByRole('heading', { name: 'Hello, Demo User' })).toBeInTheDocument();
+    const profile = screen.getByRole('region', { name: 'Profile' });
+    expect(within(profile).getByText('demo@example.test')).toBeInTheDocument();
+    expect(screen.getByRole('region', { name: 'This session' })).toHaveTextContent('Ends at the latest');
+    expect(screen.getByRole('link', { name: 'Open App 2 →' })).toHaveAttribute('href', 'http://app2.sso.localhost:5172/');
+    expect(document.title).toBe('Your account · Identity');
+  });
+
+  it('sends a signed-out visitor to the sign-in page', async () => {
+    resetMockDb('signed-out');
+    const { router } = renderRoutes(routes, '/account');
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe('/login');
+  });
+
+  it('refreshes an expired token once and shows the account', async () => {
+    resetMockDb('expired');
+    let refreshes = 0;
+    server.use(
+      http.post('*/api/session/refresh', () => {
+        refreshes++;
+        return undefined;
+      }),
+    );
+    renderRoutes(routes, '/account');
+    expect(await screen.findByRole('heading', { name: 'Hello, Demo User' })).toBeInTheDocument();
+    expect(refreshes).toBe(1);
+  });
+
+  it('signs out and says so on the sign-in page', async () => {
+    const { router } = renderRoutes(routes, '/account');
+    const session = await screen.findByRole('region', { name: 'This session' });
+    await userEvent.click(within(session).getByRole('button', { name: 'Sign out' }));
+    expect(await screen.findByText('You are signed out on every app.')).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe('/login');
+    expect(screen.queryByText('Demo User')).not.toBeInTheDocument();
+  });
+
+  it('offers a retry when the server fails', async () => {
+    server.use(http.get('*/api/session', () => problem(503, 'STORE_UNAVAILABLE')));
+    renderRoutes(routes, '/account');
+    expect(await screen.findByRole('alert')).toHaveTextContent('We could not save that just now.');
+    expect(screen.getByRole('button', { name: 'Try again' })).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,83 @@
+import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http, HttpResponse } from 'msw';
+import { describe, expect, it } from 'vitest';
+import { captureNavigation, mockDb, problem, renderRoutes, resetMockDb, server } from '@sso/web-shared/testing';
+import { routes } from '../routes';
+
+describe('sign-in page', () => {
+  it('shows field errors from the shared schema, announces them and focuses the first invalid field', async () => {
+    resetMockDb('signed-out');
+    renderRoutes(routes, '/login');
+    await userEvent.click(await screen.findByRole('button', { name: 'Sign in' }));
+    expect(screen.getByRole('alert')).toHaveTextContent('Some fields need attention.');
+    expect(screen.getByText('Enter a username.')).toBeInTheDocument();
+    expect(screen.getByLabelText('Username')).toHaveFocus();
+    expect(screen.getByLabelText('Username')).toHaveAttribute('aria-invalid', 'true');
+    expect(document.title).toBe('Sign in · Identity');
+  });
+
+  it('says the credentials are wrong on INVALID_CREDENTIALS', async () => {
+    resetMockDb('signed-out');
+    renderRoutes(routes, '/login');
+    await userEvent.type(await screen.findByLabelText('Username'), 'demo');
+    await userEvent.type(screen.getByLabelText('Password'), 'not-the-password');
+    await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent("That username and password don't match.");
+  });
+
+  it('shows the retry time when throttled', async () => {
+    resetMockDb('signed-out');
+    server.use(http.post('*/api/login', () => problem(429, 'RATE_LIMITED', { retryAfter: 90 })));
+    renderRoutes(routes, '/login');
+    await userEvent.type(await screen.findByLabelText('Username'), 'demo');
+    await userEvent.type(screen.getByLabelText('Password'), 'demo-password');
+    await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent('Too many attempts. Try again in 2 minutes.');
+  });
+
+  it('shows a pending state while signing in', async () => {
+    resetMockDb('signed-out');
+    let release!: () => void;
+    server.use(http.post('*/api/login', () => new Promise<Response>((resolve) => (release = () => resolve(HttpResponse.json({}, { status: 500 }))))));
+    renderRoutes(routes, '/login');
+    await userEvent.type(await screen.findByLabelText('Username'), 'demo');
+    await userEvent.type(screen.getByLabelText('Password'), 'demo-password');
+    await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByRole('button', { name: 'Signing in…' })).toBeDisabled();
+    release();
+    expect(await screen.findByRole('button', { name: 'Sign in' })).toBeEnabled();
+  });
+
+  it('goes to the redirectTo the BFF returned: another app with a full navigation', async () => {
+    resetMockDb('signed-out');
+    const assign = captureNavigation();
+    let sentReturnTo: unknown;
+    server.use(
+      http.post('*/api/login', async ({ request }) => {
+        sentReturnTo = ((await request.json()) as { returnTo?: string }).returnTo;
+        mockDb.signedInUserId = 'usr_demo';
+        return HttpResponse.json({
+          user: { id: 'usr_demo', username: 'demo', email: null, name: null, createdAt: '2026-01-01T00:00:00.000Z' },
+          redirectTo: 'http://app2.sso.localhost:5172/validated',
+        });
+      }),
+    );
+    renderRoutes(routes, '/login?returnTo=http%3A%2F%2Fapp2.sso.localhost%3A5172%2Frequested');
+    await userEvent.type(await screen.findByLabelText('Username'), 'demo');
+    await userEvent.type(screen.getByLabelText('Password'), 'demo-password');
+    await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    await waitFor(() => expect(assign).toHaveBeenCalledWith('http://app2.sso.localhost:5172/validated'));
+    expect(sentReturnTo).toBe('http://app2.sso.localhost:5172/requested');
+  });
+
+  it('signs in and lands on the account page', async () => {
+    resetMockDb('signed-out');
+    const { router } = renderRoutes(routes, '/login');
+    await userEvent.type(await screen.findByLabelText('Username'), 'demo');
+    await userEvent.type(screen.getByLabelText('Password'), 'demo-password');
+    await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByRole('heading', { name: 'Hello, Demo User' })).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe('/account');
+  });
+});

@@ -1,0 +1,95 @@
+import { screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { http } from 'msw';
+import { describe, expect, it } from 'vitest';
+import { captureNavigation, problem, renderRoutes, resetMockDb, server } from '@sso/web-shared/testing';
+import { routes } from '../routes';
+
+describe('app 2 profile', () => {
+  it('shows the JIT-provisioned profile with a note that it was created just now', async () => {
+    renderRoutes(routes, '/');
+    expect(await screen.findByRole('heading', { name: 'Your profile' })).toBeInTheDocument();
+    expect(screen.getByText(/was created just now from your single sign-on identity/)).toBeInTheDocument();
+    expect(screen.getByText('demo@example.test')).toBeInTheDocument();
+    expect(screen.getByText('Member since')).toBeInTheDocument();
+    expect(document.title).toBe('Your profile · App 2');
+  });
+
+  it('makes exactly one /api/me request for the header and the page', async () => {
+    let calls = 0;
+    server.use(
+      http.get('*/api/me', () => {
+        calls++;
+        return undefined;
+      }),
+    );
+    renderRoutes(routes, '/');
+    await screen.findByRole('heading', { name: 'Your profile' });
+    expect(calls).toBe(1);
+  });
+
+  it('sends a signed-out visitor to app 1 sign-in with returnTo = the current URL', async () => {
+    resetMockDb('signed-out');
+    const assign = captureNavigation();
+    renderRoutes(routes, '/');
+    await waitFor(() => expect(assign).toHaveBeenCalledTimes(1));
+    const target = new URL(assign.mock.calls[0]![0]);
+    expect(target.origin + target.pathname).toBe('http://app1.sso.localhost:5171/login');
+    expect(target.searchParams.get('returnTo')).toBe(window.location.href);
+    expect(screen.getByText('Taking you to sign in…')).toBeInTheDocument();
+  });
+
+  it('on SESSION_EXPIRED refreshes at app 1 once, retries, and shows the profile', async () => {
+    resetMockDb('expired');
+    const assign = captureNavigation();
+    let refreshes = 0;
+    server.use(
+      http.post('http://app1.sso.localhost:5171/api/session/refresh', () => {
+        refreshes++;
+        return undefined;
+      }),
+    );
+    renderRoutes(routes, '/');
+    expect(await screen.findByRole('heading', { name: 'Your profile' })).toBeInTheDocument();
+    expect(refreshes).toBe(1);
+    expect(assign).not.toHaveBeenCalled();
+  });
+
+  it('when the refresh fails too, sends the browser to sign in', async () => {
+    resetMockDb('expired');
+    server.use(http.post('*/api/session/refresh', () => problem(401, 'UNAUTHENTICATED')));
+    const assign = captureNavigation();
+    renderRoutes(routes, '/');
+    await waitFor(() => expect(assign).toHaveBeenCalledTimes(1));
+    expect(assign.mock.calls[0]![0]).toMatch(/^http:\/\/app1\.sso\.localhost:5171\/login\?returnTo=/);
+  });
+
+  it('explains an identity outage and offers a retry instead of redirecting', async () => {
+    resetMockDb('unavailable');
+    const assign = captureNavigation();
+    renderRoutes(routes, '/');
+    expect(await screen.findByRole('alert')).toHaveTextContent('The sign-in service is not answering right now.');
+    expect(screen.getByRole('button', { name: 'Try again' })).toBeInTheDocument();
+    expect(assign).not.toHaveBeenCalled();
+  });
+
+  it('signs out at app 1 and lands on the signed-out page', async () => {
+    let loggedOut = false;
+    server.use(
+      http.post('http://app1.sso.localhost:5171/api/logout', () => {
+        loggedOut = true;
+        return undefined;
+      }),
+    );
+    const { router } = renderRoutes(routes, '/');
+    await screen.findByRole('heading', { name: 'Your profile' });
+    await userEvent.click(screen.getAllByRole('button', { name: 'Sign out' }).at(-1)!);
+    expect(await screen.findByRole('heading', { name: 'You are signed out' })).toBeInTheDocument();
+    expect(loggedOut).toBe(true);
+    expect(router.state.location.pathname).toBe('/signed-out');
+    expect(screen.getByRole('link', { name: 'Sign in again' })).toHaveAttribute(
+      'href',
+      `http://app1.sso.localhost:5171/login?returnTo=${encodeURIComponent(`${window.location.origin}/`)}`,
+    );
+  });
+});
