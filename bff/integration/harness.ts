@@ -3,6 +3,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { RunningServer } from '@sso/bff-common';
+import type { App1Options } from '../app1/src/app';
+import type { App2Options } from '../app2/src/app';
 import { startApp1 } from '../app1/src/server';
 import { startApp2 } from '../app2/src/server';
 
@@ -34,7 +36,9 @@ export interface Domain {
  * real) bcrypt. Node cannot resolve *.localhost, so requests go to
  * 127.0.0.1 and the browser-facing origins are only used as Origin values.
  */
-export async function startDomain(options: { env?: Record<string, string>; withApp2?: boolean } = {}): Promise<Domain> {
+export async function startDomain(
+  options: { env?: Record<string, string>; withApp2?: boolean; app1?: App1Options; app2?: App2Options } = {},
+): Promise<Domain> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'sso-it-'));
   const [p1, p2] = [await freePort(), await freePort()];
   const env: Record<string, string> = {
@@ -50,17 +54,17 @@ export async function startDomain(options: { env?: Record<string, string>; withA
   const domain: Domain = {
     dataDir,
     env,
-    app1: await startApp1(env, false),
+    app1: await startApp1(env, false, options.app1),
     app2: null,
     origins: { app1: `http://app1.sso.localhost:${p1}`, app2: `http://app2.sso.localhost:${p2}` },
     urls: { app1: `http://127.0.0.1:${p1}`, app2: `http://127.0.0.1:${p2}` },
     async restart(which) {
       if (which === 'app1') {
         await domain.app1.stop();
-        domain.app1 = await startApp1(env, false);
+        domain.app1 = await startApp1(env, false, options.app1);
       } else {
         await domain.app2?.stop();
-        domain.app2 = await startApp2(env, false);
+        domain.app2 = await startApp2(env, false, options.app2);
       }
     },
     async stop() {
@@ -69,7 +73,7 @@ export async function startDomain(options: { env?: Record<string, string>; withA
       await rm(dataDir, { recursive: true, force: true });
     },
   };
-  if (options.withApp2 ?? true) domain.app2 = await startApp2(env, false);
+  if (options.withApp2 ?? true) domain.app2 = await startApp2(env, false, options.app2);
   return domain;
 }
 

@@ -29,6 +29,7 @@ import { revocationRoutes, wellKnownRoutes } from './routes/well-known';
 import { createApp1Cookies } from './sessions/cookies';
 import { createSessionService } from './sessions/session-service';
 import { openLowdbStore } from './storage/lowdb-store';
+import { createLoginThrottle, type ThrottleLimits } from './users/login-throttle';
 import { createPasswordHasher } from './users/passwords';
 
 export interface App1 {
@@ -40,6 +41,7 @@ export interface App1 {
 
 export interface App1Options {
   logger?: Logger;
+  throttleLimits?: ThrottleLimits;
   now?: () => number;
 }
 
@@ -67,6 +69,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
       clockToleranceSeconds: DEFAULT_CLOCK_TOLERANCE_SECONDS,
     }),
     hasher: await createPasswordHasher({ cost: config.bcryptCost }),
+    throttle: createLoginThrottle(options.throttleLimits),
     signer: createTokenSigner({ issuer: config.origin, audience: config.audience, ttlSeconds: config.tokenTtlSeconds, method, now }),
     keys,
     reader: createSessionReader({

@@ -4,6 +4,7 @@ import type { App1Config } from './config';
 import type { App1Cookies } from './sessions/cookies';
 import type { SessionService } from './sessions/session-service';
 import type { SessionStore } from './sessions/session-store';
+import type { LoginThrottle } from './users/login-throttle';
 import type { PasswordHasher } from './users/passwords';
 import type { UserStore } from './users/user-store';
 
@@ -15,6 +16,7 @@ export interface App1Context {
   sessionStore: SessionStore;
   sessions: SessionService;
   hasher: PasswordHasher;
+  throttle: LoginThrottle;
   signer: TokenSigner;
   keys: KeySet | null;
   reader: SessionReader;

@@ -1,11 +1,12 @@
 import { listen, runMain } from '@sso/bff-common';
-import { createApp } from './app';
+import { createApp, type App2Options } from './app';
 import { loadConfig } from './config';
 
 /** Starts BFF 2. */
-export async function startApp2(env: Record<string, string | undefined> = process.env, handleSignals = true) {
+export async function startApp2(env: Record<string, string | undefined> = process.env, handleSignals = true, options: App2Options = {}) {
   const config = loadConfig(env);
-  const { app, logger, start, close } = await createApp(config);
+  const { app, logger, start, close } = await createApp(config, options);
+  for (const warning of config.warnings) logger.warn(warning);
   const running = await listen({ app, host: config.host, port: config.port, logger, onClose: close, handleSignals });
   start();
   logger.info({ port: running.port }, `app 2 (relying) listening on ${config.host}:${running.port}; open ${config.origin}`);

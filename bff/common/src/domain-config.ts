@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { createCookieController, hs256Secret } from '@sso/session';
+import { diagnoseCookieDomain } from './cookie-doctor';
 import { ConfigError, envLogLevel, envOptional, envOriginList, envPort, envSeconds, envString, origin } from './env';
 
 /** Variables every BFF on the domain reads, with the same names and defaults. */
@@ -41,6 +42,8 @@ export interface DomainConfig {
   readonly hs256Secret: Uint8Array | null;
   readonly dataDir: string;
   readonly logLevel: DomainEnv['LOG_LEVEL'];
+  /** Start-up warnings (logged): things that work here but not in production. */
+  readonly warnings: readonly string[];
 }
 
 /** Derives and cross-checks the domain settings; throws ConfigError naming the variable and the fix. */
@@ -63,12 +66,12 @@ export function resolveDomainConfig(e: DomainEnv, service: string): DomainConfig
     fail(`SSO_COOKIE_NAME / SSO_COOKIE_DOMAIN: ${(err as Error).message}`);
   }
   const extras = e.SSO_EXTRA_ORIGINS.filter((o) => o !== app1Origin && o !== app2Origin);
-  for (const [name, o] of [['APP1_ORIGIN', app1Origin], ['APP2_ORIGIN', app2Origin], ...extras.map((x) => ['SSO_EXTRA_ORIGINS', x])] as const) {
-    const host = new URL(o).hostname;
-    if (host !== e.SSO_COOKIE_DOMAIN && !host.endsWith(`.${e.SSO_COOKIE_DOMAIN}`)) {
-      fail(`${name}=${o} is not under SSO_COOKIE_DOMAIN=${e.SSO_COOKIE_DOMAIN}, so the browser would never send it the cookie. Use a host under ${e.SSO_COOKIE_DOMAIN} or change the cookie domain.`);
-    }
-  }
+  const diagnosis = diagnoseCookieDomain(e.SSO_COOKIE_DOMAIN, [
+    { name: 'APP1_ORIGIN', origin: app1Origin },
+    { name: 'APP2_ORIGIN', origin: app2Origin },
+    ...extras.map((origin) => ({ name: 'SSO_EXTRA_ORIGINS', origin })),
+  ]);
+  if (diagnosis.errors.length) fail(diagnosis.errors.join('\n  '));
 
   let secret: Uint8Array | null = null;
   if (e.SSO_TOKEN_ALG === 'HS256') {
@@ -99,5 +102,6 @@ export function resolveDomainConfig(e: DomainEnv, service: string): DomainConfig
     hs256Secret: secret,
     dataDir: path.resolve(e.DATA_DIR),
     logLevel: e.LOG_LEVEL,
+    warnings: diagnosis.warnings,
   };
 }

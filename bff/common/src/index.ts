@@ -10,3 +10,4 @@ export * from './spa';
 export * from './security-headers';
 export * from './domain-config';
 export * from './server';
+export * from './cookie-doctor';

@@ -38,13 +38,21 @@ export function authRoutes(ctx: App1Context): Router {
 
   router.post('/login', async (req, res) => {
     const body = parseBody(LoginRequestSchema, req.body);
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const wait = await ctx.throttle.retryAfter(body.username, address);
+    if (wait > 0) {
+      req.log.warn({ event: 'login.throttled', retryAfter: wait }, 'audit');
+      throw new HttpError(429, 'RATE_LIMITED', 'Too many sign-in attempts. Try again later.', { retryAfter: wait });
+    }
     const user = await ctx.users.findByUsername(body.username);
     // Always one bcrypt comparison, against a dummy hash for unknown users.
     const ok = await ctx.hasher.verify(body.password, user?.passwordHash ?? null);
     if (!ok || !user || user.disabledAt !== null) {
+      await ctx.throttle.failed(body.username, address);
       req.log.info({ event: 'login.failure' }, 'audit');
       throw new HttpError(401, 'INVALID_CREDENTIALS', 'The username or password is wrong.');
     }
+    await ctx.throttle.succeeded(body.username, address);
     const { session, refreshToken } = await ctx.sessions.start(user.id, ctx.now());
     await issueSessionCookies(ctx, res, user, session, refreshToken);
     req.log.info({ event: 'login.success', userId: user.id, sid: session.id }, 'audit');

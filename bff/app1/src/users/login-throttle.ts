@@ -1,0 +1,69 @@
+import { RateLimiterMemory, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible';
+
+/**
+ * Brute-force regulation for sign-in, in the manner of Authelia's: failures
+ * are counted, and past a limit further attempts are refused for a while.
+ * Keys use the normalized username whether or not the account exists, so
+ * throttling never reveals which usernames are real.
+ *
+ * - per (username, client address): 5 failures in 15 min, then 15 min off.
+ *   The main defence against guessing one account's password.
+ * - per client address: 30 failures in 15 min, then 15 min off. Stops one
+ *   client from spraying many accounts.
+ * - per username, from anywhere: 100 failures in an hour, then 1 min off.
+ *   Slows a distributed attack on one account; short on purpose, so that an
+ *   attacker can never lock the real owner out for long.
+ * A success clears the (username, address) count.
+ */
+export interface LoginThrottle {
+  /** Seconds the client must wait before this attempt is allowed; 0 if allowed now. */
+  retryAfter(username: string, address: string): Promise<number>;
+  failed(username: string, address: string): Promise<void>;
+  succeeded(username: string, address: string): Promise<void>;
+}
+
+export interface ThrottleLimits {
+  /** `failures` within `durationSeconds` block further attempts for `blockSeconds`. */
+  perUserAddress: { failures: number; durationSeconds: number; blockSeconds: number };
+  perAddress: { failures: number; durationSeconds: number; blockSeconds: number };
+  perUser: { failures: number; durationSeconds: number; blockSeconds: number };
+}
+
+export const DEFAULT_THROTTLE_LIMITS: ThrottleLimits = {
+  perUserAddress: { failures: 5, durationSeconds: 15 * 60, blockSeconds: 15 * 60 },
+  perAddress: { failures: 30, durationSeconds: 15 * 60, blockSeconds: 15 * 60 },
+  perUser: { failures: 100, durationSeconds: 60 * 60, blockSeconds: 60 },
+};
+
+export function createLoginThrottle(limits: ThrottleLimits = DEFAULT_THROTTLE_LIMITS): LoginThrottle {
+  const make = (prefix: string, l: ThrottleLimits['perUser']) =>
+    // The failure that reaches the limit consumes one point past `points`,
+    // which blocks the key for blockDuration; the next attempt is refused.
+    new RateLimiterMemory({ keyPrefix: prefix, points: l.failures - 1, duration: l.durationSeconds, blockDuration: l.blockSeconds });
+  const userAddress = make('login-ua', limits.perUserAddress);
+  const address = make('login-a', limits.perAddress);
+  const user = make('login-u', limits.perUser);
+  const keys = (u: string, a: string): [RateLimiterAbstract, string][] => [
+    [userAddress, `${u}\u0000${a}`],
+    [address, a],
+    [user, u],
+  ];
+
+  return {
+    async retryAfter(u, a) {
+      let waitMs = 0;
+      for (const [limiter, key] of keys(u, a)) {
+        const res: RateLimiterRes | null = await limiter.get(key);
+        if (res && res.consumedPoints > limiter.points) waitMs = Math.max(waitMs, res.msBeforeNext);
+      }
+      return Math.ceil(waitMs / 1000);
+    },
+    async failed(u, a) {
+      // consume() rejects once over the limit; that is the expected outcome here.
+      await Promise.allSettled(keys(u, a).map(([limiter, key]) => limiter.consume(key)));
+    },
+    async succeeded(u, a) {
+      await userAddress.delete(`${u}\u0000${a}`);
+    },
+  };
+}
