@@ -23,7 +23,7 @@ export async function freePort(): Promise<number> {
 export interface Domain {
   dataDir: string;
   env: Record<string, string>;
-  app1: RunningServer;
+  app1: Awaited<ReturnType<typeof startApp1>>;
   app2: RunningServer | null;
   origins: { app1: string; app2: string };
   urls: { app1: string; app2: string };

@@ -229,6 +229,58 @@ describe('hostile subjects', () => {
   });
 });
 
+describe('revocation everywhere', () => {
+  /** Polls until app 2 refuses the token (the revocation feed's staleness), at most 3 s. */
+  async function refusedWithin(b: Browser): Promise<number> {
+    const started = Date.now();
+    while (Date.now() - started < 3000) {
+      if ((await b.request('app2', '/api/me')).status === 401) return Date.now() - started;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return Infinity;
+  }
+
+  it('"sign out everywhere" ends every session of the user at app 2', async () => {
+    const laptop = await signedIn('many-devices');
+    const phone = new Browser(domain);
+    await phone.request('app1', '/api/login', { json: { username: 'many-devices', password: PASSWORD } });
+    expect((await phone.request('app2', '/api/me')).status).toBe(200);
+    const out = await laptop.request('app1', '/api/logout', { json: { everywhere: true } });
+    expect(out.body.revokedSessions).toBe(2);
+    expect(await refusedWithin(phone)).toBeLessThan(2000);
+    expect((await phone.request('app1', '/api/session/refresh', { json: {} })).status).toBe(401);
+  });
+
+  it('a password change signs out the other sessions and keeps this browser signed in', async () => {
+    const here = await signedIn('changer');
+    const elsewhere = new Browser(domain);
+    await elsewhere.request('app1', '/api/login', { json: { username: 'changer', password: PASSWORD } });
+    const wrong = await here.request('app1', '/api/account/password', { json: { currentPassword: 'nope nope', newPassword: 'brand new password' } });
+    expect(wrong.status).toBe(401);
+    expect(code(wrong.body)).toBe('INVALID_CREDENTIALS');
+    const ok = await here.request('app1', '/api/account/password', { json: { currentPassword: PASSWORD, newPassword: 'brand new password' } });
+    expect(ok.status).toBe(200);
+    expect(ok.body.revokedSessions).toBe(1);
+    expect(await refusedWithin(elsewhere)).toBeLessThan(2000);
+    expect((await here.request('app2', '/api/me')).status).toBe(200);
+    const oldLogin = await new Browser(domain).request('app1', '/api/login', { json: { username: 'changer', password: PASSWORD } });
+    expect(oldLogin.status).toBe(401);
+    const newLogin = await new Browser(domain).request('app1', '/api/login', { json: { username: 'changer', password: 'brand new password' } });
+    expect(newLogin.status).toBe(200);
+  });
+
+  it('disabling a user revokes their sessions everywhere and blocks sign-in', async () => {
+    const b = await signedIn('to-disable');
+    const { disableUser } = await import('../app1/src/routes/account');
+    const ctx = domain.app1.context;
+    const user = await ctx.users.findByUsername('to-disable');
+    expect((await disableUser(ctx, user!.id)).length).toBe(1);
+    expect(await refusedWithin(b)).toBeLessThan(2000);
+    const login = await new Browser(domain).request('app1', '/api/login', { json: { username: 'to-disable', password: PASSWORD } });
+    expect(login.status).toBe(401);
+  });
+});
+
 describe('logs', () => {
   it('no password, token or cookie value appears in any log line', async () => {
     const b = await signedIn('logcheck');

@@ -22,6 +22,7 @@ import {
 } from '@sso/session';
 import type { App1Config } from './config';
 import type { App1Context } from './context';
+import { accountRoutes } from './routes/account';
 import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
 import { sessionRoutes } from './routes/session';
@@ -112,6 +113,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
   api.use(express.json({ limit: '16kb', strict: false, type: 'application/json' }));
   api.use(authRoutes(context));
   api.use(sessionRoutes(context));
+  api.use(accountRoutes(context));
   api.use(revocationRoutes(context));
   api.use(apiNotFound());
   app.use('/api', api);

@@ -9,7 +9,7 @@ export async function startApp1(env: Record<string, string | undefined> = proces
   for (const warning of config.warnings) context.logger.warn(warning);
   const running = await listen({ app, host: config.host, port: config.port, logger: context.logger, onClose: close, handleSignals });
   context.logger.info({ port: running.port }, `app 1 (identity) listening on ${config.host}:${running.port}; open ${config.origin}`);
-  return running;
+  return { ...running, context };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) runMain(() => startApp1());

@@ -4,24 +4,14 @@ import type { RefreshResponse, SessionResponse } from '@sso/types';
 import type { App1Context } from '../context';
 import { clearSessionCookies, issueSessionCookies } from '../sessions/issue';
 import { toAccount } from '../users/account';
+import { requireAccount } from './account';
 
 /** GET /api/session and POST /api/session/refresh. */
 export function sessionRoutes(ctx: App1Context): Router {
   const router = Router();
 
   router.get('/session', async (req, res) => {
-    const result = await ctx.reader.verifyRequest({ cookieHeader: req.headers.cookie });
-    if (!result.ok) {
-      throw result.code === 'TOKEN_EXPIRED'
-        ? new HttpError(401, 'SESSION_EXPIRED', 'Your session token expired; refresh it.')
-        : new HttpError(401, 'UNAUTHENTICATED');
-    }
-    const { claims } = result;
-    const session = await ctx.sessionStore.get(claims.sid);
-    const user = session ? await ctx.users.findById(session.userId) : null;
-    if (!session || !user || !ctx.sessions.isLive(session, ctx.now()) || user.disabledAt !== null) {
-      throw new HttpError(401, 'UNAUTHENTICATED');
-    }
+    const { claims, session, user } = await requireAccount(ctx, req);
     res.json({
       user: toAccount(user),
       session: {

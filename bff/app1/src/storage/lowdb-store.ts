@@ -84,6 +84,18 @@ export async function openLowdbStore(dataDir: string): Promise<{ users: UserStor
       await save();
       return { ok: true, user };
     },
+    async updatePassword(id, passwordHash) {
+      const user = byUserId.get(id);
+      if (!user) return;
+      user.passwordHash = passwordHash;
+      await save();
+    },
+    async setDisabled(id, disabledAt) {
+      const user = byUserId.get(id);
+      if (!user) return;
+      user.disabledAt = disabledAt;
+      await save();
+    },
   };
 
   let lastRevokedAt = data.revocations.reduce((m, r) => Math.max(m, r.revokedAt), 0);

@@ -19,4 +19,7 @@ export interface UserStore {
   findById(id: string): Promise<UserRecord | null>;
   /** Creates the user unless the username is taken; atomic with respect to that check. */
   create(user: UserRecord): Promise<CreateUserResult>;
+  updatePassword(id: string, passwordHash: string): Promise<void>;
+  /** Disables (or re-enables) an account; a disabled account cannot sign in or refresh. */
+  setDisabled(id: string, disabledAt: string | null): Promise<void>;
 }
