@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import {
   apiNotFound,
   createLogger,
+  healthRoutes,
+  requestContext,
   errorHandler,
   httpLogger,
   noStore,
@@ -24,7 +26,6 @@ import type { App1Config } from './config';
 import type { App1Context } from './context';
 import { accountRoutes } from './routes/account';
 import { authRoutes } from './routes/auth';
-import { healthRoutes } from './routes/health';
 import { sessionRoutes } from './routes/session';
 import { revocationRoutes, wellKnownRoutes } from './routes/well-known';
 import { createApp1Cookies } from './sessions/cookies';
@@ -91,8 +92,9 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(httpLogger(logger));
+  app.use(requestContext());
   app.use(securityHeaders({ selfOrigin: config.origin }));
-  app.use(healthRoutes());
+  app.use(healthRoutes({ store: store.probe }));
   app.use(wellKnownRoutes(context));
 
   const api = express.Router();

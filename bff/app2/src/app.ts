@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
-import { apiNotFound, createLogger, errorHandler, httpLogger, noStore, securityHeaders, serveSpa, HttpError } from '@sso/bff-common';
+import { apiNotFound, backChannelHeaders, createLogger, healthRoutes, requestContext, errorHandler, httpLogger, noStore, securityHeaders, serveSpa, HttpError } from '@sso/bff-common';
 import {
   createRemoteKeySet,
   createRevocationFeed,
@@ -45,6 +45,7 @@ export async function createApp(config: App2Config, options: App2Options = {}): 
           url: config.jwksUrl,
           fetch: options.fetch,
           now,
+          headers: () => backChannelHeaders('app2'),
           onError: (err) => logger.warn({ err: String(err) }, 'JWKS fetch failed; using the cached key set if any'),
         })
       : null;
@@ -53,6 +54,7 @@ export async function createApp(config: App2Config, options: App2Options = {}): 
     fetch: options.fetch,
     now,
     intervalMs: config.revocationPollMs,
+    headers: () => backChannelHeaders('app2'),
     onError: (err) => logger.warn({ err: String(err) }, 'revocation feed poll failed'),
   });
   const reader = createSessionReader({
@@ -71,11 +73,23 @@ export async function createApp(config: App2Config, options: App2Options = {}): 
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(httpLogger(logger));
+  app.use(requestContext());
   app.use(securityHeaders({ selfOrigin: config.origin, connectTo: [config.app1Origin] }));
-  app.get('/healthz', (_req, res) => {
-    res.setHeader('Cache-Control', 'no-store');
-    res.json({ status: 'ok' });
-  });
+  app.use(
+    healthRoutes({
+      store: store.probe,
+      // Ready once app 1's keys are known (cached or fetched now).
+      keys: async () => {
+        if (!keys || keys.isReady()) return { ok: true };
+        try {
+          await keys.refresh();
+          return { ok: true };
+        } catch (err) {
+          return { ok: false, error: `JWKS not fetched yet: ${String(err)}` };
+        }
+      },
+    }),
+  );
 
   const api = express.Router();
   api.use(noStore());

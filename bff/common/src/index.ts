@@ -11,3 +11,5 @@ export * from './security-headers';
 export * from './domain-config';
 export * from './server';
 export * from './cookie-doctor';
+export * from './health';
+export * from './request-context';

@@ -25,6 +25,8 @@ export class StoreError extends Error {
  */
 export class AtomicJsonFile<T> implements Adapter<T> {
   private inFlight: Promise<void> | null = null;
+  /** The last write's failure, cleared by the next successful write. */
+  lastWriteError: StoreError | null = null;
   private queued: { data: T; promise: Promise<void> } | null = null;
 
   constructor(readonly file: string) {}
@@ -92,9 +94,11 @@ export class AtomicJsonFile<T> implements Adapter<T> {
       } finally {
         await dirHandle.close();
       }
+      this.lastWriteError = null;
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
-      throw new StoreError('STORE_WRITE_FAILED', `Could not write ${this.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+      this.lastWriteError = new StoreError('STORE_WRITE_FAILED', `Could not write ${this.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
+      throw this.lastWriteError;
     }
   }
 }
@@ -111,4 +115,16 @@ export async function openJsonStore<T>(file: string, defaults: T, validate: (dat
     throw new StoreError('STORE_CORRUPT', `The data file ${file} does not have the expected structure. It was left untouched; restore it from a backup or move it aside.`);
   }
   return db;
+}
+
+/** Store readiness: healthy if the last write succeeded; otherwise one probe write decides. */
+export async function probeStore(db: Low<unknown>): Promise<{ ok: boolean; error?: string }> {
+  const adapter = db.adapter as AtomicJsonFile<unknown>;
+  if (!adapter.lastWriteError) return { ok: true };
+  try {
+    await db.write();
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, error: (err as Error).message };
+  }
 }

@@ -32,9 +32,12 @@ export async function listen(options: {
       options.logger.info({ signal }, 'draining');
       const closed = once(server, 'close');
       server.close();
+      // Keep-alive connections close as soon as their request is answered.
       server.closeIdleConnections();
+      const idle = setInterval(() => server.closeIdleConnections(), 50);
       const force = setTimeout(() => server.closeAllConnections(), 10_000).unref();
       await closed;
+      clearInterval(idle);
       clearTimeout(force);
       await options.onClose();
       options.logger.info('stopped');

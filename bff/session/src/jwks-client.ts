@@ -15,6 +15,8 @@ export interface RemoteKeySetOptions {
   now?: () => number;
   /** Told of each failed fetch; the cached set keeps being used. */
   onError?: (err: unknown) => void;
+  /** Extra headers per fetch (a request id, say). */
+  headers?: () => Record<string, string>;
 }
 
 export interface RemoteKeySet {
@@ -46,7 +48,7 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
   async function load(): Promise<void> {
     lastAttemptAt = now();
     const res = await doFetch(options.url, {
-      headers: { accept: 'application/json' },
+      headers: { accept: 'application/json', ...options.headers?.() },
       signal: AbortSignal.timeout(timeoutMs),
       redirect: 'error',
     });

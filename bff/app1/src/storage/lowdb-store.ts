@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { openJsonStore } from '@sso/bff-common';
+import { openJsonStore, probeStore } from '@sso/bff-common';
 import type { RevocationFeed } from '@sso/types';
 import type { UserRecord, UserStore, CreateUserResult } from '../users/user-store';
 import type { SessionRecord, SessionStore, RefreshLookup } from '../sessions/session-store';
@@ -33,7 +33,7 @@ export const APP1_STORE_FILE = 'app1.json';
  * without an await in between, so it is atomic within the process, and the
  * write that follows is atomic on disk.
  */
-export async function openLowdbStore(dataDir: string): Promise<{ users: UserStore; sessions: SessionStore; flush(): Promise<void> }> {
+export async function openLowdbStore(dataDir: string): Promise<{ users: UserStore; sessions: SessionStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }> }> {
   const db = await openJsonStore<App1Data>(
     path.join(dataDir, APP1_STORE_FILE),
     { version: 1, users: [], sessions: [], revocations: [] },
@@ -149,5 +149,5 @@ export async function openLowdbStore(dataDir: string): Promise<{ users: UserStor
     },
   };
 
-  return { users, sessions, flush: save };
+  return { users, sessions, flush: save, probe: () => probeStore(db as never) };
 }

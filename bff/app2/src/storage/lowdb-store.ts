@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { openJsonStore } from '@sso/bff-common';
+import { openJsonStore, probeStore } from '@sso/bff-common';
 import type { LocalUserRecord, LocalUserStore } from '../users/local-user-store';
 
 interface App2Data {
@@ -23,7 +23,7 @@ export const LAST_SEEN_GRANULARITY_MS = 60_000;
  * (iss, sub) index is a Map, so hostile `sub` values such as `__proto__` are
  * plain keys. Check-and-insert runs with no await in between: atomic.
  */
-export async function openLowdbStore(dataDir: string): Promise<{ users: LocalUserStore; flush(): Promise<void> }> {
+export async function openLowdbStore(dataDir: string): Promise<{ users: LocalUserStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }> }> {
   const db = await openJsonStore<App2Data>(path.join(dataDir, APP2_STORE_FILE), { version: 1, users: [] }, isApp2Data);
   const key = (iss: string, sub: string) => `${iss}\u0000${sub}`;
   const index = new Map(db.data.users.map((u) => [key(u.iss, u.sub), u]));
@@ -61,5 +61,5 @@ export async function openLowdbStore(dataDir: string): Promise<{ users: LocalUse
       return db.data.users.length;
     },
   };
-  return { users, flush: save };
+  return { users, flush: save, probe: () => probeStore(db as never) };
 }
