@@ -1,0 +1,97 @@
+import { setupServer } from 'msw/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import {
+  LoginResponseSchema,
+  LogoutResponseSchema,
+  MeResponseSchema,
+  ProblemSchema,
+  RefreshResponseSchema,
+  SessionResponseSchema,
+  SignupResponseSchema,
+} from '@sso/types';
+import { handlers } from '@sso/web-shared/mocks/handlers';
+import { resetMockDb } from '@sso/web-shared/testing-db';
+import { Browser, startDomain, type Domain } from './harness';
+
+/**
+ * One scenario, run against the real BFFs and against the msw handlers the
+ * SPAs are developed and tested with. Every answer must parse with the same
+ * shared schema and carry the same status and error code, so the mocks
+ * cannot drift from the servers unnoticed.
+ */
+type Step = { name: string; app: 'app1' | 'app2'; method: 'GET' | 'POST'; path: string; json?: unknown; status: number; schema?: z.ZodType; code?: string };
+
+const steps: Step[] = [
+  { name: 'sign-up with bad input', app: 'app1', method: 'POST', path: '/api/signup', json: { username: 'x', password: 'short' }, status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'sign-up', app: 'app1', method: 'POST', path: '/api/signup', json: { username: 'contract', password: 'correct horse battery', email: 'c@example.test', name: 'Con Tract' }, status: 201, schema: SignupResponseSchema },
+  { name: 'sign-up, username taken', app: 'app1', method: 'POST', path: '/api/signup', json: { username: 'Contract', password: 'correct horse battery' }, status: 409, code: 'USERNAME_TAKEN' },
+  { name: 'session', app: 'app1', method: 'GET', path: '/api/session', status: 200, schema: SessionResponseSchema },
+  { name: 'me', app: 'app2', method: 'GET', path: '/api/me', status: 200, schema: MeResponseSchema },
+  { name: 'refresh', app: 'app1', method: 'POST', path: '/api/session/refresh', json: {}, status: 200, schema: RefreshResponseSchema },
+  { name: 'sign-out', app: 'app1', method: 'POST', path: '/api/logout', json: {}, status: 200, schema: LogoutResponseSchema },
+  { name: 'session after sign-out', app: 'app1', method: 'GET', path: '/api/session', status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'me after sign-out', app: 'app2', method: 'GET', path: '/api/me', status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'sign-in, wrong password', app: 'app1', method: 'POST', path: '/api/login', json: { username: 'contract', password: 'wrong password' }, status: 401, code: 'INVALID_CREDENTIALS' },
+  { name: 'sign-in with bad input', app: 'app1', method: 'POST', path: '/api/login', json: { username: 42 }, status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'sign-in', app: 'app1', method: 'POST', path: '/api/login', json: { username: 'CONTRACT', password: 'correct horse battery' }, status: 200, schema: LoginResponseSchema },
+];
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+function check(step: Step, answer: Answer) {
+  expect(answer.status, step.name).toBe(step.status);
+  if (step.schema) {
+    const parsed = step.schema.safeParse(answer.body);
+    expect(parsed.success, `${step.name}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
+  } else {
+    expect(ProblemSchema.parse(answer.body).code, step.name).toBe(step.code);
+  }
+}
+
+const real = new Map<string, Answer>();
+const mocked = new Map<string, Answer>();
+
+describe('contract: real BFFs and msw mocks answer alike', () => {
+  let domain: Domain;
+  beforeAll(async () => {
+    domain = await startDomain();
+    // Wait out the revocation poll so "me after sign-out" is deterministic.
+    const b = new Browser(domain);
+    for (const step of steps) {
+      if (step.name === 'me after sign-out') await new Promise((r) => setTimeout(r, 300));
+      const res = await b.request(step.app, step.path, { method: step.method, ...(step.json !== undefined ? { json: step.json } : {}) });
+      real.set(step.name, { status: res.status, body: res.body });
+    }
+    await domain.stop();
+
+    const server = setupServer(...handlers);
+    server.listen({ onUnhandledRequest: 'error' });
+    resetMockDb('signed-out');
+    try {
+      for (const step of steps) {
+        const origin = step.app === 'app1' ? 'http://app1.sso.localhost:5171' : 'http://app2.sso.localhost:5172';
+        const res = await fetch(`${origin}${step.path}`, {
+          method: step.method,
+          headers: step.json !== undefined ? { 'content-type': 'application/json' } : {},
+          body: step.json !== undefined ? JSON.stringify(step.json) : undefined,
+        });
+        mocked.set(step.name, { status: res.status, body: await res.json() });
+      }
+    } finally {
+      server.close();
+    }
+  });
+  afterAll(() => undefined);
+
+  it.each(steps.map((s) => [s.name, s] as const))('%s: the real BFF answers per the shared schema', (_name, step) => {
+    check(step, real.get(step.name)!);
+  });
+
+  it.each(steps.map((s) => [s.name, s] as const))('%s: the msw mock answers the same', (_name, step) => {
+    check(step, mocked.get(step.name)!);
+  });
+});

@@ -1,0 +1,366 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHmac, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTokenSigner, loadOrCreateKeySet, type SigningKey } from '@sso/session';
+import { MeResponseSchema, ProblemSchema } from '@sso/types';
+import { Browser, freePort, startDomain, type Domain } from './harness';
+
+/**
+ * The Python relying app (examples/python-app, Flask + PyJWT on Debian's
+ * system Python) against the real app 1: same users as app 2, same refusals.
+ */
+
+const PYTHON = '/usr/bin/python3';
+const APP_PY = fileURLToPath(new URL('../../examples/python-app/app.py', import.meta.url));
+const COOKIE = '__Secure-sso';
+
+function probePython(): { ok: true } | { ok: false; why: string } {
+  const res = spawnSync(
+    PYTHON,
+    ['-c', "import flask, jwt, cryptography\nfrom jwt.algorithms import get_default_algorithms\nassert 'EdDSA' in get_default_algorithms(), 'PyJWT has no EdDSA'"],
+    { encoding: 'utf8', timeout: 10_000 },
+  );
+  if (res.error) return { ok: false, why: `${PYTHON} cannot run (${res.error.message})` };
+  if (res.status !== 0) return { ok: false, why: `${PYTHON} lacks a module: ${res.stderr.trim().split('\n').pop()}` };
+  return { ok: true };
+}
+
+const probe = probePython();
+const inCI = process.env.CI === 'true';
+// Skipped on a machine without Debian's python3-flask/python3-jwt/python3-cryptography,
+// but never in CI: .ci/run installs them, so a missing module there is a failure.
+const skip = !probe.ok && !inCI;
+if (skip && !probe.ok) {
+  console.warn(
+    `python-interop: SKIPPED: ${probe.why}. Install with: apt-get install python3-flask python3-jwt python3-cryptography`,
+  );
+}
+
+interface PythonApp {
+  url: string;
+  proc: ChildProcess;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+const started: PythonApp[] = [];
+const tempDirs: string[] = [];
+
+async function startPythonApp(env: Record<string, string>): Promise<PythonApp> {
+  if (!probe.ok) {
+    throw new Error(`python-interop: ${probe.why}. CI must install python3-flask python3-jwt python3-cryptography (see .ci/run).`);
+  }
+  const dir = await mkdtemp(path.join(tmpdir(), 'sso-py-'));
+  tempDirs.push(dir);
+  const port = await freePort();
+  const proc = spawn(PYTHON, [APP_PY], {
+    // A clean environment: nothing from the developer's shell (say SSO_TOKEN_ALG) leaks in.
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      LANG: 'C.UTF-8',
+      PYTHONDONTWRITEBYTECODE: '1',
+      PYTHONUNBUFFERED: '1',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATABASE: path.join(dir, 'python-app.sqlite3'),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  const keep = (chunk: Buffer) => {
+    log = (log + chunk.toString('utf8')).slice(-8_000);
+  };
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const app: PythonApp = {
+    url: `http://127.0.0.1:${port}`,
+    proc,
+    output: () => log,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        const timer = setTimeout(() => proc.kill('SIGKILL'), 3_000);
+        await exited;
+        clearTimeout(timer);
+      }
+    },
+  };
+  started.push(app);
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`python app exited with ${proc.exitCode}:\n${log}`);
+    try {
+      const res = await fetch(`${app.url}/healthz`);
+      if (res.ok && (await res.json()).status === 'ok') return app;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`python app did not answer /healthz within 10 s:\n${log}`);
+}
+
+async function stopAll() {
+  await Promise.all(started.splice(0).map((a) => a.stop()));
+  await Promise.all(tempDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+}
+
+async function me(app: PythonApp, cookie?: string) {
+  const res = await fetch(`${app.url}/api/me`, { headers: cookie === undefined ? {} : { cookie } });
+  const text = await res.text();
+  let body: any = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, contentType: res.headers.get('content-type') ?? '', body };
+}
+
+const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
+
+/** A compact JWS with any header, signed with an Ed25519 key (or left with the given signature). */
+function signEd25519(header: Record<string, unknown>, payload: Record<string, unknown>, key: KeyObject): string {
+  const input = `${b64url(header)}.${b64url(payload)}`;
+  return `${input}.${sign(null, Buffer.from(input), key).toString('base64url')}`;
+}
+
+const signup = (b: Browser, username: string, extra: Record<string, unknown> = {}) =>
+  b.request('app1', '/api/signup', { json: { username, password: 'correct horse battery', ...extra } });
+
+function expectRefused(res: Awaited<ReturnType<typeof me>>, domain: Domain, code: 'UNAUTHENTICATED' | 'SESSION_EXPIRED' = 'UNAUTHENTICATED') {
+  expect(res.status, JSON.stringify(res.body)).toBe(401);
+  expect(res.contentType).toMatch(/^application\/problem\+json/);
+  expect(ProblemSchema.parse(res.body)).toMatchObject({ status: 401, code, loginUrl: `${domain.origins.app1}/login` });
+}
+
+describe.skipIf(skip)('python relying app (Flask + PyJWT) with EdDSA tokens from app 1', () => {
+  let domain: Domain;
+  let py: PythonApp;
+  let offline: PythonApp;
+  let signingKey: SigningKey;
+  let token: string;
+  let claims: Record<string, any>;
+
+  beforeAll(async () => {
+    domain = await startDomain();
+    const env = { SSO_ISSUER: domain.origins.app1, SSO_JWKS_URL: `${domain.urls.app1}/.well-known/jwks.json` };
+    // `offline` has never been able to fetch a JWKS (nothing listens there).
+    [py, offline] = await Promise.all([
+      startPythonApp(env),
+      freePort().then((p) => startPythonApp({ ...env, SSO_JWKS_URL: `http://127.0.0.1:${p}/.well-known/jwks.json` })),
+    ]);
+    signingKey = (await loadOrCreateKeySet({ dir: domain.dataDir, retainSeconds: 605 })).current();
+    const b = new Browser(domain);
+    expect((await signup(b, 'py-token')).status).toBe(201);
+    token = b.cookie(COOKIE)!;
+    claims = claimsOf(token);
+  });
+  afterAll(async () => {
+    await stopAll();
+    await domain?.stop();
+  });
+
+  const signer = (over: { audience?: string; issuer?: string; now?: () => number } = {}) =>
+    createTokenSigner({
+      issuer: over.issuer ?? domain.origins.app1,
+      audience: over.audience ?? 'sso.localhost',
+      method: { alg: 'EdDSA', currentKey: () => signingKey },
+      ...(over.now ? { now: over.now } : {}),
+    });
+
+  it('answers the same user as app 2 (sub, username) and the same local id on the next call', async () => {
+    const b = new Browser(domain);
+    expect((await signup(b, 'Py.User', { email: 'py@example.test', name: 'Py User' })).status).toBe(201);
+    const viaApp2 = MeResponseSchema.parse((await b.request('app2', '/api/me')).body).user;
+
+    const first = await me(py, b.cookieHeader('app2'));
+    expect(first.status, JSON.stringify(first.body)).toBe(200);
+    expect(first.contentType).toMatch(/^application\/json/);
+    const user = MeResponseSchema.parse(first.body).user;
+    expect(user).toMatchObject({ sub: viaApp2.sub, username: 'py.user', email: 'py@example.test', name: 'Py User' });
+    expect(user.username).toBe(viaApp2.username);
+    expect(user.id).toMatch(/^lu_[A-Za-z0-9_-]{16}$/);
+    expect(user.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(user.lastSeenAt).toBe(user.createdAt);
+    expect(Math.abs(Date.parse(user.createdAt) - Date.now())).toBeLessThan(60_000);
+
+    await new Promise((r) => setTimeout(r, 5));
+    const second = MeResponseSchema.parse((await me(py, b.cookieHeader('app2'))).body).user;
+    expect(second).toMatchObject({ id: user.id, sub: user.sub, createdAt: user.createdAt });
+    expect(Date.parse(second.lastSeenAt)).toBeGreaterThan(Date.parse(user.createdAt));
+  });
+
+  it('updates the local user when the claims change, keyed by (iss, sub) not username', async () => {
+    const before = MeResponseSchema.parse((await me(py, `${COOKIE}=${token}`)).body).user;
+    const { token: renamed } = await signer().sign({ sub: claims.sub, sid: claims.sid, preferred_username: 'py-renamed', name: 'New Name' });
+    const after = MeResponseSchema.parse((await me(py, `${COOKIE}=${renamed}`)).body).user;
+    expect(after).toMatchObject({ id: before.id, username: 'py-renamed', name: 'New Name', createdAt: before.createdAt });
+  });
+
+  it('answers 401 UNAUTHENTICATED with the login URL without a cookie, and never 500 for garbage', async () => {
+    expectRefused(await me(py), domain);
+    for (const value of ['garbage', 'a.b.c', '"quoted"', 'x'.repeat(20_000), `${token.split('.').slice(0, 2).join('.')}.`, '%00.%01.%02']) {
+      expectRefused(await me(py, `${COOKIE}=${value}`), domain);
+    }
+  });
+
+  it('refuses the cookie sent twice with different values, accepts it twice with the same value', async () => {
+    const other = (await signer().sign({ sub: claims.sub, sid: claims.sid, preferred_username: 'py-token' })).token;
+    expectRefused(await me(py, `${COOKIE}=${other}; ${COOKIE}=${token}`), domain);
+    expect((await me(py, `${COOKIE}=${token}; ${COOKIE}=${token}`)).status).toBe(200);
+  });
+
+  it('refuses a tampered token (one payload character flipped)', async () => {
+    const [h, p, s] = token.split('.') as [string, string, string];
+    const i = Math.floor(p.length / 2);
+    const flipped = `${h}.${p.slice(0, i)}${p[i] === 'A' ? 'B' : 'A'}${p.slice(i + 1)}.${s}`;
+    expect(flipped).not.toBe(token);
+    expectRefused(await me(py, `${COOKIE}=${flipped}`), domain);
+  });
+
+  it('answers SESSION_EXPIRED for an expired, or too old, but otherwise valid token', async () => {
+    const { token: expired } = await signer({ now: () => Date.now() - 3600_000 }).sign({ sub: claims.sub, sid: claims.sid, preferred_username: 'py-token' });
+    expectRefused(await me(py, `${COOKIE}=${expired}`), domain, 'SESSION_EXPIRED');
+    // Not expired yet, but issued longer ago than SSO_TOKEN_TTL (+5 s): too old all the same.
+    const now = Math.floor(Date.now() / 1000);
+    const header = { alg: 'EdDSA', typ: 'sso+jwt', kid: signingKey.kid };
+    const stale = signEd25519(header, { ...claims, iat: now - 700, exp: now + 600 }, signingKey.privateKey);
+    expectRefused(await me(py, `${COOKIE}=${stale}`), domain, 'SESSION_EXPIRED');
+    const fresh = signEd25519(header, { ...claims, iat: now - 590, exp: now + 10 }, signingKey.privateKey);
+    expect((await me(py, `${COOKIE}=${fresh}`)).status).toBe(200);
+  });
+
+  it('refuses a token whose iat is in the future', async () => {
+    const { token: future } = await signer({ now: () => Date.now() + 120_000 }).sign({ sub: claims.sub, sid: claims.sid, preferred_username: 'py-token' });
+    expectRefused(await me(py, `${COOKIE}=${future}`), domain);
+  });
+
+  it('refuses a token for another audience or from another issuer', async () => {
+    const subject = { sub: claims.sub, sid: claims.sid, preferred_username: 'py-token' };
+    const wrongAud = (await signer({ audience: 'other.example' }).sign(subject)).token;
+    expectRefused(await me(py, `${COOKIE}=${wrongAud}`), domain);
+    const wrongIss = (await signer({ issuer: 'http://evil.sso.localhost:3001' }).sign(subject)).token;
+    expectRefused(await me(py, `${COOKIE}=${wrongIss}`), domain);
+  });
+
+  it('refuses a token with typ JWT or no typ, even when signed by app 1', async () => {
+    const header = { alg: 'EdDSA', kid: signingKey.kid };
+    expect((await me(py, `${COOKIE}=${signEd25519({ ...header, typ: 'sso+jwt' }, claims, signingKey.privateKey)}`)).status).toBe(200);
+    expectRefused(await me(py, `${COOKIE}=${signEd25519({ ...header, typ: 'JWT' }, claims, signingKey.privateKey)}`), domain);
+    expectRefused(await me(py, `${COOKIE}=${signEd25519(header, claims, signingKey.privateKey)}`), domain);
+  });
+
+  it('refuses alg none and HS256 signed with the public key (algorithm pinned)', async () => {
+    const unsigned = `${b64url({ alg: 'none', typ: 'sso+jwt', kid: signingKey.kid })}.${b64url(claims)}`;
+    expectRefused(await me(py, `${COOKIE}=${unsigned}.`), domain);
+    expectRefused(await me(py, `${COOKIE}=${unsigned}.${randomBytes(64).toString('base64url')}`), domain);
+
+    const jwks = (await (await fetch(`${domain.urls.app1}/.well-known/jwks.json`)).json()) as { keys: Array<Record<string, string>> };
+    const jwk = jwks.keys.find((k) => k.kid === signingKey.kid)!;
+    const input = `${b64url({ alg: 'HS256', typ: 'sso+jwt', kid: signingKey.kid })}.${b64url(claims)}`;
+    for (const secret of [JSON.stringify(jwk), Buffer.from(jwk.x!, 'base64url'), jwk.x!]) {
+      const confused = `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+      expectRefused(await me(py, `${COOKIE}=${confused}`), domain);
+    }
+  });
+
+  it('takes keys only from the JWKS: a key in the header (jwk) or an unknown kid is refused', async () => {
+    const attacker = generateKeyPairSync('ed25519');
+    const jwk = attacker.publicKey.export({ format: 'jwk' });
+    for (const header of [
+      { alg: 'EdDSA', typ: 'sso+jwt', kid: signingKey.kid, jwk },
+      { alg: 'EdDSA', typ: 'sso+jwt', kid: 'attacker', jwk, jku: 'http://127.0.0.1:1/jwks.json' },
+      { alg: 'EdDSA', typ: 'sso+jwt', jwk },
+    ]) {
+      expectRefused(await me(py, `${COOKIE}=${signEd25519(header, claims, attacker.privateKey)}`), domain);
+    }
+  });
+
+  it('refuses a token that lacks sub, sid, jti, preferred_username, iat or exp, or has them of the wrong type', async () => {
+    const header = { alg: 'EdDSA', typ: 'sso+jwt', kid: signingKey.kid };
+    for (const drop of ['sub', 'sid', 'jti', 'preferred_username', 'iat', 'exp']) {
+      const { [drop]: _, ...rest } = claims;
+      expectRefused(await me(py, `${COOKIE}=${signEd25519(header, rest, signingKey.privateKey)}`), domain);
+    }
+    for (const iat of [String(claims.iat), [claims.iat], true, null]) {
+      expectRefused(await me(py, `${COOKIE}=${signEd25519(header, { ...claims, iat }, signingKey.privateKey)}`), domain);
+    }
+    for (const bad of [{ sub: 42 }, { sub: '' }, { sid: '' }, { preferred_username: ['x'] }, { email: 7 }, { jti: 1 }]) {
+      expectRefused(await me(py, `${COOKIE}=${signEd25519(header, { ...claims, ...bad }, signingKey.privateKey)}`), domain);
+    }
+  });
+
+  it('answers 503 IDENTITY_UNAVAILABLE when it has never fetched the JWKS, 401 for garbage', async () => {
+    const res = await me(offline, `${COOKIE}=${token}`);
+    expect(res.status).toBe(503);
+    expect(res.contentType).toMatch(/^application\/problem\+json/);
+    expect(ProblemSchema.parse(res.body).code).toBe('IDENTITY_UNAVAILABLE');
+    expectRefused(await me(offline, `${COOKIE}=garbage`), domain);
+  });
+});
+
+describe.skipIf(skip)('python relying app in HS256 compatibility mode', () => {
+  let domain: Domain;
+  let py: PythonApp;
+  const secret = randomBytes(36).toString('base64url'); // 48 characters
+
+  beforeAll(async () => {
+    domain = await startDomain({ env: { SSO_TOKEN_ALG: 'HS256', SSO_HS256_SECRET: secret } });
+    py = await startPythonApp({
+      SSO_ISSUER: domain.origins.app1,
+      SSO_JWKS_URL: `${domain.urls.app1}/.well-known/jwks.json`,
+      SSO_TOKEN_ALG: 'HS256',
+      SSO_HS256_SECRET: secret,
+    });
+  });
+  afterAll(async () => {
+    await stopAll();
+    await domain?.stop();
+  });
+
+  it('answers the user app 1 signed in, as app 2 does', async () => {
+    const b = new Browser(domain);
+    expect((await signup(b, 'py-hs256', { name: 'Shared Secret' })).status).toBe(201);
+    expect(JSON.parse(Buffer.from(b.cookie(COOKIE)!.split('.')[0]!, 'base64url').toString())).toMatchObject({ alg: 'HS256', typ: 'sso+jwt' });
+    const viaApp2 = MeResponseSchema.parse((await b.request('app2', '/api/me')).body).user;
+    const res = await me(py, b.cookieHeader('app2'));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(MeResponseSchema.parse(res.body).user).toMatchObject({ sub: viaApp2.sub, username: 'py-hs256', name: 'Shared Secret' });
+  });
+
+  it('refuses a token signed with another secret, and an EdDSA token', async () => {
+    const other = createTokenSigner({
+      issuer: domain.origins.app1,
+      audience: 'sso.localhost',
+      method: { alg: 'HS256', secret: new TextEncoder().encode(randomBytes(36).toString('base64url')) },
+    });
+    const subject = { sub: 'usr_x', sid: 'sid_x', preferred_username: 'x' };
+    expectRefused(await me(py, `${COOKIE}=${(await other.sign(subject)).token}`), domain);
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const ed = await createTokenSigner({
+      issuer: domain.origins.app1,
+      audience: 'sso.localhost',
+      method: { alg: 'EdDSA', currentKey: () => ({ kid: 'k', privateKey }) },
+    }).sign(subject);
+    expectRefused(await me(py, `${COOKIE}=${ed.token}`), domain);
+  });
+
+  it('refuses to start with a secret shorter than 32 bytes, naming the variable', async () => {
+    const res = spawnSync(PYTHON, [APP_PY], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONDONTWRITEBYTECODE: '1', SSO_TOKEN_ALG: 'HS256', SSO_HS256_SECRET: 'too-short', DATABASE: ':memory:' },
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    expect(res.status).not.toBe(0);
+    expect(res.stderr).toContain('SSO_HS256_SECRET');
+    expect(res.stderr).toContain('at least 32');
+  });
+});

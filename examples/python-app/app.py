@@ -1,0 +1,504 @@
+#!/usr/bin/python3
+"""A relying app in Python: Flask + PyJWT, verifying the domain SSO cookie.
+
+It does what BFF 2 does, in another language: read the `__Secure-sso` cookie,
+verify it as a compact JWS against app 1's JWKS (or the HS256 shared secret in
+compatibility mode), and provision a local user keyed by (iss, sub) in SQLite.
+The rules follow bff/session/src/token.ts and ADR 002.
+
+Runs on Debian's system Python with python3-flask, python3-jwt and
+python3-cryptography only:
+
+    /usr/bin/python3 examples/python-app/app.py
+
+Configuration comes from environment variables (see README.md next to this file).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import secrets
+import sqlite3
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Mapping, Optional
+
+import jwt
+from flask import Flask, Response, request
+from jwt.algorithms import get_default_algorithms
+
+# --- configuration ---------------------------------------------------------
+
+SERVICE = "Python relying app"
+TOKEN_TYPE = "sso+jwt"
+CLOCK_TOLERANCE_SECONDS = 5
+HS256_MIN_SECRET_BYTES = 32
+# A real token is ~600 bytes; anything longer or not shaped like a compact JWS
+# is refused before it is parsed (as bff/session does).
+MAX_TOKEN_LENGTH = 4096
+COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
+REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "sub", "sid", "jti", "preferred_username"]
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Config:
+    host: str
+    port: int
+    issuer: str
+    audience: str
+    jwks_url: str
+    alg: str  # "EdDSA" or "HS256"
+    hs256_secret: Optional[bytes]
+    cookie_name: str
+    database: str
+    token_ttl: int
+
+    @property
+    def login_url(self) -> str:
+        return f"{self.issuer}/login"
+
+
+def load_config(env: Mapping[str, str]) -> Config:
+    def get(name: str, default: str) -> str:
+        value = env.get(name, "")
+        return value if value != "" else default
+
+    def integer(name: str, default: int, low: int, high: int) -> int:
+        raw = get(name, str(default))
+        try:
+            value = int(raw, 10)
+        except ValueError:
+            raise ConfigError(f"{name}={raw!r} must be a whole number between {low} and {high}.") from None
+        if not low <= value <= high:
+            raise ConfigError(f"{name}={raw!r} must be a whole number between {low} and {high}.")
+        return value
+
+    def http_url(name: str, default: str) -> str:
+        value = get(name, default).rstrip("/") if name == "SSO_ISSUER" else get(name, default)
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ConfigError(f"{name}={value!r} must be an http(s) URL such as {default}.")
+        return value
+
+    alg = get("SSO_TOKEN_ALG", "EdDSA")
+    if alg not in ("EdDSA", "HS256"):
+        raise ConfigError(f"SSO_TOKEN_ALG={alg!r} must be EdDSA (default, JWKS) or HS256 (shared-secret compatibility mode).")
+
+    secret: Optional[bytes] = None
+    if alg == "HS256":
+        raw = env.get("SSO_HS256_SECRET", "")
+        if raw == "":
+            raise ConfigError(
+                "SSO_TOKEN_ALG=HS256 needs SSO_HS256_SECRET: the same secret (at least 32 random bytes) that app 1 uses."
+            )
+        secret = raw.encode("utf-8")
+        if len(secret) < HS256_MIN_SECRET_BYTES:
+            raise ConfigError(
+                f"SSO_HS256_SECRET is {len(secret)} bytes; it must be at least {HS256_MIN_SECRET_BYTES} random bytes "
+                "(the same value app 1 uses). Generate one with: "
+                "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
+
+    if alg == "EdDSA" and "EdDSA" not in get_default_algorithms():
+        raise ConfigError("PyJWT cannot verify EdDSA here: install python3-cryptography.")
+
+    return Config(
+        host=get("HOST", "127.0.0.1"),
+        port=integer("PORT", 3004, 1, 65535),
+        issuer=http_url("SSO_ISSUER", "http://app1.sso.localhost:3001"),
+        audience=get("SSO_AUDIENCE", "sso.localhost"),
+        jwks_url=http_url("SSO_JWKS_URL", "http://127.0.0.1:3001/.well-known/jwks.json"),
+        alg=alg,
+        hs256_secret=secret,
+        cookie_name=get("SSO_COOKIE_NAME", "__Secure-sso"),
+        database=get("DATABASE", "./python-app.sqlite3"),
+        token_ttl=integer("SSO_TOKEN_TTL", 600, 30, 3600),
+    )
+
+
+# --- app 1's public keys ----------------------------------------------------
+
+
+class KeysUnavailable(Exception):
+    """No key set has ever been fetched and the JWKS cannot be reached now."""
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:  # refuse every redirect
+        return None
+
+
+class RemoteKeySet:
+    """App 1's JWKS, kept in memory (the equivalent of createRemoteKeySet).
+
+    PyJWT 2.6's PyJWKClient is not used: it fetches with no timeout, follows
+    redirects, throws its cached set away when a fetch fails, and refetches on
+    every unknown `kid`. Here the last good set is kept when app 1 is down, an
+    unknown `kid` triggers at most one refetch per cooldown, and a stale set is
+    refreshed in the background. Keys come from this set only, by `kid`; the
+    token header's `jwk`, `jku` or `x5u` are never looked at.
+    """
+
+    def __init__(self, url: str, *, cooldown: float = 30.0, max_age: float = 300.0, timeout: float = 3.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.url = url
+        self.cooldown = cooldown
+        self.max_age = max_age
+        self.timeout = timeout
+        self.clock = clock
+        self._keys: Optional[dict[str, Any]] = None
+        self._fetched_at = 0.0
+        self._last_attempt = -math.inf
+        self._lock = threading.Lock()
+        self._opener = urllib.request.build_opener(_NoRedirect())
+
+    def _fetch(self) -> dict[str, Any]:
+        req = urllib.request.Request(self.url, headers={"Accept": "application/json"})
+        with self._opener.open(req, timeout=self.timeout) as res:
+            if res.status != 200:
+                raise OSError(f"JWKS fetch answered {res.status}")
+            body = json.loads(res.read(256 * 1024 + 1))
+        if not isinstance(body, dict) or not isinstance(body.get("keys"), list):
+            raise ValueError("JWKS response has no keys array")
+        keys: dict[str, Any] = {}
+        for k in body["keys"]:
+            # Only public Ed25519 signature keys with a kid: the algorithm we pin.
+            if not (isinstance(k, dict) and k.get("kty") == "OKP" and k.get("crv") == "Ed25519"
+                    and isinstance(k.get("kid"), str) and k["kid"] and "d" not in k
+                    and k.get("use", "sig") == "sig" and k.get("alg", "EdDSA") in ("EdDSA", "Ed25519")):
+                continue
+            try:
+                keys[k["kid"]] = jwt.PyJWK.from_dict(k, algorithm="EdDSA").key
+            except jwt.exceptions.PyJWTError:
+                continue
+        return keys
+
+    def refresh(self) -> None:
+        """Fetches now; on failure the cached set (if any) stays and the error is raised."""
+        with self._lock:
+            self._last_attempt = self.clock()
+            keys = self._fetch()
+            self._keys = keys
+            self._fetched_at = self.clock()
+
+    def _refresh_quietly(self) -> None:
+        try:
+            self.refresh()
+        except Exception as err:  # noqa: BLE001 - the cached set keeps being used
+            kept = "keeping the cached keys" if self._keys is not None else "no keys yet, retrying on the next request"
+            print(f"{SERVICE}: JWKS fetch from {self.url} failed ({kept}): {err}", file=sys.stderr)
+
+    def get_key(self, kid: str) -> Optional[Any]:
+        """The public key for `kid`, or None if app 1 does not publish it."""
+        if self._keys is None:
+            try:
+                self.refresh()
+            except Exception as err:  # noqa: BLE001
+                raise KeysUnavailable(str(err)) from err
+        keys = self._keys or {}
+        now = self.clock()
+        if kid in keys:
+            if now - self._fetched_at > self.max_age and now - self._last_attempt > self.cooldown:
+                self._last_attempt = now
+                threading.Thread(target=self._refresh_quietly, daemon=True).start()
+            return keys[kid]
+        # Unknown kid: maybe app 1 rotated. Refetch, but not more than once per
+        # cooldown, so forged kids cannot make us hammer app 1.
+        if now - self._last_attempt >= self.cooldown:
+            self._refresh_quietly()
+        return (self._keys or {}).get(kid)
+
+
+# --- token verification -----------------------------------------------------
+
+
+class Rejected(Exception):
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code  # "UNAUTHENTICATED" or "SESSION_EXPIRED"
+        self.reason = reason
+
+
+def read_cookie(cookie_header: Optional[str], name: str) -> Optional[str]:
+    """The one value sent for `name`; None if absent. Raises if sent twice with different values.
+
+    Same parsing as bff/session's readAll(): a sibling subdomain can plant a
+    same-named cookie (say with a narrower Path) that arrives as a second entry.
+    """
+    if not cookie_header:
+        return None
+    values = []
+    for part in cookie_header.split(";", 199):
+        eq = part.find("=")
+        if eq == -1 or part[:eq].strip() != name:
+            continue
+        value = part[eq + 1:].strip()
+        if len(value) >= 2 and value.startswith('"') and value.endswith('"'):
+            value = value[1:-1]
+        values.append(value)
+    if not values:
+        return None
+    if any(v != values[0] for v in values):
+        raise Rejected("UNAUTHENTICATED", "session cookie sent twice with different values")
+    return values[0]
+
+
+def _is_number(value: Any) -> bool:
+    # bool is an int in Python; JSON true is not a timestamp. NaN/Infinity parse in Python's json.
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_nullable_string(value: Any) -> bool:
+    return value is None or isinstance(value, str)
+
+
+class TokenVerifier:
+    def __init__(self, config: Config, keys: Optional[RemoteKeySet],
+                 clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.keys = keys
+        self.clock = clock
+
+    def verify(self, token: str) -> dict[str, Any]:
+        """The verified claims, or raises Rejected / KeysUnavailable."""
+        if len(token) > MAX_TOKEN_LENGTH or not COMPACT_JWS.match(token):
+            raise Rejected("UNAUTHENTICATED", "not a compact JWS")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.exceptions.PyJWTError as err:
+            raise Rejected("UNAUTHENTICATED", f"bad header: {err}") from None
+        # Pinned: the header's alg never chooses the algorithm (`none`, and HS256
+        # "signed" with the public key, are refused). PyJWT checks it again below.
+        if header.get("alg") != self.config.alg:
+            raise Rejected("UNAUTHENTICATED", "unexpected alg")
+        if header.get("typ") != TOKEN_TYPE:
+            raise Rejected("UNAUTHENTICATED", "unexpected typ")
+
+        if self.config.alg == "EdDSA":
+            kid = header.get("kid")
+            if not isinstance(kid, str) or not kid or len(kid) > 256:
+                raise Rejected("UNAUTHENTICATED", "no kid")
+            assert self.keys is not None
+            key: Any = self.keys.get_key(kid)  # may raise KeysUnavailable
+            if key is None:
+                raise Rejected("UNAUTHENTICATED", "unknown kid")
+        else:
+            key = self.config.hs256_secret
+
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[self.config.alg],
+                audience=self.config.audience,
+                issuer=self.config.issuer,
+                # Time claims are checked below: PyJWT 2.6 raises TypeError (not a
+                # PyJWTError) on a non-numeric iat/exp, and has no maximum token age.
+                options={
+                    "require": REQUIRED_CLAIMS,
+                    "verify_signature": True,
+                    "verify_aud": True,
+                    "verify_iss": True,
+                    "verify_exp": False,
+                    "verify_iat": False,
+                    "verify_nbf": False,
+                },
+            )
+        except jwt.exceptions.PyJWTError as err:
+            raise Rejected("UNAUTHENTICATED", type(err).__name__) from None
+
+        if not (isinstance(claims.get("sub"), str) and claims["sub"]
+                and isinstance(claims.get("sid"), str) and claims["sid"]
+                and isinstance(claims.get("jti"), str)
+                and isinstance(claims.get("preferred_username"), str)
+                and _is_nullable_string(claims.get("email"))
+                and _is_nullable_string(claims.get("name"))):
+            raise Rejected("UNAUTHENTICATED", "claims have the wrong types")
+
+        iat, exp, nbf = claims.get("iat"), claims.get("exp"), claims.get("nbf")
+        if not _is_number(iat) or not _is_number(exp) or (nbf is not None and not _is_number(nbf)):
+            raise Rejected("UNAUTHENTICATED", "time claims are not numbers")
+        now = math.floor(self.clock())
+        leeway = CLOCK_TOLERANCE_SECONDS
+        if iat > now + leeway:
+            raise Rejected("UNAUTHENTICATED", "iat is in the future")
+        if nbf is not None and nbf > now + leeway:
+            raise Rejected("UNAUTHENTICATED", "not valid yet")
+        # Expired, or kept past its natural life: the signature and every other
+        # claim checked out, so the browser only needs a fresh token.
+        if exp <= now - leeway:
+            raise Rejected("SESSION_EXPIRED", "token expired")
+        if now - iat - leeway > self.config.token_ttl:
+            raise Rejected("SESSION_EXPIRED", "token too old")
+        return claims
+
+
+# --- local users ------------------------------------------------------------
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+  id TEXT PRIMARY KEY,
+  iss TEXT NOT NULL,
+  sub TEXT NOT NULL,
+  username TEXT NOT NULL,
+  email TEXT,
+  name TEXT,
+  created_at TEXT NOT NULL,
+  last_seen_at TEXT NOT NULL,
+  UNIQUE (iss, sub)
+)
+"""
+
+UPSERT = """
+INSERT INTO users (id, iss, sub, username, email, name, created_at, last_seen_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (iss, sub) DO UPDATE SET
+  username = excluded.username,
+  email = excluded.email,
+  name = excluded.name,
+  last_seen_at = excluded.last_seen_at
+RETURNING id, sub, username, email, name, created_at, last_seen_at
+"""
+
+
+def iso_now() -> str:
+    """2026-01-01T00:00:00.000Z, like JavaScript's Date#toISOString()."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class UserStore:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        with self._connect() as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=5)
+        conn.execute("PRAGMA busy_timeout = 5000")
+        return conn
+
+    def upsert(self, claims: Mapping[str, Any]) -> dict[str, Any]:
+        """Just-in-time provisioning keyed by (iss, sub), never by username. One statement: race-free."""
+        at = iso_now()
+        conn = self._connect()
+        try:
+            with conn:
+                row = conn.execute(UPSERT, (
+                    f"lu_{secrets.token_urlsafe(12)}", claims["iss"], claims["sub"], claims["preferred_username"],
+                    claims.get("email"), claims.get("name"), at, at,
+                )).fetchone()
+        finally:
+            conn.close()
+        id_, sub, username, email, name, created_at, last_seen_at = row
+        return {"id": id_, "sub": sub, "username": username, "email": email, "name": name,
+                "createdAt": created_at, "lastSeenAt": last_seen_at}
+
+
+# --- HTTP -------------------------------------------------------------------
+
+TITLES = {
+    "UNAUTHENTICATED": "You are not signed in",
+    "SESSION_EXPIRED": "Your session token has expired",
+    "IDENTITY_UNAVAILABLE": "The identity service cannot be reached",
+    "STORE_UNAVAILABLE": "Storage is unavailable",
+    "NOT_FOUND": "Not found",
+    "INTERNAL": "Something went wrong on our side",
+}
+
+
+def problem(status: int, code: str, detail: Optional[str] = None, **extra: Any) -> Response:
+    """An RFC 9457 problem document, shaped like the Node BFFs' (shared/types ProblemSchema)."""
+    body: dict[str, Any] = {
+        "type": f"https://sso.dev/problems/{code.lower().replace('_', '-')}",
+        "title": TITLES[code],
+        "status": status,
+        "code": code,
+    }
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    res = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    res.headers["Cache-Control"] = "no-store"
+    return res
+
+
+def create_app(config: Config, *, keys: Optional[RemoteKeySet] = None, store: Optional[UserStore] = None) -> Flask:
+    if config.alg == "EdDSA" and keys is None:
+        keys = RemoteKeySet(config.jwks_url)
+    verifier = TokenVerifier(config, keys)
+    users = store or UserStore(config.database)
+    app = Flask(__name__)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        return Response(json.dumps({"status": "ok"}), mimetype="application/json")
+
+    @app.get("/api/me")
+    def me() -> Response:
+        try:
+            token = read_cookie(request.headers.get("Cookie"), config.cookie_name)
+            if token is None:
+                raise Rejected("UNAUTHENTICATED", "no session cookie")
+            claims = verifier.verify(token)
+        except Rejected as err:
+            detail = ("Your session token expired; refresh it at the identity app." if err.code == "SESSION_EXPIRED"
+                      else "Sign in at the identity app.")
+            return problem(401, err.code, detail, loginUrl=config.login_url)
+        except KeysUnavailable:
+            return problem(503, "IDENTITY_UNAVAILABLE",
+                           "The identity app cannot be reached to verify your session. Try again shortly.")
+        except Exception as err:  # noqa: BLE001 - a bad cookie is a 401, never a 500
+            app.logger.warning("token refused by an unexpected error: %s", type(err).__name__)
+            return problem(401, "UNAUTHENTICATED", "Sign in at the identity app.", loginUrl=config.login_url)
+        try:
+            user = users.upsert(claims)
+        except sqlite3.Error as err:
+            app.logger.error("store failed: %s", err)
+            return problem(503, "STORE_UNAVAILABLE")
+        res = Response(json.dumps({"user": user}), mimetype="application/json")
+        res.headers["Cache-Control"] = "no-store"
+        return res
+
+    @app.errorhandler(404)
+    @app.errorhandler(405)
+    def not_found(_err: Exception) -> Response:
+        return problem(404, "NOT_FOUND")
+
+    @app.errorhandler(500)
+    def internal(_err: Exception) -> Response:
+        return problem(500, "INTERNAL")
+
+    return app
+
+
+def main() -> None:
+    try:
+        config = load_config(os.environ)
+        store = UserStore(config.database)
+    except ConfigError as err:
+        sys.exit(f"{SERVICE} cannot start: {err}")
+    except sqlite3.Error as err:
+        sys.exit(f"{SERVICE} cannot start: DATABASE={config.database!r} cannot be opened: {err}")
+    keys = RemoteKeySet(config.jwks_url) if config.alg == "EdDSA" else None
+    if keys is not None:
+        # Warm the cache; failing here is fine (the first request retries).
+        threading.Thread(target=keys._refresh_quietly, daemon=True).start()
+    app = create_app(config, keys=keys, store=store)
+    print(f"{SERVICE} ({config.alg}) on http://{config.host}:{config.port}, issuer {config.issuer}", file=sys.stderr)
+    app.run(host=config.host, port=config.port, threaded=True, debug=False, use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()
