@@ -20,6 +20,11 @@ describe('key set', () => {
     expect(second.current().kid).toBe(first.current().kid);
   });
 
+  it('instances starting at once on one DATA_DIR end up with the same key', async () => {
+    const sets = await Promise.all(Array.from({ length: 8 }, () => loadOrCreateKeySet({ dir, retainSeconds: 600 })));
+    expect(new Set(sets.map((k) => k.current().kid)).size).toBe(1);
+  });
+
   it('publishes only public OKP Ed25519 keys', async () => {
     const keys = await loadOrCreateKeySet({ dir, retainSeconds: 600 });
     const [jwk] = keys.jwks().keys;

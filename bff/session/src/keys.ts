@@ -1,5 +1,5 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { chmod, mkdir, open, readFile, rename, stat } from 'node:fs/promises';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { chmod, link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, type JWK, type JSONWebKeySet } from 'jose';
 import { SessionError } from './errors';
@@ -65,7 +65,12 @@ export async function loadOrCreateKeySet(options: KeySetOptions): Promise<KeySet
   const now = options.now ?? Date.now;
   const file = path.join(options.dir, KEY_FILE_NAME);
   let stored = await readKeyFile(file);
-  if (!stored || stored.keys.length === 0) {
+  if (!stored) {
+    // Several instances sharing DATA_DIR may start at once: the first to
+    // create the file wins and every other one uses its key.
+    stored = (await createKeyFileExclusive(options.dir, file, { version: 1, keys: [await newStoredKey(now())] })) ?? (await readKeyFile(file))!;
+  }
+  if (stored.keys.length === 0) {
     stored = { version: 1, keys: [await newStoredKey(now())] };
     await writeKeyFile(options.dir, file, stored);
   } else {
@@ -193,6 +198,28 @@ async function readKeyFile(file: string): Promise<KeyFile | null> {
         'Restore it from a backup, or move it away to generate new keys (every signed-in user is then signed out).',
       { cause: err },
     );
+  }
+}
+
+/** Creates the key file only if none exists (link fails on EEXIST); null if another process won. */
+async function createKeyFileExclusive(dir: string, file: string, data: KeyFile): Promise<KeyFile | null> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.${randomUUID()}.new`;
+  const handle = await open(tmp, 'wx', 0o600);
+  try {
+    await handle.writeFile(JSON.stringify(data, null, 2));
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await link(tmp, file);
+    return data;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return null;
+    throw err;
+  } finally {
+    await unlink(tmp).catch(() => undefined);
   }
 }
 
