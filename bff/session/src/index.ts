@@ -10,3 +10,4 @@ export * from './jwks-client';
 export * from './cookie';
 export * from './express';
 export * from './revocation-feed';
+export * from './relying-party';

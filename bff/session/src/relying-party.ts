@@ -1,0 +1,89 @@
+import { createCookieController, DEFAULT_COOKIE_NAME, type CookieController } from './cookie';
+import { createSessionReader, type SessionReader } from './express';
+import { createRemoteKeySet, type RemoteKeySet } from './jwks-client';
+import { createRevocationFeed, type RevocationFeed } from './revocation-feed';
+import { createTokenVerifier, DEFAULT_TOKEN_TTL_SECONDS, hs256Secret } from './token';
+
+export interface RelyingPartyOptions {
+  /** The identity app's origin: the tokens' `iss` (e.g. `http://app1.sso.localhost:3001`). */
+  issuer: string;
+  /** The tokens' `aud` (by default the parent domain, e.g. `sso.localhost`). */
+  audience: string;
+  /** Parent domain of the cookie (e.g. `sso.localhost`). */
+  cookieDomain: string;
+  cookieName?: string;
+  /**
+   * Where to fetch the identity app's public keys. Default: `${issuer}/.well-known/jwks.json`.
+   * Node cannot resolve `*.localhost`; locally pass `http://127.0.0.1:3001/.well-known/jwks.json`.
+   */
+  jwksUrl?: string;
+  /** The identity app's revocation feed. Default: next to the JWKS URL, `/api/revocations`. */
+  revocationsUrl?: string;
+  /** Poll interval of the revocation feed (default 1000 ms); bounds how stale a sign-out can be. */
+  revocationPollMs?: number;
+  /** HS256 compatibility mode: verify with this shared secret (>= 32 bytes) instead of the JWKS. */
+  hs256Secret?: string;
+  /** Maximum token age in seconds (default: the token lifetime, 600). */
+  maxTokenAgeSeconds?: number;
+  /** Extra headers on calls to the identity app (a request id, say). */
+  headers?: () => Record<string, string>;
+  onError?: (err: unknown) => void;
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+/** Everything a relying app needs, wired: cookie, keys, revocations, verifier, middleware. */
+export interface RelyingParty extends SessionReader {
+  cookie: CookieController;
+  /** Null in HS256 mode. */
+  keys: RemoteKeySet | null;
+  revocations: RevocationFeed;
+  /** Starts polling the revocation feed (call once the app listens). */
+  start(): void;
+  stop(): void;
+}
+
+/**
+ * Joins an app to the domain's single sign-on in one call: verifies the
+ * domain cookie with the identity app's JWKS (or the HS256 secret), refuses
+ * revoked sessions, and offers `requireSession()`, `optionalSession()`,
+ * `getSession(req)` and the framework-agnostic `verifyRequest({ cookieHeader })`.
+ */
+export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
+  const jwksUrl = options.jwksUrl ?? new URL('/.well-known/jwks.json', options.issuer).href;
+  const revocationsUrl = options.revocationsUrl ?? new URL('/api/revocations', jwksUrl).href;
+  const keys = options.hs256Secret
+    ? null
+    : createRemoteKeySet({ url: jwksUrl, fetch: options.fetch, now: options.now, headers: options.headers, onError: options.onError });
+  const revocations = createRevocationFeed({
+    url: revocationsUrl,
+    intervalMs: options.revocationPollMs,
+    fetch: options.fetch,
+    now: options.now,
+    headers: options.headers,
+    onError: options.onError,
+  });
+  const cookie = createCookieController({ name: options.cookieName ?? DEFAULT_COOKIE_NAME, domain: options.cookieDomain });
+  const reader = createSessionReader({
+    cookie,
+    verifier: createTokenVerifier({
+      issuer: options.issuer,
+      audience: options.audience,
+      method: keys ? { alg: 'EdDSA', getKey: keys.getKey } : { alg: 'HS256', secret: hs256Secret(options.hs256Secret!) },
+      maxTokenAgeSeconds: options.maxTokenAgeSeconds ?? DEFAULT_TOKEN_TTL_SECONDS,
+      isRevoked: revocations.isRevoked,
+      now: options.now,
+    }),
+  });
+  return {
+    ...reader,
+    cookie,
+    keys,
+    revocations,
+    start() {
+      revocations.sync().catch((err: unknown) => options.onError?.(err));
+      revocations.start();
+    },
+    stop: () => revocations.stop(),
+  };
+}
