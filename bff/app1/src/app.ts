@@ -32,7 +32,7 @@ import { createApp1Cookies } from './sessions/cookies';
 import { createSessionService } from './sessions/session-service';
 import { openLowdbStore } from './storage/lowdb-store';
 import { createLoginThrottle, type ThrottleLimits } from './users/login-throttle';
-import { createPasswordHasher } from './users/passwords';
+import { createPasswordHasher, HasherBusyError } from './users/passwords';
 
 export interface App1 {
   app: Express;
@@ -59,6 +59,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
   const method = keys ? ({ alg: 'EdDSA', currentKey: keys.current } as const) : ({ alg: 'HS256', secret: config.hs256Secret! } as const);
   const verifyMethod = keys ? ({ alg: 'EdDSA', getKey: keys.getKey } as const) : ({ alg: 'HS256', secret: config.hs256Secret! } as const);
   const cookies = createApp1Cookies(config);
+  const hasher = await createPasswordHasher({ cost: config.bcryptCost });
   const context: App1Context = {
     config,
     logger,
@@ -70,7 +71,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
       tokenTtlSeconds: config.tokenTtlSeconds,
       clockToleranceSeconds: DEFAULT_CLOCK_TOLERANCE_SECONDS,
     }),
-    hasher: await createPasswordHasher({ cost: config.bcryptCost }),
+    hasher,
     throttle: createLoginThrottle(options.throttleLimits),
     signer: createTokenSigner({ issuer: config.origin, audience: config.audience, ttlSeconds: config.tokenTtlSeconds, method, now }),
     keys,
@@ -129,7 +130,12 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
   app.use(
     errorHandler({
       logger,
-      mapError: (err) => (isSessionError(err) ? new HttpError(401, 'UNAUTHENTICATED') : undefined),
+      mapError: (err) =>
+        isSessionError(err)
+          ? new HttpError(401, 'UNAUTHENTICATED')
+          : err instanceof HasherBusyError
+            ? new HttpError(429, 'RATE_LIMITED', 'Sign-in is busy right now. Try again in a moment.', { retryAfter: 1 })
+            : undefined,
     }),
   );
 
@@ -149,6 +155,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
     close: async () => {
       if (keyWatch) clearInterval(keyWatch);
       await store.flush();
+      await hasher.close();
     },
   };
 }
