@@ -165,6 +165,31 @@ describe('token', () => {
   });
 });
 
+describe('verified-token cache', () => {
+  it('a cached token still honours revocation and expiry', async () => {
+    let clock = Date.now();
+    const revoked = new Set<string>();
+    const v = createTokenVerifier({ issuer: ISS, audience: AUD, method: { alg: 'EdDSA', getKey: keys.getKey }, isRevoked: (sid) => revoked.has(sid), now: () => clock });
+    const token = await createTokenSigner({ issuer: ISS, audience: AUD, method: { alg: 'EdDSA', currentKey: keys.current }, now: () => clock }).sign(subject);
+    expect(await v.verify(token.token)).toMatchObject({ ok: true });
+    expect(await v.verify(token.token)).toMatchObject({ ok: true });
+    revoked.add(subject.sid);
+    expect(await v.verify(token.token)).toMatchObject({ ok: false, code: 'TOKEN_REVOKED' });
+    revoked.clear();
+    clock += 700_000;
+    expect(await v.verify(token.token)).toMatchObject({ ok: false, code: 'TOKEN_EXPIRED' });
+  });
+
+  it('a tampered copy of a cached token is still checked in full', async () => {
+    const v = createTokenVerifier({ issuer: ISS, audience: AUD, method: { alg: 'EdDSA', getKey: keys.getKey } });
+    const token = await forge(validClaims());
+    expect(await v.verify(token)).toMatchObject({ ok: true });
+    const i = token.lastIndexOf('.') + 10;
+    const flipped = `${token.slice(0, i)}${token[i] === 'A' ? 'B' : 'A'}${token.slice(i + 1)}`;
+    expect(await v.verify(flipped)).toMatchObject({ ok: false });
+  });
+});
+
 describe('HS256 compatibility mode', () => {
   const secret = hs256Secret('x'.repeat(16) + 'a-long-random-secret-value-here!');
 

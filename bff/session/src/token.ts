@@ -112,6 +112,12 @@ export interface TokenVerifierOptions {
   isRevoked?: (sid: string) => boolean;
   /** Injected clock (ms since epoch), for tests. */
   now?: () => number;
+  /**
+   * Verified tokens remembered (by their exact text) until they expire, so a
+   * token seen again skips the signature check; revocation is still checked
+   * on every hit. 0 turns the cache off. Default 10,000 entries.
+   */
+  cacheSize?: number;
 }
 
 export type VerifyResult =
@@ -133,9 +139,22 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const maxTokenAge = options.maxTokenAgeSeconds ?? DEFAULT_TOKEN_TTL_SECONDS;
   const method = options.method;
   const currentDate = options.now ? () => new Date(options.now!()) : undefined;
+  const clock = options.now ?? Date.now;
+  const cacheSize = options.cacheSize ?? 10_000;
+  // Insertion-ordered: when full, the oldest entry goes first.
+  const cache = new Map<string, SsoClaims>();
 
   return {
     async verify(token) {
+      const hit = cache.get(token);
+      if (hit) {
+        const nowSeconds = clock() / 1000;
+        if (hit.exp + clockTolerance > nowSeconds && nowSeconds - hit.iat <= maxTokenAge + clockTolerance) {
+          if (options.isRevoked?.(hit.sid)) return { ok: false, code: 'TOKEN_REVOKED', reason: 'session revoked' };
+          return { ok: true, claims: hit };
+        }
+        cache.delete(token); // expired: the full check below says so
+      }
       if (token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) {
         return { ok: false, code: 'TOKEN_INVALID', reason: 'not a compact JWS' };
       }
@@ -177,10 +196,12 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       if (options.isRevoked?.(claims.sid)) {
         return { ok: false, code: 'TOKEN_REVOKED', reason: 'session revoked' };
       }
-      return {
-        ok: true,
-        claims: { ...(claims as SsoClaims), email: claims.email ?? null, name: claims.name ?? null },
-      };
+      const verified = Object.freeze({ ...(claims as SsoClaims), email: claims.email ?? null, name: claims.name ?? null });
+      if (cacheSize > 0) {
+        if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
+        cache.set(token, verified);
+      }
+      return { ok: true, claims: verified };
     },
   };
 }
