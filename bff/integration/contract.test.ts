@@ -1,6 +1,6 @@
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { z } from 'zod';
+import { z } from 'zod/mini';
 import {
   LoginResponseSchema,
   LogoutResponseSchema,
@@ -20,7 +20,7 @@ import { Browser, startDomain, type Domain } from './harness';
  * shared schema and carry the same status and error code, so the mocks
  * cannot drift from the servers unnoticed.
  */
-type Step = { name: string; app: 'app1' | 'app2'; method: 'GET' | 'POST'; path: string; json?: unknown; status: number; schema?: z.ZodType; code?: string };
+type Step = { name: string; app: 'app1' | 'app2'; method: 'GET' | 'POST'; path: string; json?: unknown; status: number; schema?: z.core.$ZodType; code?: string };
 
 const steps: Step[] = [
   { name: 'sign-up with bad input', app: 'app1', method: 'POST', path: '/api/signup', json: { username: 'x', password: 'short' }, status: 400, code: 'VALIDATION_FAILED' },
@@ -45,7 +45,7 @@ interface Answer {
 function check(step: Step, answer: Answer) {
   expect(answer.status, step.name).toBe(step.status);
   if (step.schema) {
-    const parsed = step.schema.safeParse(answer.body);
+    const parsed = z.safeParse(step.schema, answer.body);
     expect(parsed.success, `${step.name}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
   } else {
     expect(ProblemSchema.parse(answer.body).code, step.name).toBe(step.code);

@@ -26,7 +26,8 @@ export function defineSpaConfig(options: { root: string; app: 1 | 2; devPort: nu
         allowedHosts: ['.sso.localhost'],
         proxy: mode === 'mock' ? undefined : { '/api': bff, '/.well-known': bff },
       },
-      build: { outDir: 'dist', emptyOutDir: true, sourcemap: false },
+      // No modulepreload polyfill: every browser this targets supports it natively.
+      build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, modulePreload: { polyfill: false } },
       test: {
         name: `web-app${options.app}`,
         root: options.root,

@@ -1,12 +1,12 @@
-import type { z } from 'zod';
+import { z } from 'zod/mini';
 import { HttpError } from './http-error';
 
 /** Parses a body with a shared schema; failures become 400 VALIDATION_FAILED with field errors. */
-export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+export function parseBody<S extends z.core.$ZodType>(schema: S, body: unknown): z.output<S> {
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new HttpError(400, 'VALIDATION_FAILED', 'The request body must be a JSON object.');
   }
-  const result = schema.safeParse(body);
+  const result = z.safeParse(schema, body);
   if (result.success) return result.data;
   const errors: Record<string, string[]> = Object.create(null);
   for (const issue of result.error.issues) {

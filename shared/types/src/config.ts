@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 
 /**
  * Runtime configuration a BFF injects into its SPA's index.html, so one build

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 
 /**
  * Every error code either BFF can answer with. Stable: clients switch on these,
@@ -29,16 +29,16 @@ export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 export const ProblemSchema = z.object({
   type: z.string(),
   title: z.string(),
-  status: z.number().int(),
+  status: z.int(),
   code: ErrorCodeSchema,
-  detail: z.string().optional(),
-  instance: z.string().optional(),
+  detail: z.optional(z.string()),
+  instance: z.optional(z.string()),
   /** Field errors for VALIDATION_FAILED, keyed by dotted path. */
-  errors: z.record(z.string(), z.array(z.string())).optional(),
+  errors: z.optional(z.record(z.string(), z.array(z.string()))),
   /** Where to send the browser to sign in (401 from a relying app). */
-  loginUrl: z.string().optional(),
+  loginUrl: z.optional(z.string()),
   /** Seconds until a throttled client may try again (429). */
-  retryAfter: z.number().int().optional(),
+  retryAfter: z.optional(z.int()),
 });
 export type Problem = z.infer<typeof ProblemSchema>;
 

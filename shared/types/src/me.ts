@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 
 /** A relying app's local, just-in-time provisioned user. */
 export const LocalUserSchema = z.object({
@@ -7,8 +7,8 @@ export const LocalUserSchema = z.object({
   /** The identity app's subject (opaque, never the username). */
   sub: z.string(),
   username: z.string(),
-  email: z.string().nullable(),
-  name: z.string().nullable(),
+  email: z.nullable(z.string()),
+  name: z.nullable(z.string()),
   createdAt: z.iso.datetime(),
   lastSeenAt: z.iso.datetime(),
 });

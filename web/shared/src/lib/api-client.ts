@@ -1,8 +1,8 @@
-import type { z } from 'zod';
+import { z } from 'zod/mini';
 import { PROBLEM_CONTENT_TYPE, ProblemSchema } from '@sso/types';
 import { ApiError } from './api-error';
 
-export interface ApiRequest<S extends z.ZodType> {
+export interface ApiRequest<S extends z.core.$ZodType> {
   /** Same-origin path (`/api/me`) or an absolute URL on the identity app. */
   url: string;
   method?: 'GET' | 'POST';
@@ -17,7 +17,7 @@ export interface ApiRequest<S extends z.ZodType> {
  * 'include'`, for the identity app's cross-origin refresh and sign-out);
  * failures become a typed ApiError from the RFC 9457 problem document.
  */
-export async function apiRequest<S extends z.ZodType>(req: ApiRequest<S>): Promise<z.output<S>> {
+export async function apiRequest<S extends z.core.$ZodType>(req: ApiRequest<S>): Promise<z.output<S>> {
   let res: Response;
   try {
     res = await fetch(new URL(req.url, window.location.href), {
@@ -40,7 +40,7 @@ export async function apiRequest<S extends z.ZodType>(req: ApiRequest<S>): Promi
     if (problem.success) throw new ApiError(res.status, problem.data.code, problem.data);
     throw new ApiError(res.status, res.status === 429 ? 'RATE_LIMITED' : 'BAD_RESPONSE', null);
   }
-  const parsed = req.schema.safeParse(body);
+  const parsed = z.safeParse(req.schema, body);
   if (!parsed.success) throw new ApiError(res.status, 'BAD_RESPONSE', null);
   return parsed.data;
 }

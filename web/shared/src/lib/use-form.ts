@@ -1,5 +1,5 @@
 import { useRef, useState } from 'react';
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import { isApiError } from './api-error';
 import { describeError } from './describe-error';
 import { fieldErrorsOf } from './form-errors';
@@ -10,7 +10,7 @@ import { useFocusFirstError } from './use-focus-first-error';
  * with the same zod schema the BFF uses, server errors mapped back onto the
  * fields, and focus moved to the first invalid field after each attempt.
  */
-export function useForm<S extends z.ZodType>(schema: S) {
+export function useForm<S extends z.core.$ZodType>(schema: S) {
   const formRef = useRef<HTMLFormElement>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string[]>>({});
   const [formError, setFormError] = useState<string | null>(null);

@@ -14,7 +14,7 @@ import {
   type SessionResponse,
   type SignupRequest,
 } from '@sso/types';
-import { z } from 'zod';
+import type { z } from 'zod/mini';
 import { DEV_ORIGINS } from '../lib/client-config';
 import { mockDb, signedInUser } from './db';
 
@@ -42,7 +42,7 @@ export function problem(status: number, code: ErrorCode, extra: Partial<Problem>
   return HttpResponse.json<Problem>(body, { status, headers });
 }
 
-function validationProblem(error: z.ZodError) {
+function validationProblem(error: z.core.$ZodError) {
   const errors: Record<string, string[]> = {};
   for (const issue of error.issues) (errors[issue.path.join('.') || '(body)'] ??= []).push(issue.message);
   return problem(400, 'VALIDATION_FAILED', { errors });
