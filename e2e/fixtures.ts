@@ -33,3 +33,6 @@ export async function signUpThroughForm(page: Page, username: string, extra: { n
 
 export const test = base;
 export { expect };
+
+/** SPA 2 under `vite --mode mock` (no BFF). */
+export const mockApp2 = `http://app2.sso.localhost:${process.env.E2E_MOCK_PORT}`;

@@ -21,6 +21,7 @@ function freePort(): number {
 process.env.E2E_APP1_PORT ??= String(freePort());
 process.env.E2E_APP2_PORT ??= String(freePort());
 process.env.E2E_DATA_DIR ??= mkdtempSync(path.join(tmpdir(), 'sso-e2e-'));
+process.env.E2E_MOCK_PORT ??= String(freePort());
 const app1Port = process.env.E2E_APP1_PORT;
 const app2Port = process.env.E2E_APP2_PORT;
 
@@ -40,7 +41,8 @@ export default defineConfig({
     launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
   },
   projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
-  webServer: {
+  webServer: [
+    {
     command: `node --import tsx ${JSON.stringify(path.join(repoRoot, 'scripts/start.ts'))}`,
     cwd: repoRoot,
     url: `http://127.0.0.1:${app2Port}/healthz`,
@@ -56,5 +58,16 @@ export default defineConfig({
       LOG_LEVEL: 'warn',
       SSO_REVOCATION_POLL_MS: '250',
     },
-  },
+    },
+    {
+      // SPA 2 alone on Vite in mock mode: the msw handlers answer its API.
+      command: `npx vite --mode mock --port ${process.env.E2E_MOCK_PORT} --strictPort`,
+      cwd: path.join(repoRoot, 'web/app2'),
+      url: `http://127.0.0.1:${process.env.E2E_MOCK_PORT}/`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+  ],
 });
