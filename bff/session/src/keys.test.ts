@@ -60,6 +60,27 @@ describe('key set', () => {
   });
 });
 
+describe('key activation delay', () => {
+  it('a rotated-in key is published at once but signs only after the delay', async () => {
+    let clock = Date.parse('2026-01-01T00:00:00Z');
+    const opts = { dir, retainSeconds: 600, activationDelaySeconds: 60, now: () => clock };
+    const first = await loadOrCreateKeySet(opts);
+    const oldKid = first.current().kid;
+    const { kid } = await rotateKeySet(opts);
+    const ks = await loadOrCreateKeySet(opts);
+    expect(ks.kids()).toContain(kid);
+    expect(ks.jwks().keys.map((k) => k.kid)).toContain(kid);
+    expect(ks.current().kid).toBe(oldKid);
+    clock += 60_000;
+    expect(ks.current().kid).toBe(kid);
+    // The old key stays published for delay + token lifetime after retirement.
+    clock += 599_000;
+    expect((await loadOrCreateKeySet(opts)).kids()).toContain(oldKid);
+    clock += 2_000;
+    expect((await loadOrCreateKeySet(opts)).kids()).not.toContain(oldKid);
+  });
+});
+
 describe('key set reload', () => {
   it('a running key set picks up a rotation from the file', async () => {
     const running = await loadOrCreateKeySet({ dir, retainSeconds: 600 });

@@ -5,6 +5,12 @@ import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, type JWK, type JS
 import { SessionError } from './errors';
 import type { KeyResolver, SigningKey } from './token';
 
+/**
+ * How long a rotated-in key is published before it signs: above the 30 s
+ * unknown-`kid` cooldown of relying apps, so they always fetch it in time.
+ */
+export const KEY_ACTIVATION_DELAY_SECONDS = 60;
+
 /** File name of the identity app's key set inside its key directory. */
 export const KEY_FILE_NAME = 'signing-keys.json';
 
@@ -53,6 +59,13 @@ export interface KeySetOptions {
    * it can live (token lifetime plus clock tolerance).
    */
   retainSeconds: number;
+  /**
+   * A new key is published in the JWKS this long before it signs anything, so
+   * relying apps can fetch it first (keep it above their unknown-`kid`
+   * refetch cooldown, 30 s by default). The very first key signs at once.
+   * Default 0.
+   */
+  activationDelaySeconds?: number;
   now?: () => number;
 }
 
@@ -74,13 +87,13 @@ export async function loadOrCreateKeySet(options: KeySetOptions): Promise<KeySet
     stored = { version: 1, keys: [await newStoredKey(now())] };
     await writeKeyFile(options.dir, file, stored);
   } else {
-    const kept = pruneRetired(stored, options.retainSeconds, now());
+    const kept = pruneRetired(stored, retention(options), now());
     if (kept.keys.length !== stored.keys.length) {
       stored = kept;
       await writeKeyFile(options.dir, file, stored);
     }
   }
-  let state = buildKeySet(await Promise.all(stored.keys.map(loadKey)));
+  let state = buildKeySet(await Promise.all(stored.keys.map(loadKey)), now, options.activationDelaySeconds ?? 0);
   let mtime = await mtimeOf(file);
   return {
     current: () => state.current(),
@@ -88,13 +101,13 @@ export async function loadOrCreateKeySet(options: KeySetOptions): Promise<KeySet
     getKey: (header, token) => state.getKey(header, token),
     kids: () => state.kids(),
     async reload() {
-      const now = await mtimeOf(file);
-      if (now === mtime) return false;
+      const changedAt = await mtimeOf(file);
+      if (changedAt === mtime) return false;
       const fresh = await readKeyFile(file);
       if (!fresh || fresh.keys.length === 0) return false;
-      const kept = pruneRetired(fresh, options.retainSeconds, (options.now ?? Date.now)());
-      state = buildKeySet(await Promise.all(kept.keys.map(loadKey)));
-      mtime = now;
+      const kept = pruneRetired(fresh, retention(options), (options.now ?? Date.now)());
+      state = buildKeySet(await Promise.all(kept.keys.map(loadKey)), now, options.activationDelaySeconds ?? 0);
+      mtime = changedAt;
       return true;
     },
   };
@@ -111,7 +124,7 @@ async function mtimeOf(file: string): Promise<number> {
 export async function rotateKeySet(options: KeySetOptions): Promise<{ kid: string; retired: string[] }> {
   const now = options.now ?? Date.now;
   const file = path.join(options.dir, KEY_FILE_NAME);
-  const stored = pruneRetired((await readKeyFile(file)) ?? { version: 1, keys: [] }, options.retainSeconds, now());
+  const stored = pruneRetired((await readKeyFile(file)) ?? { version: 1, keys: [] }, retention(options), now());
   const at = new Date(now()).toISOString();
   const retired: string[] = [];
   for (const key of stored.keys) {
@@ -161,13 +174,20 @@ async function loadKey(stored: StoredKey): Promise<LoadedKey> {
   };
 }
 
-function buildKeySet(keys: LoadedKey[]): Omit<KeySet, 'reload'> {
-  const current = keys.find((k) => k.retiredAt === null) ?? keys[0];
-  if (!current) throw new SessionError('KEY_FILE_INVALID', 'The key file holds no keys.');
+/** A retired key keeps signing until its successor activates, then its tokens must expire. */
+function retention(options: KeySetOptions): number {
+  return options.retainSeconds + (options.activationDelaySeconds ?? 0);
+}
+
+function buildKeySet(keys: LoadedKey[], now: () => number, activationDelaySeconds: number): Omit<KeySet, 'reload'> {
+  if (keys.length === 0) throw new SessionError('KEY_FILE_INVALID', 'The key file holds no keys.');
+  // Newest first; the newest key already published for the activation delay signs.
+  const byAge = [...keys].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+  const current = () => byAge.find((k) => k.createdAt.getTime() + activationDelaySeconds * 1000 <= now()) ?? byAge[byAge.length - 1]!;
   const jwks: JSONWebKeySet = { keys: keys.map((k) => k.publicJwk) };
   const local = createLocalJWKSet(jwks);
   return {
-    current: () => current,
+    current,
     jwks: () => jwks,
     getKey: (header, token) => local(header, token),
     kids: () => keys.map((k) => k.kid),
