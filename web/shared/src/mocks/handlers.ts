@@ -1,9 +1,12 @@
 import { delay, http, HttpResponse } from 'msw';
 import {
+  ChangePasswordRequestSchema,
   LoginRequestSchema,
   LogoutRequestSchema,
   PROBLEM_CONTENT_TYPE,
   SignupRequestSchema,
+  type ChangePasswordRequest,
+  type ChangePasswordResponse,
   type ErrorCode,
   type LoginRequest,
   type LoginResponse,
@@ -123,6 +126,18 @@ export const identityHandlers = [
         absoluteExpiresAt: new Date(created + 12 * 3600_000).toISOString(),
       },
     });
+  }),
+
+  http.post<never, ChangePasswordRequest, ChangePasswordResponse | Problem>('*/api/account/password', async ({ request }) => {
+    const user = signedInUser();
+    if (!user) return problem(401, 'UNAUTHENTICATED');
+    const parsed = ChangePasswordRequestSchema.safeParse(await request.json().catch(() => null));
+    if (!parsed.success) return validationProblem(parsed.error);
+    if (parsed.data.currentPassword !== user.password) {
+      return problem(401, 'INVALID_CREDENTIALS', { detail: 'The current password is wrong.', errors: { currentPassword: ['The current password is wrong.'] } });
+    }
+    user.password = parsed.data.newPassword;
+    return HttpResponse.json({ user: user.account, revokedSessions: 0 });
   }),
 
   http.post<never, never, RefreshResponse | Problem>('*/api/session/refresh', async () => {

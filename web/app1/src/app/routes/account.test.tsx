@@ -46,6 +46,23 @@ describe('account page', () => {
     expect(screen.queryByText('Demo User')).not.toBeInTheDocument();
   });
 
+  it('changes the password, and shows a wrong current password on its field', async () => {
+    renderRoutes(routes, '/account');
+    const section = await screen.findByRole('region', { name: 'Password' });
+    await userEvent.type(within(section).getByLabelText('Current password'), 'not it');
+    await userEvent.type(within(section).getByLabelText('New password'), 'a brand new password');
+    await userEvent.click(within(section).getByRole('button', { name: 'Change password' }));
+    expect(await within(section).findByText('The current password is wrong.', { selector: '.field__error' })).toBeInTheDocument();
+    expect(within(section).getByLabelText('Current password')).toHaveFocus();
+
+    await userEvent.clear(within(section).getByLabelText('Current password'));
+    await userEvent.type(within(section).getByLabelText('Current password'), 'demo-password');
+    await userEvent.clear(within(section).getByLabelText('New password'));
+    await userEvent.type(within(section).getByLabelText('New password'), 'a brand new password');
+    await userEvent.click(within(section).getByRole('button', { name: 'Change password' }));
+    expect(await within(section).findByText(/Password changed\./)).toBeInTheDocument();
+  });
+
   it('offers a retry when the server fails', async () => {
     server.use(http.get('*/api/session', () => problem(503, 'STORE_UNAVAILABLE')));
     renderRoutes(routes, '/account');

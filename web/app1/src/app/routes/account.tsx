@@ -2,6 +2,7 @@ import { Navigate } from 'react-router';
 import { Alert, Loading, Page, describeError, formatDate, formatDateTime } from '@sso/web-shared';
 import { config } from '../../config/env';
 import { useSession } from '../../features/auth/api/get-session';
+import { ChangePasswordForm } from '../../features/auth/components/change-password-form';
 import { SignOutButtons } from '../../features/auth/components/sign-out-buttons';
 
 /** /account: who you are, how long the session lasts, sign out, the other apps. */
@@ -62,6 +63,11 @@ export function AccountRoute() {
           <SignOutButtons />
         </section>
       </div>
+      <section className="card" aria-labelledby="password-heading">
+        <h2 id="password-heading">Password</h2>
+        <p className="lead">Changing it signs you out on every other device.</p>
+        <ChangePasswordForm />
+      </section>
       {otherApps.length ? (
         <section className="card" aria-labelledby="apps-heading">
           <h2 id="apps-heading">Your apps</h2>

@@ -1,0 +1,46 @@
+import { ChangePasswordRequestSchema, PASSWORD_MAX_BYTES, PASSWORD_MIN_LENGTH } from '@sso/types';
+import { Alert, Field, useForm } from '@sso/web-shared';
+import { useChangePassword } from '../api/change-password';
+
+/** Change the password; other devices are signed out, this one stays signed in. */
+export function ChangePasswordForm() {
+  const form = useForm(ChangePasswordRequestSchema);
+  const change = useChangePassword();
+  return (
+    <form
+      ref={form.formRef}
+      noValidate
+      onSubmit={(event) => {
+        event.preventDefault();
+        const values = form.validate();
+        if (!values) return;
+        change.mutate(
+          { currentPassword: values.currentPassword ?? '', newPassword: values.newPassword ?? '' },
+          { onSuccess: () => form.formRef.current?.reset(), onError: form.showServerError },
+        );
+      }}
+    >
+      <Alert>{form.formError}</Alert>
+      {change.isSuccess ? (
+        <Alert tone="success">
+          Password changed. {change.data.revokedSessions ? `${change.data.revokedSessions} other session(s) were signed out.` : 'No other session was signed in.'}
+        </Alert>
+      ) : null}
+      <Field name="currentPassword" label="Current password" type="password" autoComplete="current-password" errors={form.fieldErrors.currentPassword} required />
+      <Field
+        name="newPassword"
+        label="New password"
+        type="password"
+        hint={`At least ${PASSWORD_MIN_LENGTH} characters, at most ${PASSWORD_MAX_BYTES} bytes.`}
+        autoComplete="new-password"
+        errors={form.fieldErrors.newPassword}
+        required
+      />
+      <div>
+        <button className="button button--secondary" type="submit" disabled={change.isPending}>
+          {change.isPending ? 'Changing…' : 'Change password'}
+        </button>
+      </div>
+    </form>
+  );
+}
