@@ -52,6 +52,24 @@ describe('brute force', () => {
   });
 });
 
+describe('client addresses behind a proxy', () => {
+  const fail = (d: Domain, xff: string) =>
+    new Browser(d).request('app1', '/api/login', { json: { username: 'proxied', password: 'wrong password' }, headers: { 'x-forwarded-for': xff } });
+
+  it('by default X-Forwarded-For is ignored, so spoofing it does not escape throttling', async () => {
+    domain = await startDomain({ withApp2: false });
+    for (let i = 0; i < 5; i++) await fail(domain, `203.0.113.${i}`);
+    expect((await fail(domain, '198.51.100.7')).status).toBe(429);
+  });
+
+  it('with TRUST_PROXY=1 each forwarded client has its own count', async () => {
+    domain = await startDomain({ withApp2: false, env: { TRUST_PROXY: '1' } });
+    for (let i = 0; i < 5; i++) await fail(domain, '203.0.113.9');
+    expect((await fail(domain, '203.0.113.9')).status).toBe(429);
+    expect((await fail(domain, '198.51.100.7')).status).toBe(401);
+  });
+});
+
 describe('login timing', () => {
   it('unknown users cost the same bcrypt time as wrong passwords (medians within 20%)', async () => {
     const unlimited = { failures: 10_000, durationSeconds: 60, blockSeconds: 1 };

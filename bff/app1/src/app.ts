@@ -20,6 +20,7 @@ import {
   createTokenSigner,
   createTokenVerifier,
   isSessionError,
+  KEY_ACTIVATION_DELAY_SECONDS,
   loadOrCreateKeySet,
 } from '@sso/session';
 import type { App1Config } from './config';
@@ -31,6 +32,7 @@ import { revocationRoutes, wellKnownRoutes } from './routes/well-known';
 import { createApp1Cookies } from './sessions/cookies';
 import { createSessionService } from './sessions/session-service';
 import { openLowdbStore } from './storage/lowdb-store';
+import { openPostgresStore } from './storage/postgres-store';
 import { createLoginThrottle, type ThrottleLimits } from './users/login-throttle';
 import { createPasswordHasher, HasherBusyError } from './users/passwords';
 
@@ -51,10 +53,16 @@ export interface App1Options {
 export async function createApp(config: App1Config, options: App1Options = {}): Promise<App1> {
   const logger = options.logger ?? createLogger({ name: 'app1', level: config.logLevel });
   const now = options.now ?? Date.now;
-  const store = await openLowdbStore(config.dataDir);
+  const pgStore = config.store === 'postgres' ? await openPostgresStore({ databaseUrl: config.databaseUrl!, poolMax: config.databasePoolMax, logger }) : null;
+  const store = pgStore ?? (await openLowdbStore(config.dataDir));
   const keys =
     config.tokenAlg === 'EdDSA'
-      ? await loadOrCreateKeySet({ dir: config.dataDir, retainSeconds: config.tokenTtlSeconds + DEFAULT_CLOCK_TOLERANCE_SECONDS, now })
+      ? await loadOrCreateKeySet({
+          dir: config.dataDir,
+          retainSeconds: config.tokenTtlSeconds + DEFAULT_CLOCK_TOLERANCE_SECONDS,
+          activationDelaySeconds: KEY_ACTIVATION_DELAY_SECONDS,
+          now,
+        })
       : null;
   const method = keys ? ({ alg: 'EdDSA', currentKey: keys.current } as const) : ({ alg: 'HS256', secret: config.hs256Secret! } as const);
   const verifyMethod = keys ? ({ alg: 'EdDSA', getKey: keys.getKey } as const) : ({ alg: 'HS256', secret: config.hs256Secret! } as const);
@@ -72,7 +80,8 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
       clockToleranceSeconds: DEFAULT_CLOCK_TOLERANCE_SECONDS,
     }),
     hasher,
-    throttle: createLoginThrottle(options.throttleLimits),
+    // With PostgreSQL, failure counts are shared by every instance.
+    throttle: createLoginThrottle(options.throttleLimits, pgStore?.pool),
     signer: createTokenSigner({ issuer: config.origin, audience: config.audience, ttlSeconds: config.tokenTtlSeconds, method, now }),
     keys,
     reader: createSessionReader({
@@ -91,7 +100,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', config.trustProxy);
   app.use(httpLogger(logger));
   app.use(requestContext());
   app.use(securityHeaders({ selfOrigin: config.origin }));

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { ConfigError, DomainEnvSchema, envSeconds, envString, parseEnv, resolveDomainConfig, type DomainConfig } from '@sso/bff-common';
+import { ConfigError, DomainEnvSchema, envSeconds, envString, parseEnv, resolveDomainConfig, resolveStoreConfig, StoreEnvSchema, type DomainConfig, type StoreConfig } from '@sso/bff-common';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const SERVICE = 'App 1 (identity BFF)';
@@ -19,10 +19,11 @@ const EnvSchema = DomainEnvSchema.extend({
       .max(15, 'must be at most 15 (each step doubles the time of a sign-in)')
       .default(10),
   ),
+  ...StoreEnvSchema,
 });
 
 /** Everything BFF 1 needs, validated once and frozen. */
-export interface App1Config extends DomainConfig {
+export interface App1Config extends DomainConfig, StoreConfig {
   readonly port: number;
   /** App 1's own origin: the token issuer and the SPA's origin. */
   readonly origin: string;
@@ -35,6 +36,7 @@ export interface App1Config extends DomainConfig {
 export function loadConfig(env: Record<string, string | undefined> = process.env): App1Config {
   const e = parseEnv(EnvSchema, env, SERVICE);
   const domain = resolveDomainConfig(e, SERVICE);
+  const { warnings: storeWarnings, ...store } = resolveStoreConfig(e, SERVICE);
   if (e.SSO_IDLE_TIMEOUT > e.SSO_ABSOLUTE_TIMEOUT) {
     throw new ConfigError(
       `${SERVICE} cannot start: SSO_IDLE_TIMEOUT (${e.SSO_IDLE_TIMEOUT}) is longer than SSO_ABSOLUTE_TIMEOUT (${e.SSO_ABSOLUTE_TIMEOUT}). Make the idle timeout the shorter one.`,
@@ -42,6 +44,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   return Object.freeze({
     ...domain,
+    ...store,
+    warnings: [...domain.warnings, ...storeWarnings],
     port: e.APP1_PORT,
     origin: domain.app1Origin,
     idleTimeoutSeconds: e.SSO_IDLE_TIMEOUT,

@@ -15,6 +15,7 @@ import {
 import type { App2Config } from './config';
 import { meRoutes } from './routes/me';
 import { openLowdbStore } from './storage/lowdb-store';
+import { openPostgresStore } from './storage/postgres-store';
 import type { LocalUserStore } from './users/local-user-store';
 
 export interface App2 {
@@ -38,7 +39,10 @@ export interface App2Options {
 export async function createApp(config: App2Config, options: App2Options = {}): Promise<App2> {
   const logger = options.logger ?? createLogger({ name: 'app2', level: config.logLevel });
   const now = options.now ?? Date.now;
-  const store = await openLowdbStore(config.dataDir);
+  const store =
+    config.store === 'postgres'
+      ? await openPostgresStore({ databaseUrl: config.databaseUrl!, poolMax: config.databasePoolMax, logger })
+      : await openLowdbStore(config.dataDir);
   const keys =
     config.tokenAlg === 'EdDSA'
       ? createRemoteKeySet({
@@ -71,7 +75,7 @@ export async function createApp(config: App2Config, options: App2Options = {}): 
 
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', false);
+  app.set('trust proxy', config.trustProxy);
   app.use(httpLogger(logger));
   app.use(requestContext());
   app.use(securityHeaders({ selfOrigin: config.origin, connectTo: [config.app1Origin] }));

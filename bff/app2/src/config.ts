@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { DomainEnvSchema, envOptional, envString, parseEnv, resolveDomainConfig, ConfigError, type DomainConfig } from '@sso/bff-common';
+import { DomainEnvSchema, envOptional, envString, parseEnv, resolveDomainConfig, resolveStoreConfig, StoreEnvSchema, ConfigError, type DomainConfig, type StoreConfig } from '@sso/bff-common';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const SERVICE = 'App 2 (relying BFF)';
@@ -15,10 +15,11 @@ const EnvSchema = DomainEnvSchema.extend({
     z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100, 'must be at least 100 ms').max(60_000, 'must be at most 60000 ms').default(1000),
   ),
   SPA_DIR: envString(path.join(repoRoot, 'web/app2/dist')),
+  ...StoreEnvSchema,
 });
 
 /** Everything BFF 2 needs, validated once and frozen. */
-export interface App2Config extends DomainConfig {
+export interface App2Config extends DomainConfig, StoreConfig {
   readonly port: number;
   readonly origin: string;
   /** The token issuer: app 1's origin. */
@@ -33,6 +34,7 @@ export interface App2Config extends DomainConfig {
 export function loadConfig(env: Record<string, string | undefined> = process.env): App2Config {
   const e = parseEnv(EnvSchema, env, SERVICE);
   const domain = resolveDomainConfig(e, SERVICE);
+  const { warnings: storeWarnings, ...store } = resolveStoreConfig(e, SERVICE);
   const loopback = `http://127.0.0.1:${e.APP1_PORT}`;
   const url = (name: string, value: string) => {
     try {
@@ -45,6 +47,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
   return Object.freeze({
     ...domain,
+    ...store,
+    warnings: [...domain.warnings, ...storeWarnings],
     port: e.APP2_PORT,
     origin: domain.app2Origin,
     issuer: domain.app1Origin,

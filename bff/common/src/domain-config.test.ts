@@ -26,8 +26,15 @@ describe('domain config', () => {
     [{ SSO_COOKIE_DOMAIN: 'co.uk', APP1_ORIGIN: 'https://a.co.uk', APP2_ORIGIN: 'https://b.co.uk' }, /public suffix/],
     [{ SSO_COOKIE_DOMAIN: 'github.io', APP1_ORIGIN: 'https://a.github.io', APP2_ORIGIN: 'https://b.github.io' }, /public suffix/],
     [{ APP2_ORIGIN: 'http://app2.other.localhost:3002' }, /APP2_ORIGIN=.* is not under SSO_COOKIE_DOMAIN=sso.localhost/],
+    [{ TRUST_PROXY: 'true' }, /TRUST_PROXY="true": must not be "true"/],
   ])('refuses %j with a message naming the variable', (env, message) => {
     expect(() => load(env)).toThrow(message);
+  });
+
+  it('TRUST_PROXY takes a hop count or proxy addresses, off by default', () => {
+    expect(load({}).trustProxy).toBe(false);
+    expect(load({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(load({ TRUST_PROXY: 'loopback, 10.0.0.0/8' }).trustProxy).toBe('loopback, 10.0.0.0/8');
   });
 
   it('warns when Secure cookies meet plain-http origins outside *.localhost', () => {

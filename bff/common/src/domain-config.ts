@@ -22,6 +22,18 @@ export const DomainEnvSchema = z.object({
   SSO_HS256_SECRET: envOptional(),
   DATA_DIR: envString('./data'),
   LOG_LEVEL: envLogLevel,
+  /**
+   * Express "trust proxy": off by default. Behind a load balancer set the hop
+   * count (`1`) or the proxies' addresses (`10.0.0.0/8,loopback`), never `true`:
+   * client addresses (used for sign-in throttling) come from X-Forwarded-For.
+   */
+  TRUST_PROXY: z.preprocess(
+    (v) => (v === '' || v === undefined ? 'false' : v),
+    z
+      .string()
+      .refine((v) => v !== 'true', 'must not be "true" (it trusts any client\'s X-Forwarded-For); give a hop count like 1 or the proxy addresses')
+      .transform((v): boolean | number | string => (v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
+  ),
 });
 export type DomainEnv = z.output<typeof DomainEnvSchema>;
 
@@ -42,6 +54,8 @@ export interface DomainConfig {
   readonly hs256Secret: Uint8Array | null;
   readonly dataDir: string;
   readonly logLevel: DomainEnv['LOG_LEVEL'];
+  /** Express `trust proxy` value: false, a hop count, or proxy addresses. */
+  readonly trustProxy: boolean | number | string;
   /** Start-up warnings (logged): things that work here but not in production. */
   readonly warnings: readonly string[];
 }
@@ -102,6 +116,7 @@ export function resolveDomainConfig(e: DomainEnv, service: string): DomainConfig
     hs256Secret: secret,
     dataDir: path.resolve(e.DATA_DIR),
     logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
     warnings: diagnosis.warnings,
   };
 }

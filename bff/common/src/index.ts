@@ -13,3 +13,5 @@ export * from './server';
 export * from './cookie-doctor';
 export * from './health';
 export * from './request-context';
+export * from './store-config';
+export * from './postgres';

@@ -28,7 +28,8 @@ export function accountRoutes(ctx: App1Context): Router {
   router.post('/account/password', async (req, res) => {
     const { user, session } = await requireAccount(ctx, req);
     const body = parseBody(ChangePasswordRequestSchema, req.body);
-    const address = req.socket.remoteAddress ?? 'unknown';
+    // The client's address; behind a proxy only with TRUST_PROXY configured.
+    const address = req.ip ?? 'unknown';
     const wait = await ctx.throttle.retryAfter(user.username, address);
     if (wait > 0) throw new HttpError(429, 'RATE_LIMITED', 'Too many attempts. Try again later.', { retryAfter: wait });
     if (!(await ctx.hasher.verify(body.currentPassword, user.passwordHash))) {

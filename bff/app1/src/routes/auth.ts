@@ -38,7 +38,8 @@ export function authRoutes(ctx: App1Context): Router {
 
   router.post('/login', async (req, res) => {
     const body = parseBody(LoginRequestSchema, req.body);
-    const address = req.socket.remoteAddress ?? 'unknown';
+    // The client's address; behind a proxy only with TRUST_PROXY configured.
+    const address = req.ip ?? 'unknown';
     const wait = await ctx.throttle.retryAfter(body.username, address);
     if (wait > 0) {
       req.log.warn({ event: 'login.throttled', retryAfter: wait }, 'audit');

@@ -1,4 +1,5 @@
-import { RateLimiterMemory, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible';
+import type { Pool } from 'pg';
+import { RateLimiterMemory, RateLimiterPostgres, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible';
 
 /**
  * Brute-force regulation for sign-in, in the manner of Authelia's: failures
@@ -14,6 +15,11 @@ import { RateLimiterMemory, type RateLimiterAbstract, type RateLimiterRes } from
  *   Slows a distributed attack on one account; short on purpose, so that an
  *   attacker can never lock the real owner out for long.
  * A success clears the (username, address) count.
+ *
+ * Counts live in memory by default (one instance). Given a PostgreSQL pool,
+ * they live in THROTTLE_TABLE (created by app 1's migrations) and every
+ * instance shares them; if the database fails, each instance falls back to
+ * counting in its own memory until it answers again.
  */
 export interface LoginThrottle {
   /** Seconds the client must wait before this attempt is allowed; 0 if allowed now. */
@@ -35,16 +41,24 @@ export const DEFAULT_THROTTLE_LIMITS: ThrottleLimits = {
   perUser: { failures: 100, durationSeconds: 60 * 60, blockSeconds: 60 },
 };
 
-export function createLoginThrottle(limits: ThrottleLimits = DEFAULT_THROTTLE_LIMITS): LoginThrottle {
-  const make = (prefix: string, l: ThrottleLimits['perUser']) =>
+/** Where shared counts live with PostgreSQL (see bff/app1/migrations). */
+export const THROTTLE_TABLE = { schemaName: 'app1', tableName: 'login_throttle' } as const;
+
+export function createLoginThrottle(limits: ThrottleLimits = DEFAULT_THROTTLE_LIMITS, storeClient?: Pool): LoginThrottle {
+  const make = (prefix: string, l: ThrottleLimits['perUser']): RateLimiterAbstract => {
     // The failure that reaches the limit consumes one point past `points`,
     // which blocks the key for blockDuration; the next attempt is refused.
-    new RateLimiterMemory({ keyPrefix: prefix, points: l.failures - 1, duration: l.durationSeconds, blockDuration: l.blockSeconds });
+    const opts = { keyPrefix: prefix, points: l.failures - 1, duration: l.durationSeconds, blockDuration: l.blockSeconds };
+    if (!storeClient) return new RateLimiterMemory(opts);
+    return new RateLimiterPostgres({ ...opts, ...THROTTLE_TABLE, storeClient, storeType: 'pool', tableCreated: true, insuranceLimiter: new RateLimiterMemory(opts) });
+  };
+  // PostgreSQL text cannot hold NUL, so the pair is joined unambiguously without it.
+  const pair = (u: string, a: string) => JSON.stringify([u, a]);
   const userAddress = make('login-ua', limits.perUserAddress);
   const address = make('login-a', limits.perAddress);
   const user = make('login-u', limits.perUser);
   const keys = (u: string, a: string): [RateLimiterAbstract, string][] => [
-    [userAddress, `${u}\u0000${a}`],
+    [userAddress, pair(u, a)],
     [address, a],
     [user, u],
   ];
@@ -63,7 +77,7 @@ export function createLoginThrottle(limits: ThrottleLimits = DEFAULT_THROTTLE_LI
       await Promise.allSettled(keys(u, a).map(([limiter, key]) => limiter.consume(key)));
     },
     async succeeded(u, a) {
-      await userAddress.delete(`${u}\u0000${a}`);
+      await userAddress.delete(pair(u, a));
     },
   };
 }

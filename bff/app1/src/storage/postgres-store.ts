@@ -1,0 +1,313 @@
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { pgStoreError, redactDatabaseUrl, runMigrations, StoreError, type MigrationResult } from '@sso/bff-common';
+import type { RevocationFeed } from '@sso/types';
+import type { RefreshLookup, SessionRecord, SessionStore } from '../sessions/session-store';
+import type { CreateUserResult, UserRecord, UserStore } from '../users/user-store';
+
+/** App 1's tables live in this schema only; app 2 has its own and never reads this one. */
+export const APP1_SCHEMA = 'app1';
+export const APP1_MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+/** Sessions are deleted this long after their absolute expiry (as in lowdb). */
+const SESSION_RETENTION_MS = 24 * 3600_000;
+/** Each instance prunes dead sessions and feed entries at most this often. */
+const PRUNE_INTERVAL_MS = 60_000;
+
+export interface PostgresStoreOptions {
+  databaseUrl: string;
+  /** Connections in this instance's pool (default 10). */
+  poolMax?: number;
+  logger?: Logger;
+  /** Apply pending migrations before use (default true). */
+  migrate?: boolean;
+}
+
+export function createApp1Pool(options: Pick<PostgresStoreOptions, 'databaseUrl' | 'poolMax' | 'logger'>): Pool {
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: options.poolMax ?? 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: 10_000,
+    application_name: 'sso-app1',
+  });
+  // An idle connection dropped by the server must not crash the process.
+  pool.on('error', (err) => options.logger?.warn({ err: String(err) }, 'idle PostgreSQL connection failed; the pool will reconnect'));
+  return pool;
+}
+
+/** Applies app 1's pending migrations (bff/app1/migrations) under an advisory lock. */
+export async function migrateApp1(pool: Pool): Promise<MigrationResult> {
+  return runMigrations(pool, { schema: APP1_SCHEMA, dir: APP1_MIGRATIONS_DIR });
+}
+
+interface SessionRow {
+  id: string;
+  user_id: string;
+  created_at: string;
+  last_active_at: string;
+  absolute_expires_at: string;
+  refresh_hash: string;
+  retired: string[];
+  revoked_at: string | null;
+  revoke_reason: string | null;
+}
+
+const SESSION_COLUMNS = `s.id, s.user_id, s.created_at, s.last_active_at, s.absolute_expires_at, s.refresh_hash, s.revoked_at, s.revoke_reason,
+  ARRAY(SELECT r.hash FROM app1.retired_refresh_hashes r WHERE r.session_id = s.id ORDER BY r.seq DESC) AS retired`;
+
+function toSession(r: SessionRow): SessionRecord {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    createdAt: Number(r.created_at),
+    lastActiveAt: Number(r.last_active_at),
+    absoluteExpiresAt: Number(r.absolute_expires_at),
+    refreshHash: r.refresh_hash,
+    retiredRefreshHashes: r.retired,
+    revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
+    revokeReason: r.revoke_reason,
+  };
+}
+
+function toUser(r: { id: string; username: string; email: string | null; name: string | null; password_hash: string; created_at: Date; disabled_at: Date | null }): UserRecord {
+  return {
+    id: r.id,
+    username: r.username,
+    email: r.email,
+    name: r.name,
+    passwordHash: r.password_hash,
+    createdAt: r.created_at.toISOString(),
+    disabledAt: r.disabled_at ? r.disabled_at.toISOString() : null,
+  };
+}
+
+/**
+ * App 1's store on PostgreSQL, for several instances behind a load balancer.
+ * Same interfaces and behaviour as the lowdb store; every check-and-change is
+ * one statement (or one transaction) so it is atomic across instances:
+ * unique usernames by a unique index, refresh rotation by a compare-and-swap
+ * UPDATE, the revocation feed by a table every instance reads.
+ *
+ * `pool` is exposed for the shared login-throttle counters. `flush` ends the
+ * pool: call it once, when the app closes.
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<{
+  users: UserStore;
+  sessions: SessionStore;
+  flush(): Promise<void>;
+  probe(): Promise<{ ok: boolean; error?: string }>;
+  pool: Pool;
+}> {
+  const pool = createApp1Pool(options);
+  if (options.migrate ?? true) {
+    try {
+      await migrateApp1(pool);
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw new StoreError('STORE_UNREADABLE', `App 1 cannot prepare its PostgreSQL schema at ${redactDatabaseUrl(options.databaseUrl)}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  const read = async <R extends pg.QueryResultRow = any>(text: string, values?: unknown[]) => {
+    try {
+      return await pool.query<R>(text, values);
+    } catch (err) {
+      throw pgStoreError(err, 'read');
+    }
+  };
+  const write = async <R extends pg.QueryResultRow = any>(text: string, values?: unknown[]) => {
+    try {
+      return await pool.query<R>(text, values);
+    } catch (err) {
+      throw pgStoreError(err, 'write');
+    }
+  };
+
+  let lastPruneAt = 0;
+  /**
+   * Drops sessions long dead and feed entries whose tokens can no longer be
+   * alive. Housekeeping only: a failure is logged and retried next time, it
+   * never fails the sign-in that triggered it.
+   */
+  async function prune(now: number) {
+    if (now - lastPruneAt < PRUNE_INTERVAL_MS) return;
+    lastPruneAt = now;
+    try {
+      await pool.query('DELETE FROM app1.sessions WHERE absolute_expires_at <= $1', [now - SESSION_RETENTION_MS]);
+      await pool.query('DELETE FROM app1.revocations WHERE expires_at <= $1', [now]);
+    } catch (err) {
+      lastPruneAt = 0;
+      options.logger?.warn({ err: String(err) }, 'pruning expired sessions failed; will retry');
+    }
+  }
+
+  const users: UserStore = {
+    async findByUsername(username) {
+      const { rows } = await read('SELECT * FROM app1.users WHERE username = $1', [username]);
+      return rows[0] ? toUser(rows[0]) : null;
+    },
+    async findById(id) {
+      const { rows } = await read('SELECT * FROM app1.users WHERE id = $1', [id]);
+      return rows[0] ? toUser(rows[0]) : null;
+    },
+    async create(user): Promise<CreateUserResult> {
+      // The unique index decides; no check-then-insert window between instances.
+      const { rowCount } = await write(
+        `INSERT INTO app1.users (id, username, email, name, password_hash, created_at, disabled_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (username) DO NOTHING`,
+        [user.id, user.username, user.email, user.name, user.passwordHash, user.createdAt, user.disabledAt],
+      );
+      return rowCount === 1 ? { ok: true, user } : { ok: false, code: 'USERNAME_TAKEN' };
+    },
+    async updatePassword(id, passwordHash) {
+      await write('UPDATE app1.users SET password_hash = $2 WHERE id = $1', [id, passwordHash]);
+    },
+    async setDisabled(id, disabledAt) {
+      await write('UPDATE app1.users SET disabled_at = $2 WHERE id = $1', [id, disabledAt]);
+    },
+  };
+
+  const sessions: SessionStore = {
+    async create(session) {
+      await prune(session.createdAt);
+      await write(
+        `WITH s AS (
+           INSERT INTO app1.sessions (id, user_id, created_at, last_active_at, absolute_expires_at, refresh_hash, revoked_at, revoke_reason)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id
+         )
+         INSERT INTO app1.retired_refresh_hashes (hash, session_id)
+         SELECT t.hash, (SELECT id FROM s) FROM unnest($9::text[]) WITH ORDINALITY AS t(hash, n) ORDER BY t.n DESC`,
+        [
+          session.id,
+          session.userId,
+          session.createdAt,
+          session.lastActiveAt,
+          session.absoluteExpiresAt,
+          session.refreshHash,
+          session.revokedAt,
+          session.revokeReason,
+          session.retiredRefreshHashes,
+        ],
+      );
+    },
+    async get(id) {
+      const { rows } = await read<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM app1.sessions s WHERE s.id = $1`, [id]);
+      return rows[0] ? toSession(rows[0]) : null;
+    },
+    async findByRefreshHash(hash): Promise<RefreshLookup> {
+      // One statement, one snapshot: a hash is seen either as current or as
+      // retired, never as neither while a rotation commits.
+      const { rows } = await read<SessionRow & { state: 'current' | 'retired' }>(
+        `SELECT 'current' AS state, ${SESSION_COLUMNS} FROM app1.sessions s WHERE s.refresh_hash = $1
+         UNION ALL
+         SELECT 'retired' AS state, ${SESSION_COLUMNS}
+           FROM app1.retired_refresh_hashes h JOIN app1.sessions s ON s.id = h.session_id WHERE h.hash = $1
+         LIMIT 1`,
+        [hash],
+      );
+      return rows[0] ? { session: toSession(rows[0]), state: rows[0].state } : null;
+    },
+    async rotate(id, fromHash, toHash, now) {
+      // Compare-and-swap: of two instances rotating one token at once, the
+      // second UPDATE waits for the first, re-checks refresh_hash and matches
+      // nothing. The old hash becomes retired in the same statement.
+      const { rowCount } = await write(
+        `WITH rotated AS (
+           UPDATE app1.sessions SET refresh_hash = $3, last_active_at = $4
+            WHERE id = $1 AND refresh_hash = $2 AND revoked_at IS NULL
+           RETURNING id
+         )
+         INSERT INTO app1.retired_refresh_hashes (hash, session_id) SELECT $2, id FROM rotated`,
+        [id, fromHash, toHash, now],
+      );
+      return rowCount === 1 ? 'rotated' : 'stale';
+    },
+    async revoke(ids, reason, now, tokenLifetimeMs) {
+      if (ids.length === 0) return [];
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        throw pgStoreError(err, 'write');
+      }
+      let failed: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        // Every revocation locks the clock first: revocations commit one after
+        // another, in cursor order, so the feed never skips an entry.
+        const clock = await client.query<{ last: string }>('SELECT last FROM app1.revocation_clock WHERE id FOR UPDATE');
+        const updated = await client.query<{ id: string }>(
+          'UPDATE app1.sessions SET revoked_at = $2, revoke_reason = $3 WHERE id = ANY($1::text[]) AND revoked_at IS NULL RETURNING id',
+          [[...ids], now, reason],
+        );
+        const newly = new Set(updated.rows.map((r) => r.id));
+        const revoked = [...new Set(ids)].filter((id) => newly.has(id));
+        if (revoked.length) {
+          let last = Number(clock.rows[0]!.last);
+          // Strictly increasing, as in lowdb: the clock value, or one past the last.
+          const cursors = revoked.map(() => (last = Math.max(now, last + 1)));
+          await client.query(
+            'INSERT INTO app1.revocations (revoked_at, sid, expires_at) SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[])',
+            [cursors, revoked, revoked.map(() => now + tokenLifetimeMs)],
+          );
+          await client.query('UPDATE app1.revocation_clock SET last = $1 WHERE id', [last]);
+        }
+        await client.query('COMMIT');
+        return revoked;
+      } catch (err) {
+        failed = err as Error;
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw pgStoreError(err, 'write');
+      } finally {
+        client.release(failed);
+      }
+    },
+    async listActiveForUser(userId, now) {
+      const { rows } = await read<SessionRow>(
+        `SELECT ${SESSION_COLUMNS} FROM app1.sessions s
+          WHERE s.user_id = $1 AND s.revoked_at IS NULL AND s.absolute_expires_at > $2 ORDER BY s.created_at, s.id`,
+        [userId, now],
+      );
+      return rows.map(toSession);
+    },
+    async revocationsSince(cursor, now): Promise<RevocationFeed> {
+      // The clock and the entries are read in one snapshot: the cursor handed
+      // out never runs ahead of the entries returned.
+      const { rows } = await read<{ last: string; sid: string | null; revoked_at: string | null; expires_at: string | null }>(
+        `SELECT c.last, r.sid, r.revoked_at, r.expires_at
+           FROM app1.revocation_clock c
+           LEFT JOIN app1.revocations r ON r.revoked_at > $1 AND r.expires_at > $2
+          ORDER BY r.revoked_at`,
+        [cursor, now],
+      );
+      const last = rows.length ? Number(rows[0]!.last) : 0;
+      const revocations = rows
+        .filter((r) => r.sid !== null)
+        .map((r) => ({ sid: r.sid!, revokedAt: Number(r.revoked_at), expiresAt: Number(r.expires_at) }));
+      return { revocations, cursor: Math.max(cursor, last) };
+    },
+  };
+
+  let ended: Promise<void> | null = null;
+  return {
+    users,
+    sessions,
+    pool,
+    // Nothing is buffered (every change is committed before it is answered):
+    // flushing means releasing the connections, once.
+    flush: () => (ended ??= pool.end()),
+    async probe() {
+      try {
+        await pool.query('SELECT 1');
+        return { ok: true };
+      } catch (err) {
+        return { ok: false, error: `PostgreSQL unreachable: ${(err as Error).message}` };
+      }
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { pgStoreError, redactDatabaseUrl, runMigrations, StoreError, type MigrationResult } from '@sso/bff-common';
+import type { LocalUserRecord, LocalUserStore } from '../users/local-user-store';
+import { LAST_SEEN_GRANULARITY_MS } from './lowdb-store';
+
+/** App 2's tables live in this schema only; it never reads app 1's schema. */
+export const APP2_SCHEMA = 'app2';
+export const APP2_MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
+
+export interface PostgresStoreOptions {
+  databaseUrl: string;
+  /** Connections in this instance's pool (default 10). */
+  poolMax?: number;
+  logger?: Logger;
+  /** Apply pending migrations before use (default true). */
+  migrate?: boolean;
+}
+
+export function createApp2Pool(options: Pick<PostgresStoreOptions, 'databaseUrl' | 'poolMax' | 'logger'>): Pool {
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: options.poolMax ?? 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: 10_000,
+    application_name: 'sso-app2',
+  });
+  // An idle connection dropped by the server must not crash the process.
+  pool.on('error', (err) => options.logger?.warn({ err: String(err) }, 'idle PostgreSQL connection failed; the pool will reconnect'));
+  return pool;
+}
+
+/** Applies app 2's pending migrations (bff/app2/migrations) under an advisory lock. */
+export async function migrateApp2(pool: Pool): Promise<MigrationResult> {
+  return runMigrations(pool, { schema: APP2_SCHEMA, dir: APP2_MIGRATIONS_DIR });
+}
+
+interface LocalUserRow {
+  id: string;
+  iss: string;
+  sub: string;
+  username: string;
+  email: string | null;
+  name: string | null;
+  created_at: Date;
+  last_seen_at: Date;
+}
+
+function toLocalUser(r: LocalUserRow): LocalUserRecord {
+  return {
+    id: r.id,
+    iss: r.iss,
+    sub: r.sub,
+    username: r.username,
+    email: r.email,
+    name: r.name,
+    createdAt: r.created_at.toISOString(),
+    lastSeenAt: r.last_seen_at.toISOString(),
+  };
+}
+
+/**
+ * App 2's store on PostgreSQL, for several instances. Just-in-time
+ * provisioning is one INSERT ... ON CONFLICT (iss, sub) DO UPDATE: however
+ * many instances see a new subject at once, one row results, and exactly one
+ * caller is told `created` (the row its own statement inserted: xmax = 0).
+ * Claims are updated when they change; lastSeenAt at most once per
+ * LAST_SEEN_GRANULARITY_MS otherwise, so steady traffic does not write.
+ */
+export async function openPostgresStore(options: PostgresStoreOptions): Promise<{
+  users: LocalUserStore;
+  flush(): Promise<void>;
+  probe(): Promise<{ ok: boolean; error?: string }>;
+}> {
+  const pool = createApp2Pool(options);
+  if (options.migrate ?? true) {
+    try {
+      await migrateApp2(pool);
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw new StoreError('STORE_UNREADABLE', `App 2 cannot prepare its PostgreSQL schema at ${redactDatabaseUrl(options.databaseUrl)}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  const query = async <R extends pg.QueryResultRow>(operation: 'read' | 'write', text: string, values?: unknown[]) => {
+    try {
+      return await pool.query<R>(text, values);
+    } catch (err) {
+      throw pgStoreError(err, operation);
+    }
+  };
+
+  const users: LocalUserStore = {
+    async upsert(input, now) {
+      const at = new Date(now).toISOString();
+      const upserted = await query<LocalUserRow & { created: boolean }>(
+        'write',
+        `INSERT INTO app2.local_users AS u (id, iss, sub, username, email, name, created_at, last_seen_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+         ON CONFLICT (iss, sub) DO UPDATE
+           SET username = EXCLUDED.username, email = EXCLUDED.email, name = EXCLUDED.name, last_seen_at = EXCLUDED.last_seen_at
+           WHERE u.username IS DISTINCT FROM EXCLUDED.username
+              OR u.email IS DISTINCT FROM EXCLUDED.email
+              OR u.name IS DISTINCT FROM EXCLUDED.name
+              OR u.last_seen_at <= EXCLUDED.last_seen_at - $8::double precision * interval '1 millisecond'
+         RETURNING u.*, (u.xmax = 0) AS created`,
+        [`lu_${randomBytes(12).toString('base64url')}`, input.iss, input.sub, input.username, input.email, input.name, at, LAST_SEEN_GRANULARITY_MS],
+      );
+      const row = upserted.rows[0];
+      if (row) return { user: toLocalUser(row), created: row.created };
+      // Known subject, nothing to change: the conflicting row was left as it
+      // is (no write) and RETURNING gave nothing. Rows are never deleted, so
+      // it is there to read.
+      const found = await query<LocalUserRow>('read', 'SELECT * FROM app2.local_users WHERE iss = $1 AND sub = $2', [input.iss, input.sub]);
+      if (!found.rows[0]) throw new StoreError('STORE_UNREADABLE', `local user (${input.iss}, ${input.sub}) vanished during provisioning`);
+      return { user: toLocalUser(found.rows[0]), created: false };
+    },
+    async count() {
+      const { rows } = await query<{ n: string }>('read', 'SELECT count(*) AS n FROM app2.local_users');
+      return Number(rows[0]!.n);
+    },
+  };
+
+  let ended: Promise<void> | null = null;
+  return {
+    users,
+    // Nothing is buffered: flushing means releasing the connections, once.
+    flush: () => (ended ??= pool.end()),
+    async probe() {
+      try {
+        await pool.query('SELECT 1');
+        return { ok: true };
+      } catch (err) {
+        return { ok: false, error: `PostgreSQL unreachable: ${(err as Error).message}` };
+      }
+    },
+  };
+}

@@ -1,0 +1,612 @@
+import { spawnSync } from 'node:child_process';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ConfigError, HttpError, runMigrations, StoreError } from '@sso/bff-common';
+import { loadConfig as loadApp1Config } from '../app1/src/config';
+import { loadConfig as loadApp2Config } from '../app2/src/config';
+import type { SessionRecord, SessionStore } from '../app1/src/sessions/session-store';
+import { openLowdbStore as openApp1Lowdb } from '../app1/src/storage/lowdb-store';
+import { APP1_MIGRATIONS_DIR, openPostgresStore as openApp1Postgres } from '../app1/src/storage/postgres-store';
+import { createLoginThrottle, type ThrottleLimits } from '../app1/src/users/login-throttle';
+import type { UserRecord, UserStore } from '../app1/src/users/user-store';
+import { openLowdbStore as openApp2Lowdb } from '../app2/src/storage/lowdb-store';
+import { openPostgresStore as openApp2Postgres } from '../app2/src/storage/postgres-store';
+import type { LocalUserStore, ProvisionInput } from '../app2/src/users/local-user-store';
+import { createTestDatabase, findPostgres, postgresSuiteName, skipPostgres, type TestDatabase } from './pg-test-db';
+
+/*
+ * One contract, two engines: every case below runs against the lowdb store
+ * (one process) and the PostgreSQL store (several instances), through the
+ * interfaces the routes use. Then cases only PostgreSQL can have: several
+ * store instances on one database, migrations, the migrate script.
+ */
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const probe = await findPostgres();
+
+interface Stores {
+  app1: { users: UserStore; sessions: SessionStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }> };
+  app2: { users: LocalUserStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }> };
+}
+
+interface Engine {
+  name: 'lowdb' | 'postgres';
+  skip: boolean;
+  setup(): Promise<void>;
+  /** Empty stores for one test. */
+  open(): Promise<Stores>;
+  /** The same data through new store objects (a restart). */
+  reopen(): Promise<Stores>;
+  close(s: Stores): Promise<void>;
+  teardown(): Promise<void>;
+}
+
+function lowdbEngine(): Engine {
+  let dir = '';
+  return {
+    name: 'lowdb',
+    skip: false,
+    async setup() {},
+    async open() {
+      dir = await mkdtemp(path.join(tmpdir(), 'sso-contract-'));
+      return { app1: await openApp1Lowdb(dir), app2: await openApp2Lowdb(dir) };
+    },
+    async reopen() {
+      return { app1: await openApp1Lowdb(dir), app2: await openApp2Lowdb(dir) };
+    },
+    async close(s) {
+      await s.app1.flush();
+      await s.app2.flush();
+    },
+    async teardown() {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function postgresEngine(): Engine {
+  let db: TestDatabase | null = null;
+  const openBoth = async (): Promise<Stores> => ({
+    app1: await openApp1Postgres({ databaseUrl: db!.url, poolMax: 4 }),
+    app2: await openApp2Postgres({ databaseUrl: db!.url, poolMax: 4 }),
+  });
+  return {
+    name: 'postgres',
+    skip: skipPostgres(probe),
+    async setup() {
+      db = await createTestDatabase(probe);
+    },
+    async open() {
+      const s = await openBoth();
+      await db!.query('TRUNCATE app1.users, app1.sessions, app1.retired_refresh_hashes, app1.revocations, app1.login_throttle, app2.local_users');
+      return s;
+    },
+    reopen: openBoth,
+    async close(s) {
+      await s.app1.flush();
+      await s.app2.flush();
+    },
+    async teardown() {
+      await db?.drop();
+    },
+  };
+}
+
+const T0 = Date.parse('2026-03-01T12:00:00.000Z');
+let seq = 0;
+const uid = (p: string) => `${p}_${(++seq).toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
+
+function user(overrides: Partial<UserRecord> = {}): UserRecord {
+  return {
+    id: uid('usr'),
+    username: uid('u').toLowerCase().replace(/[^a-z0-9._-]/g, ''),
+    email: 'someone@example.test',
+    name: 'Some One',
+    passwordHash: '$2b$04$abcdefghijklmnopqrstuu6J0a8s9YdNqLr4bJ3m9F2KJ8eCw1nGi',
+    createdAt: new Date(T0).toISOString(),
+    disabledAt: null,
+    ...overrides,
+  };
+}
+
+function session(userId: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
+  return {
+    id: uid('ses'),
+    userId,
+    createdAt: T0,
+    lastActiveAt: T0,
+    absoluteExpiresAt: T0 + 12 * 3600_000,
+    refreshHash: uid('h'),
+    retiredRefreshHashes: [],
+    revokedAt: null,
+    revokeReason: null,
+    ...overrides,
+  };
+}
+
+const claims = (overrides: Partial<ProvisionInput> = {}): ProvisionInput => ({
+  iss: 'http://app1.sso.localhost:3001',
+  sub: uid('usr'),
+  username: 'alice',
+  email: 'alice@example.test',
+  name: 'Alice',
+  ...overrides,
+});
+
+for (const engine of [lowdbEngine(), postgresEngine()]) {
+  const label = `store contract: ${engine.name}`;
+  describe.skipIf(engine.skip)(engine.name === 'postgres' ? postgresSuiteName(label, probe) : label, () => {
+    let s: Stores;
+    beforeAll(() => engine.setup());
+    afterAll(() => engine.teardown());
+    beforeEach(async () => {
+      s = await engine.open();
+    });
+    afterEach(async () => {
+      await engine.close(s);
+    });
+
+    async function userWithSession(overrides: Partial<SessionRecord> = {}) {
+      const u = user();
+      expect((await s.app1.users.create(structuredClone(u))).ok).toBe(true);
+      const ses = session(u.id, overrides);
+      await s.app1.sessions.create(structuredClone(ses));
+      return { u, ses };
+    }
+
+    describe('users (app 1)', () => {
+      it('create, then find by username and by id, round-trips every field', async () => {
+        const u = user({ email: null, name: null });
+        expect(await s.app1.users.create(structuredClone(u))).toEqual({ ok: true, user: u });
+        expect(await s.app1.users.findByUsername(u.username)).toEqual(u);
+        expect(await s.app1.users.findById(u.id)).toEqual(u);
+        expect(await s.app1.users.findByUsername('nobody-here')).toBeNull();
+        expect(await s.app1.users.findById('usr_missing')).toBeNull();
+      });
+
+      it('a taken username is refused with USERNAME_TAKEN and the first account is kept', async () => {
+        const first = user();
+        await s.app1.users.create(structuredClone(first));
+        expect(await s.app1.users.create(structuredClone(user({ username: first.username })))).toEqual({ ok: false, code: 'USERNAME_TAKEN' });
+        expect((await s.app1.users.findByUsername(first.username))?.id).toBe(first.id);
+      });
+
+      it('50 concurrent creates of one username yield exactly one account', async () => {
+        const username = uid('racer').toLowerCase();
+        const results = await Promise.all(Array.from({ length: 50 }, () => s.app1.users.create(structuredClone(user({ username })))));
+        expect(results.filter((r) => r.ok)).toHaveLength(1);
+        const winner = results.find((r) => r.ok) as { ok: true; user: UserRecord };
+        expect((await s.app1.users.findByUsername(username))?.id).toBe(winner.user.id);
+      });
+
+      it('updatePassword and setDisabled change only that user; unknown ids are ignored', async () => {
+        const [a, b] = [user(), user()];
+        await s.app1.users.create(structuredClone(a));
+        await s.app1.users.create(structuredClone(b));
+        await s.app1.users.updatePassword(a.id, 'new-hash');
+        const disabledAt = new Date(T0 + 1000).toISOString();
+        await s.app1.users.setDisabled(a.id, disabledAt);
+        await s.app1.users.updatePassword('usr_missing', 'x');
+        await s.app1.users.setDisabled('usr_missing', disabledAt);
+        expect(await s.app1.users.findById(a.id)).toEqual({ ...a, passwordHash: 'new-hash', disabledAt });
+        expect(await s.app1.users.findById(b.id)).toEqual(b);
+        await s.app1.users.setDisabled(a.id, null);
+        expect((await s.app1.users.findById(a.id))?.disabledAt).toBeNull();
+      });
+    });
+
+    describe('sessions (app 1)', () => {
+      it('create and get round-trip a session', async () => {
+        const { ses } = await userWithSession();
+        expect(await s.app1.sessions.get(ses.id)).toEqual(ses);
+        expect(await s.app1.sessions.get('ses_missing')).toBeNull();
+      });
+
+      it('findByRefreshHash: current, then retired after rotation (newest first), null when unknown', async () => {
+        const { ses } = await userWithSession();
+        expect(await s.app1.sessions.findByRefreshHash(ses.refreshHash)).toEqual({ session: ses, state: 'current' });
+        expect(await s.app1.sessions.rotate(ses.id, ses.refreshHash, 'h2', T0 + 1000)).toBe('rotated');
+        expect(await s.app1.sessions.rotate(ses.id, 'h2', 'h3', T0 + 2000)).toBe('rotated');
+        const rotated = { ...ses, refreshHash: 'h3', retiredRefreshHashes: ['h2', ses.refreshHash], lastActiveAt: T0 + 2000 };
+        expect(await s.app1.sessions.findByRefreshHash('h3')).toEqual({ session: rotated, state: 'current' });
+        expect(await s.app1.sessions.findByRefreshHash(ses.refreshHash)).toEqual({ session: rotated, state: 'retired' });
+        expect(await s.app1.sessions.findByRefreshHash('h2')).toEqual({ session: rotated, state: 'retired' });
+        expect(await s.app1.sessions.findByRefreshHash('never-issued')).toBeNull();
+        expect(await s.app1.sessions.get(ses.id)).toEqual(rotated);
+      });
+
+      it('rotate is a compare-and-swap: a stale hash, a revoked or unknown session is not rotated', async () => {
+        const { ses } = await userWithSession();
+        expect(await s.app1.sessions.rotate(ses.id, 'not-current', 'x1', T0 + 1)).toBe('stale');
+        expect(await s.app1.sessions.rotate('ses_missing', ses.refreshHash, 'x2', T0 + 1)).toBe('stale');
+        await s.app1.sessions.revoke([ses.id], 'logout', T0 + 2, 60_000);
+        expect(await s.app1.sessions.rotate(ses.id, ses.refreshHash, 'x3', T0 + 3)).toBe('stale');
+        expect((await s.app1.sessions.get(ses.id))?.refreshHash).toBe(ses.refreshHash);
+      });
+
+      it('20 concurrent rotations of one refresh hash: exactly one wins', async () => {
+        const { ses } = await userWithSession();
+        const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => s.app1.sessions.rotate(ses.id, ses.refreshHash, `next-${ses.id}-${i}`, T0 + 1)));
+        expect(outcomes.filter((o) => o === 'rotated')).toHaveLength(1);
+        const winner = outcomes.indexOf('rotated');
+        expect((await s.app1.sessions.get(ses.id))?.refreshHash).toBe(`next-${ses.id}-${winner}`);
+        expect((await s.app1.sessions.findByRefreshHash(ses.refreshHash))?.state).toBe('retired');
+      });
+
+      it('revoke marks sessions once and returns only the newly revoked; unknown ids are ignored', async () => {
+        const { u, ses: a } = await userWithSession();
+        const b = session(u.id);
+        await s.app1.sessions.create(structuredClone(b));
+        expect(await s.app1.sessions.revoke([a.id], 'logout', T0 + 10, 60_000)).toEqual([a.id]);
+        expect(await s.app1.sessions.revoke([a.id, b.id, 'ses_missing', b.id], 'logout-everywhere', T0 + 20, 60_000)).toEqual([b.id]);
+        expect(await s.app1.sessions.revoke([], 'nothing', T0 + 30, 60_000)).toEqual([]);
+        expect(await s.app1.sessions.get(a.id)).toMatchObject({ revokedAt: T0 + 10, revokeReason: 'logout' });
+        expect(await s.app1.sessions.get(b.id)).toMatchObject({ revokedAt: T0 + 20, revokeReason: 'logout-everywhere' });
+      });
+
+      it('listActiveForUser lists only the unrevoked, unexpired sessions of that user', async () => {
+        const { u, ses: live } = await userWithSession();
+        const revoked = session(u.id);
+        const expired = session(u.id, { absoluteExpiresAt: T0 + 1000 });
+        const { ses: other } = await userWithSession();
+        await s.app1.sessions.create(structuredClone(revoked));
+        await s.app1.sessions.create(structuredClone(expired));
+        await s.app1.sessions.revoke([revoked.id], 'logout', T0, 60_000);
+        expect((await s.app1.sessions.listActiveForUser(u.id, T0 + 1000)).map((x) => x.id)).toEqual([live.id]);
+        expect((await s.app1.sessions.listActiveForUser(other.userId, T0)).map((x) => x.id)).toEqual([other.id]);
+        expect(await s.app1.sessions.listActiveForUser('usr_missing', T0)).toEqual([]);
+      });
+
+      it('creating a session drops sessions a day past their absolute expiry, with their refresh hashes', async () => {
+        const { u, ses: dead } = await userWithSession({ createdAt: T0 - 40 * 3600_000, lastActiveAt: T0 - 40 * 3600_000, absoluteExpiresAt: T0 - 25 * 3600_000 });
+        const recent = session(u.id, { createdAt: T0 - 30 * 3600_000, absoluteExpiresAt: T0 - 23 * 3600_000 });
+        await s.app1.sessions.create(structuredClone(recent));
+        await s.app1.sessions.create(structuredClone(session(u.id)));
+        expect(await s.app1.sessions.get(dead.id)).toBeNull();
+        expect(await s.app1.sessions.findByRefreshHash(dead.refreshHash)).toBeNull();
+        expect(await s.app1.sessions.get(recent.id)).not.toBeNull();
+      });
+
+      it('revocation feed: strictly increasing cursors within one millisecond, nothing new past the cursor, expired entries drop out', async () => {
+        const { u, ses: a } = await userWithSession();
+        const [b, c] = [session(u.id), session(u.id)];
+        await s.app1.sessions.create(structuredClone(b));
+        await s.app1.sessions.create(structuredClone(c));
+        const base = await s.app1.sessions.revocationsSince(0, T0);
+        expect(base.revocations).toEqual([]);
+        // Three revocations at the same instant.
+        await s.app1.sessions.revoke([a.id, b.id], 'logout', T0, 5_000);
+        await s.app1.sessions.revoke([c.id], 'logout', T0, 5_000);
+        const feed = await s.app1.sessions.revocationsSince(base.cursor, T0);
+        expect(feed.revocations.map((r) => r.sid)).toEqual([a.id, b.id, c.id]);
+        const cursors = feed.revocations.map((r) => r.revokedAt);
+        expect(cursors.every((v, i) => i === 0 || v > cursors[i - 1]!)).toBe(true);
+        expect(cursors[0]).toBeGreaterThan(base.cursor);
+        expect(feed.revocations.every((r) => r.expiresAt === T0 + 5_000)).toBe(true);
+        expect(feed.cursor).toBe(cursors[2]);
+
+        expect(await s.app1.sessions.revocationsSince(feed.cursor, T0)).toEqual({ revocations: [], cursor: feed.cursor });
+        expect((await s.app1.sessions.revocationsSince(cursors[0]!, T0)).revocations.map((r) => r.sid)).toEqual([b.id, c.id]);
+        // Once every token of those sessions has expired the entries are gone; the cursor stays.
+        expect(await s.app1.sessions.revocationsSince(0, T0 + 5_000)).toEqual({ revocations: [], cursor: feed.cursor });
+        // A poller that is ahead keeps its cursor: it never goes backwards.
+        expect((await s.app1.sessions.revocationsSince(feed.cursor + 1_000, T0)).cursor).toBe(feed.cursor + 1_000);
+      });
+    });
+
+    describe('local users (app 2)', () => {
+      it('upsert creates on first sight, then returns the same record with created=false', async () => {
+        const input = claims();
+        const first = await s.app2.users.upsert(input, T0);
+        expect(first.created).toBe(true);
+        expect(first.user).toMatchObject({ ...input, createdAt: new Date(T0).toISOString(), lastSeenAt: new Date(T0).toISOString() });
+        expect(first.user.id).toMatch(/^lu_/);
+        const again = await s.app2.users.upsert(input, T0 + 1);
+        expect(again).toEqual({ user: first.user, created: false });
+        expect(await s.app2.users.count()).toBe(1);
+      });
+
+      it('lastSeenAt moves at most once per 60 s, but at once when the claims change', async () => {
+        const input = claims();
+        const created = structuredClone((await s.app2.users.upsert(input, T0)).user);
+        expect((await s.app2.users.upsert(input, T0 + 59_999)).user.lastSeenAt).toBe(created.lastSeenAt);
+        expect((await s.app2.users.upsert(input, T0 + 60_000)).user.lastSeenAt).toBe(new Date(T0 + 60_000).toISOString());
+        const renamed = await s.app2.users.upsert({ ...input, name: 'Alice B.', email: null }, T0 + 60_001);
+        expect(renamed).toEqual({
+          created: false,
+          user: { ...created, name: 'Alice B.', email: null, lastSeenAt: new Date(T0 + 60_001).toISOString() },
+        });
+        // The change is stored, not only answered.
+        expect((await s.app2.users.upsert({ ...input, name: 'Alice B.', email: null }, T0 + 60_002)).user).toEqual(renamed.user);
+      });
+
+      it('one sub under another issuer is another user; hostile subs are plain keys', async () => {
+        const sub = uid('usr');
+        const a = await s.app2.users.upsert(claims({ sub }), T0);
+        const b = await s.app2.users.upsert(claims({ sub, iss: 'http://other-idp.sso.localhost' }), T0);
+        expect(b.created).toBe(true);
+        expect(b.user.id).not.toBe(a.user.id);
+        for (const hostile of ['__proto__', 'constructor', "x'); DROP TABLE app2.local_users; --"]) {
+          expect((await s.app2.users.upsert(claims({ sub: hostile }), T0)).created).toBe(true);
+          expect((await s.app2.users.upsert(claims({ sub: hostile }), T0)).created).toBe(false);
+        }
+        expect(await s.app2.users.count()).toBe(5);
+      });
+
+      it('200 concurrent upserts for one new subject: one record, exactly one told created', async () => {
+        const input = claims();
+        const results = await Promise.all(Array.from({ length: 200 }, (_, i) => s.app2.users.upsert(input, T0 + (i % 3))));
+        expect(new Set(results.map((r) => r.user.id)).size).toBe(1);
+        expect(results.filter((r) => r.created)).toHaveLength(1);
+        expect(await s.app2.users.count()).toBe(1);
+      });
+    });
+
+    it('data survives closing and reopening the store', async () => {
+      const { u, ses } = await userWithSession();
+      await s.app1.sessions.rotate(ses.id, ses.refreshHash, `r-${ses.id}`, T0 + 5);
+      const other = session(u.id);
+      await s.app1.sessions.create(structuredClone(other));
+      await s.app1.sessions.revoke([other.id], 'logout', T0 + 6, 60_000);
+      const feed = await s.app1.sessions.revocationsSince(0, T0 + 6);
+      const local = structuredClone(await s.app2.users.upsert(claims({ sub: u.id }), T0));
+      const before = structuredClone(await s.app1.sessions.get(ses.id));
+
+      await engine.close(s);
+      s = await engine.reopen();
+      expect(await s.app1.users.findById(u.id)).toEqual(u);
+      expect(await s.app1.sessions.get(ses.id)).toEqual(before);
+      expect((await s.app1.sessions.findByRefreshHash(ses.refreshHash))?.state).toBe('retired');
+      expect(await s.app1.sessions.revocationsSince(0, T0 + 6)).toEqual(feed);
+      // The cursor keeps increasing across restarts.
+      const next = session(u.id);
+      await s.app1.sessions.create(structuredClone(next));
+      await s.app1.sessions.revoke([next.id], 'logout', T0 + 6, 60_000);
+      expect((await s.app1.sessions.revocationsSince(feed.cursor, T0 + 6)).revocations.map((r) => r.sid)).toEqual([next.id]);
+      expect(await s.app2.users.upsert(claims({ sub: u.id }), T0 + 1)).toEqual({ user: local.user, created: false });
+    });
+
+    it('probe reports a healthy store', async () => {
+      expect(await s.app1.probe()).toEqual({ ok: true });
+      expect(await s.app2.probe()).toEqual({ ok: true });
+    });
+  });
+}
+
+describe('store configuration', () => {
+  const base = { LOG_LEVEL: 'silent' };
+
+  it('lowdb stays the default with no configuration', () => {
+    expect(loadApp1Config(base)).toMatchObject({ store: 'lowdb', databaseUrl: null });
+    expect(loadApp2Config(base)).toMatchObject({ store: 'lowdb', databaseUrl: null });
+  });
+
+  it('STORE=postgres without DATABASE_URL stops start-up with a ConfigError naming both and the fix', () => {
+    for (const load of [loadApp1Config, loadApp2Config]) {
+      expect(() => load({ ...base, STORE: 'postgres' })).toThrow(ConfigError);
+      expect(() => load({ ...base, STORE: 'postgres' })).toThrow(/STORE=postgres needs DATABASE_URL.*postgres:\/\//);
+    }
+  });
+
+  it('a DATABASE_URL that is not postgres:// is refused without echoing its password; a bad STORE is named', () => {
+    const run = () => loadApp1Config({ ...base, STORE: 'postgres', DATABASE_URL: 'mysql://sso:hunter2@db/sso' });
+    expect(run).toThrow(/DATABASE_URL \(mysql:\/\/sso:\*\*\*@db\/sso\) must be a postgres:\/\//);
+    expect(run).not.toThrow(/hunter2/);
+    expect(() => loadApp2Config({ ...base, STORE: 'mongo' })).toThrow(/STORE="mongo": must be lowdb or postgres/);
+  });
+
+  it('STORE=postgres with DATABASE_URL is accepted; DATABASE_URL alone only warns', () => {
+    const url = 'postgres://sso:secret@127.0.0.1:5432/sso';
+    expect(loadApp1Config({ ...base, STORE: 'postgres', DATABASE_URL: url })).toMatchObject({ store: 'postgres', databaseUrl: url, databasePoolMax: 10 });
+    expect(loadApp2Config({ ...base, STORE: 'postgres', DATABASE_URL: url, DATABASE_POOL_MAX: '4' })).toMatchObject({ store: 'postgres', databasePoolMax: 4 });
+    const lowdb = loadApp1Config({ ...base, DATABASE_URL: url });
+    expect(lowdb.store).toBe('lowdb');
+    expect(lowdb.warnings.join('\n')).toMatch(/DATABASE_URL is set but STORE is lowdb/);
+  });
+});
+
+describe.skipIf(skipPostgres(probe))(postgresSuiteName('postgres: several store instances on one database', probe), () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase(probe);
+  });
+  afterAll(() => db?.drop());
+
+  it('instances starting together apply each migration once (advisory lock) and record it in schema_migrations', async () => {
+    const fresh = await createTestDatabase(probe);
+    try {
+      const stores = await Promise.all([
+        ...Array.from({ length: 4 }, () => openApp1Postgres({ databaseUrl: fresh.url, poolMax: 2 })),
+        ...Array.from({ length: 4 }, () => openApp2Postgres({ databaseUrl: fresh.url, poolMax: 2 })),
+      ]);
+      await Promise.all(stores.map((st) => st.flush()));
+      for (const schema of ['app1', 'app2']) {
+        const rows = await fresh.query(`SELECT version, name FROM ${schema}.schema_migrations ORDER BY version`);
+        expect(rows).toEqual([{ version: 1, name: '001_init.sql' }]);
+      }
+      // Each app owns its schema only.
+      const tables = await fresh.query<{ table_schema: string; table_name: string }>(
+        `SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN ('app1', 'app2') ORDER BY 1, 2`,
+      );
+      expect(tables.filter((t) => t.table_schema === 'app2').map((t) => t.table_name)).toEqual(['local_users', 'schema_migrations']);
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('an applied migration that was edited afterwards stops start-up; a new file is applied', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sso-migrations-'));
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    try {
+      await writeFile(path.join(dir, '001_first.sql'), 'CREATE TABLE mig_test.t (id int);');
+      expect(await runMigrations(pool, { schema: 'mig_test', dir })).toEqual({ applied: ['001_first.sql'], version: 1 });
+      expect(await runMigrations(pool, { schema: 'mig_test', dir })).toEqual({ applied: [], version: 1 });
+      await writeFile(path.join(dir, '002_second.sql'), 'ALTER TABLE mig_test.t ADD COLUMN name text;');
+      expect(await runMigrations(pool, { schema: 'mig_test', dir })).toEqual({ applied: ['002_second.sql'], version: 2 });
+      await writeFile(path.join(dir, '003_broken.sql'), 'CREATE TABLE mig_test.u (id int); SELECT no_such_function();');
+      await expect(runMigrations(pool, { schema: 'mig_test', dir })).rejects.toThrow(/003_broken\.sql failed on schema mig_test and was rolled back/);
+      expect(await db.query(`SELECT to_regclass('mig_test.u') AS t`)).toEqual([{ t: null }]);
+      await rm(path.join(dir, '003_broken.sql'));
+      await writeFile(path.join(dir, '001_first.sql'), 'CREATE TABLE mig_test.t (id bigint);');
+      await expect(runMigrations(pool, { schema: 'mig_test', dir })).rejects.toThrow(/001_first\.sql was changed after it was applied/);
+    } finally {
+      await pool.end();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the same migrations are what the app ships (bff/app1/migrations is applied as is)', async () => {
+    const copy = await mkdtemp(path.join(tmpdir(), 'sso-migrations-copy-'));
+    await cp(APP1_MIGRATIONS_DIR, copy, { recursive: true });
+    const store = await openApp1Postgres({ databaseUrl: db.url, poolMax: 1 });
+    const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    try {
+      expect((await runMigrations(pool, { schema: 'app1', dir: copy })).applied).toEqual([]);
+    } finally {
+      await pool.end();
+      await store.flush();
+      await rm(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('`npm run db:migrate` (scripts/db-migrate.ts) migrates both schemas, then finds them up to date', async () => {
+    const fresh = await createTestDatabase(probe);
+    try {
+      const run = () =>
+        spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts/db-migrate.ts')], {
+          cwd: repoRoot,
+          env: { ...process.env, DATABASE_URL: fresh.url },
+          encoding: 'utf8',
+          timeout: 20_000,
+        });
+      const first = run();
+      expect(first.status, first.stderr).toBe(0);
+      expect(first.stdout).toMatch(/app1: applied 001_init\.sql .*version 1/);
+      expect(first.stdout).toMatch(/app2: applied 001_init\.sql .*version 1/);
+      const second = run();
+      expect(second.stdout).toMatch(/app1: schema app1 is up to date \(version 1\)\napp2: schema app2 is up to date/);
+      const missing = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts/db-migrate.ts')], {
+        cwd: repoRoot,
+        env: { ...process.env, DATABASE_URL: '' },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(missing.status).toBe(1);
+      expect(missing.stderr).toMatch(/needs DATABASE_URL/);
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('two instances: one username, one rotation winner, one local user, shared throttle counts', async () => {
+    const [a, b] = [await openApp1Postgres({ databaseUrl: db.url, poolMax: 4 }), await openApp1Postgres({ databaseUrl: db.url, poolMax: 4 })];
+    const [c, d] = [await openApp2Postgres({ databaseUrl: db.url, poolMax: 4 }), await openApp2Postgres({ databaseUrl: db.url, poolMax: 4 })];
+    try {
+      const username = uid('twin').toLowerCase();
+      const created = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).users.create(structuredClone(user({ username })))));
+      expect(created.filter((r) => r.ok)).toHaveLength(1);
+      const owner = (created.find((r) => r.ok) as { user: UserRecord }).user;
+      expect(await b.users.findByUsername(username)).toEqual(owner);
+
+      const ses = session(owner.id);
+      await a.sessions.create(structuredClone(ses));
+      const rotations = await Promise.all([a, b, a, b].map((st, i) => st.sessions.rotate(ses.id, ses.refreshHash, `tw-${ses.id}-${i}`, T0 + 1)));
+      expect(rotations.filter((r) => r === 'rotated')).toHaveLength(1);
+      expect((await b.sessions.findByRefreshHash(ses.refreshHash))?.state).toBe('retired');
+
+      const input = claims();
+      const provisioned = await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 ? c : d).users.upsert(input, T0)));
+      expect(new Set(provisioned.map((p) => p.user.id)).size).toBe(1);
+      expect(provisioned.filter((p) => p.created)).toHaveLength(1);
+      expect(await db.query('SELECT count(*)::int AS n FROM app2.local_users WHERE sub = $1', [input.sub])).toEqual([{ n: 1 }]);
+
+      const limits: ThrottleLimits = {
+        perUserAddress: { failures: 5, durationSeconds: 60, blockSeconds: 60 },
+        perAddress: { failures: 1000, durationSeconds: 60, blockSeconds: 60 },
+        perUser: { failures: 1000, durationSeconds: 60, blockSeconds: 60 },
+      };
+      const [ta, tb] = [createLoginThrottle(limits, a.pool), createLoginThrottle(limits, b.pool)];
+      for (let i = 0; i < 5; i++) {
+        expect(await (i % 2 ? ta : tb).retryAfter(username, '203.0.113.7')).toBe(0);
+        await (i % 2 ? ta : tb).failed(username, '203.0.113.7');
+      }
+      expect(await ta.retryAfter(username, '203.0.113.7')).toBeGreaterThan(50);
+      expect(await tb.retryAfter(username, '203.0.113.7')).toBeGreaterThan(50);
+      expect(await tb.retryAfter(username, '203.0.113.8')).toBe(0);
+      await ta.succeeded(username, '203.0.113.7');
+      expect(await tb.retryAfter(username, '203.0.113.7')).toBe(0);
+    } finally {
+      await Promise.all([a, b, c, d].map((st) => st.flush()));
+    }
+  });
+
+  it('a poller never misses a revocation while four instances revoke concurrently (cursor order = commit order)', async () => {
+    const stores = await Promise.all(Array.from({ length: 4 }, () => openApp1Postgres({ databaseUrl: db.url, poolMax: 4 })));
+    try {
+      const owner = user();
+      await stores[0]!.users.create(structuredClone(owner));
+      const all = Array.from({ length: 200 }, () => session(owner.id));
+      for (const x of all) await stores[0]!.sessions.create(structuredClone(x));
+      const seen = new Set<string>();
+      let cursor = (await stores[0]!.sessions.revocationsSince(0, T0)).cursor;
+      let revoking = true;
+      const poller = (async () => {
+        let i = 0;
+        while (revoking) {
+          const feed = await stores[i++ % 4]!.sessions.revocationsSince(cursor, T0);
+          for (const r of feed.revocations) seen.add(r.sid);
+          expect(feed.cursor).toBeGreaterThanOrEqual(cursor);
+          cursor = feed.cursor;
+        }
+      })();
+      // Many small revocations at one instant from four instances at once.
+      await Promise.all(
+        Array.from({ length: 4 }, async (_, w) => {
+          for (let k = w; k < all.length; k += 8) {
+            await stores[w]!.sessions.revoke([all[k]!.id, all[k + 4]?.id ?? all[k]!.id], 'logout', T0, 60_000);
+          }
+        }),
+      );
+      revoking = false;
+      await poller;
+      const last = await stores[1]!.sessions.revocationsSince(cursor, T0);
+      for (const r of last.revocations) seen.add(r.sid);
+      // Every entry reached the poller through the cursor alone, none was skipped.
+      expect(last.revocations).toEqual([]);
+      expect(seen.size).toBe(200);
+    } finally {
+      await Promise.all(stores.map((st) => st.flush()));
+    }
+  });
+
+  it('text PostgreSQL cannot store is a 400, a lost database a 503 (StoreError) and an unready probe', async () => {
+    const fresh = await createTestDatabase(probe);
+    const app1 = await openApp1Postgres({ databaseUrl: fresh.url, poolMax: 2 });
+    const app2 = await openApp2Postgres({ databaseUrl: fresh.url, poolMax: 2 });
+    try {
+      const nul = app1.users.create(structuredClone(user({ name: 'bad\u0000name' })));
+      await expect(nul).rejects.toBeInstanceOf(HttpError);
+      await expect(nul).rejects.toMatchObject({ status: 400, code: 'VALIDATION_FAILED' });
+      await fresh.drop();
+      await expect(app1.users.findByUsername('anyone')).rejects.toBeInstanceOf(StoreError);
+      await expect(app1.sessions.revoke(['ses_x'], 'logout', T0, 1000)).rejects.toBeInstanceOf(StoreError);
+      await expect(app2.users.upsert(claims(), T0)).rejects.toMatchObject({ name: 'StoreError', code: 'STORE_WRITE_FAILED' });
+      expect((await app1.probe()).ok).toBe(false);
+      expect((await app2.probe()).ok).toBe(false);
+    } finally {
+      await app1.flush();
+      await app2.flush();
+      await fresh.drop();
+    }
+  });
+
+  it('a store that cannot reach PostgreSQL stops start-up with a StoreError naming the (redacted) URL', async () => {
+    await expect(openApp2Postgres({ databaseUrl: 'postgres://sso:topsecret@127.0.0.1:1/nowhere' })).rejects.toThrow(
+      /App 2 cannot prepare its PostgreSQL schema at postgres:\/\/sso:\*\*\*@127\.0\.0\.1:1\/nowhere/,
+    );
+  });
+});
