@@ -246,7 +246,7 @@ async function createKeyFileExclusive(dir: string, file: string, data: KeyFile):
 /** Written to a temp file with mode 0600, fsynced, then renamed over the old file. */
 async function writeKeyFile(dir: string, file: string, data: KeyFile): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
   const handle = await open(tmp, 'w', 0o600);
   try {
     await handle.writeFile(JSON.stringify(data, null, 2));
