@@ -2,11 +2,7 @@ import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import { apiNotFound, backChannelHeaders, createLogger, healthRoutes, requestContext, errorHandler, httpLogger, noStore, securityHeaders, serveSpa, HttpError } from '@sso/bff-common';
 import {
-  createRemoteKeySet,
-  createRevocationFeed,
-  createSessionReader,
-  createTokenVerifier,
-  createCookieController,
+  createRelyingParty,
   isSessionError,
   type RemoteKeySet,
   type RevocationFeed,
@@ -43,35 +39,23 @@ export async function createApp(config: App2Config, options: App2Options = {}): 
     config.store === 'postgres'
       ? await openPostgresStore({ databaseUrl: config.databaseUrl!, poolMax: config.databasePoolMax, logger })
       : await openLowdbStore(config.dataDir);
-  const keys =
-    config.tokenAlg === 'EdDSA'
-      ? createRemoteKeySet({
-          url: config.jwksUrl,
-          fetch: options.fetch,
-          now,
-          headers: () => backChannelHeaders('app2'),
-          onError: (err) => logger.warn({ err: String(err) }, 'JWKS fetch failed; using the cached key set if any'),
-        })
-      : null;
-  const revocations = createRevocationFeed({
-    url: config.revocationsUrl,
+  const sso = createRelyingParty({
+    issuer: config.issuer,
+    audience: config.audience,
+    cookieDomain: config.cookieDomain,
+    cookieName: config.cookieName,
+    jwksUrl: config.jwksUrl,
+    revocationsUrl: config.revocationsUrl,
+    revocationPollMs: config.revocationPollMs,
+    ...(config.hs256Secret ? { hs256Secret: config.hs256Secret } : {}),
+    maxTokenAgeSeconds: config.tokenTtlSeconds,
+    headers: () => backChannelHeaders('app2'),
+    onError: (err, source) =>
+      logger.warn({ err: String(err), source }, source === 'jwks' ? 'JWKS fetch failed; using the cached key set if any' : 'revocation feed poll failed'),
     fetch: options.fetch,
     now,
-    intervalMs: config.revocationPollMs,
-    headers: () => backChannelHeaders('app2'),
-    onError: (err) => logger.warn({ err: String(err) }, 'revocation feed poll failed'),
   });
-  const reader = createSessionReader({
-    cookie: createCookieController({ name: config.cookieName, domain: config.cookieDomain }),
-    verifier: createTokenVerifier({
-      issuer: config.issuer,
-      audience: config.audience,
-      method: keys ? { alg: 'EdDSA', getKey: keys.getKey } : { alg: 'HS256', secret: config.hs256Secret! },
-      maxTokenAgeSeconds: config.tokenTtlSeconds,
-      isRevoked: revocations.isRevoked,
-      now,
-    }),
-  });
+  const { keys, revocations } = sso;
 
   const app = express();
   app.disable('x-powered-by');
@@ -97,7 +81,7 @@ export async function createApp(config: App2Config, options: App2Options = {}): 
 
   const api = express.Router();
   api.use(noStore());
-  api.use(meRoutes({ reader, users: store.users, now }));
+  api.use(meRoutes({ reader: sso, users: store.users, now }));
   api.use(apiNotFound());
   app.use('/api', api);
   app.use(
@@ -114,12 +98,9 @@ export async function createApp(config: App2Config, options: App2Options = {}): 
     users: store.users,
     keys,
     revocations,
-    start() {
-      revocations.sync().catch((err: unknown) => logger.warn({ err: String(err) }, 'first revocation feed poll failed'));
-      revocations.start();
-    },
+    start: () => sso.start(),
     async close() {
-      revocations.stop();
+      sso.stop();
       await store.flush();
     },
   };

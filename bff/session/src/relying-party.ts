@@ -22,12 +22,13 @@ export interface RelyingPartyOptions {
   /** Poll interval of the revocation feed (default 1000 ms); bounds how stale a sign-out can be. */
   revocationPollMs?: number;
   /** HS256 compatibility mode: verify with this shared secret (>= 32 bytes) instead of the JWKS. */
-  hs256Secret?: string;
+  hs256Secret?: string | Uint8Array;
   /** Maximum token age in seconds (default: the token lifetime, 600). */
   maxTokenAgeSeconds?: number;
   /** Extra headers on calls to the identity app (a request id, say). */
   headers?: () => Record<string, string>;
-  onError?: (err: unknown) => void;
+  /** Told of failed calls to the identity app (cached data keeps being used). */
+  onError?: (err: unknown, source: 'jwks' | 'revocations') => void;
   fetch?: typeof fetch;
   now?: () => number;
 }
@@ -54,14 +55,20 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
   const revocationsUrl = options.revocationsUrl ?? new URL('/api/revocations', jwksUrl).href;
   const keys = options.hs256Secret
     ? null
-    : createRemoteKeySet({ url: jwksUrl, fetch: options.fetch, now: options.now, headers: options.headers, onError: options.onError });
+    : createRemoteKeySet({
+        url: jwksUrl,
+        fetch: options.fetch,
+        now: options.now,
+        headers: options.headers,
+        onError: (err) => options.onError?.(err, 'jwks'),
+      });
   const revocations = createRevocationFeed({
     url: revocationsUrl,
     intervalMs: options.revocationPollMs,
     fetch: options.fetch,
     now: options.now,
     headers: options.headers,
-    onError: options.onError,
+    onError: (err) => options.onError?.(err, 'revocations'),
   });
   const cookie = createCookieController({ name: options.cookieName ?? DEFAULT_COOKIE_NAME, domain: options.cookieDomain });
   const reader = createSessionReader({
@@ -69,7 +76,9 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
     verifier: createTokenVerifier({
       issuer: options.issuer,
       audience: options.audience,
-      method: keys ? { alg: 'EdDSA', getKey: keys.getKey } : { alg: 'HS256', secret: hs256Secret(options.hs256Secret!) },
+      method: keys
+        ? { alg: 'EdDSA', getKey: keys.getKey }
+        : { alg: 'HS256', secret: typeof options.hs256Secret === 'string' ? hs256Secret(options.hs256Secret) : options.hs256Secret! },
       maxTokenAgeSeconds: options.maxTokenAgeSeconds ?? DEFAULT_TOKEN_TTL_SECONDS,
       isRevoked: revocations.isRevoked,
       now: options.now,
@@ -81,7 +90,7 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
     keys,
     revocations,
     start() {
-      revocations.sync().catch((err: unknown) => options.onError?.(err));
+      revocations.sync().catch((err: unknown) => options.onError?.(err, 'revocations'));
       revocations.start();
     },
     stop: () => revocations.stop(),
