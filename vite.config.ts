@@ -12,7 +12,7 @@ export default defineConfig({
         test: {
           name: 'bff',
           environment: 'node',
-          include: ['shared/types/src/**/*.test.ts', 'bff/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: ['shared/types/src/**/*.test.ts', 'bff/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },

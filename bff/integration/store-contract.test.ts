@@ -575,8 +575,9 @@ describe.skipIf(skipPostgres(probe))(postgresSuiteName('postgres: several store 
       await poller;
       const last = await stores[1]!.sessions.revocationsSince(cursor, T0);
       for (const r of last.revocations) seen.add(r.sid);
-      // Every entry reached the poller through the cursor alone, none was skipped.
-      expect(last.revocations).toEqual([]);
+      // The last poll may return entries committed after the poller's final
+      // read; an entry committed *behind* a cursor already handed out would
+      // never come back, so all 200 seen means none was skipped.
       expect(seen.size).toBe(200);
     } finally {
       await Promise.all(stores.map((st) => st.flush()));

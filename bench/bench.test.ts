@@ -1,0 +1,35 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runBench } from './run';
+
+// Smoke test of the benchmark harness, not of performance: targets may be
+// missed (the bench is a report), but every figure must be measured.
+describe('bench/run.ts --quick', () => {
+  it('measures all seven figures as finite positive numbers, cleanly, and writes them', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sso-bench-test-'));
+    try {
+      const outFile = path.join(dir, 'results.json');
+      const results = await runBench({ quick: true, outFile, print: false });
+
+      expect(new Set(results.figures.map((f) => f.id[0]))).toEqual(new Set(['1', '2', '3', '4', '5', '6', '7']));
+      for (const f of results.figures) {
+        expect(Number.isFinite(f.value), `${f.id} ${f.figure} = ${f.value}`).toBe(true);
+        expect(f.value, `${f.id} ${f.figure}`).toBeGreaterThan(0);
+        expect(['PASS', 'FAIL', 'info']).toContain(f.verdict);
+        if (f.verdict !== 'info') expect(f.target).not.toBe('-');
+      }
+      // The five targets of the issue are judged, not just reported.
+      expect(results.figures.filter((f) => f.verdict !== 'info').map((f) => f.id)).toEqual(['1a', '2a', '4a', '5a']);
+      // Every request answered 2xx, no run hit its time cap, the refresh chains never broke.
+      expect(results.warnings).toEqual([]);
+
+      const written = JSON.parse(await readFile(outFile, 'utf8')) as typeof results;
+      expect(written.figures).toEqual(results.figures);
+      expect(written.quick).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
