@@ -23,6 +23,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import bcrypt from 'bcryptjs';
 import { createTokenSigner, loadOrCreateKeySet, type SubjectClaims, type TokenSigner } from '@sso/session';
+import { createTestDatabase, findPostgres } from '../bff/integration/pg-test-db';
 import { startDomain, type Domain } from '../bff/integration/harness';
 import { LoadGenerator, concat, percentile, type LoadResult, type LoadSpec } from './load';
 
@@ -352,6 +353,32 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
         add({ id: '7f', figure: 'main-thread heap after GC, 100 % / 25 %', value: samples[4]!.heap / samples[1]!.heap, unit: 'x', target: '-', verdict: 'info' });
       }
     }
+    if (want(8)) {
+      log('8  /api/me on PostgreSQL vs lowdb (existing user)');
+      const probe = await findPostgres();
+      if (!probe.ok) {
+        warnings.push(`8: skipped, ${probe.reason}`);
+      } else {
+        const db = await createTestDatabase(probe);
+        const p = await startDomain({ env: { ...DOMAIN_ENV, STORE: 'postgres', DATABASE_URL: db.url } });
+        domains.push(p);
+        try {
+          const [account] = await signUpMany(p, 1, 'bench-pg');
+          const token = await warmMe(p, account!.token);
+          const cmp = await compareRoutes(run, plan, meRoute(a, meA), meRoute(p, token));
+          const ratio = cmp.b.rps / cmp.a.rps;
+          add({ id: '8a', figure: 'PostgreSQL /api/me throughput / lowdb /api/me throughput', value: ratio, unit: 'x', target: '-', verdict: 'info' });
+          add({ id: '8b', figure: 'lowdb GET /api/me, throughput', value: cmp.a.rps, unit: 'req/s', target: '-', verdict: 'info' });
+          add({ id: '8c', figure: 'PostgreSQL GET /api/me, throughput', value: cmp.b.rps, unit: 'req/s', target: '-', verdict: 'info' });
+          add({ id: '8d', figure: 'lowdb GET /api/me, p99', value: cmp.a.p99, unit: 'ms', target: '-', verdict: 'info' });
+          add({ id: '8e', figure: 'PostgreSQL GET /api/me, p99', value: cmp.b.p99, unit: 'ms', target: '-', verdict: 'info' });
+        } finally {
+          domains.pop();
+          await p.stop();
+          await db.drop();
+        }
+      }
+    }
   } finally {
     await load.close();
     for (const d of domains.reverse()) await d.stop();
@@ -559,10 +586,10 @@ function parseArgs(argv: string[]): BenchOptions {
   const options: BenchOptions = {};
   for (const arg of argv) {
     if (arg === '--quick') options.quick = true;
-    else if (arg.startsWith('--only=')) options.only = arg.slice(7).split(',').map(Number).filter((n) => n >= 1 && n <= 7);
+    else if (arg.startsWith('--only=')) options.only = arg.slice(7).split(',').map(Number).filter((n) => n >= 1 && n <= 8);
     else if (arg.startsWith('--out=')) options.outFile = arg.slice(6);
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: node --import tsx bench/run.ts [--quick] [--only=1,2,...,7] [--out=FILE]\n');
+      process.stdout.write('usage: node --import tsx bench/run.ts [--quick] [--only=1,2,...,8] [--out=FILE]\n');
       process.exit(0);
     } else {
       process.stderr.write(`bench: unknown option ${arg}\n`);

@@ -4,8 +4,11 @@ import pg from 'pg';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { pgStoreError, redactDatabaseUrl, runMigrations, StoreError, type MigrationResult } from '@sso/bff-common';
-import type { LocalUserRecord, LocalUserStore } from '../users/local-user-store';
+import type { LocalUserRecord, LocalUserStore, ProvisionInput } from '../users/local-user-store';
 import { LAST_SEEN_GRANULARITY_MS } from './lowdb-store';
+
+/** Users kept in the per-instance hot-path cache. */
+const RECENT_USERS_MAX = 10_000;
 
 /** App 2's tables live in this schema only; it never reads app 1's schema. */
 export const APP2_SCHEMA = 'app2';
@@ -94,9 +97,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     }
   };
 
-  const users: LocalUserStore = {
-    async upsert(input, now) {
-      const at = new Date(now).toISOString();
+  /** Most recently seen users of this instance, for the query-free hot path. */
+  const recent = new Map<string, LocalUserRecord>();
+
+  async function upsertInDatabase(input: ProvisionInput, now: number): Promise<{ user: LocalUserRecord; created: boolean }> {
+    const at = new Date(now).toISOString();
       const upserted = await query<LocalUserRow & { created: boolean }>(
         'write',
         `INSERT INTO app2.local_users AS u (id, iss, sub, username, email, name, created_at, last_seen_at)
@@ -118,6 +123,28 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       const found = await query<LocalUserRow>('read', 'SELECT * FROM app2.local_users WHERE iss = $1 AND sub = $2', [input.iss, input.sub]);
       if (!found.rows[0]) throw new StoreError('STORE_UNREADABLE', `local user (${input.iss}, ${input.sub}) vanished during provisioning`);
       return { user: toLocalUser(found.rows[0]), created: false };
+  }
+
+  const users: LocalUserStore = {
+    async upsert(input, now) {
+      // The hot path: a user seen here within the last-seen granularity with
+      // the same claims needs no query at all (ids and createdAt never change).
+      const cacheKey = `${input.iss}\u0000${input.sub}`;
+      const cached = recent.get(cacheKey);
+      if (
+        cached &&
+        cached.username === input.username &&
+        cached.email === input.email &&
+        cached.name === input.name &&
+        now - Date.parse(cached.lastSeenAt) < LAST_SEEN_GRANULARITY_MS
+      ) {
+        return { user: cached, created: false };
+      }
+      const result = await upsertInDatabase(input, now);
+      if (recent.size >= RECENT_USERS_MAX) recent.delete(recent.keys().next().value!);
+      recent.delete(cacheKey);
+      recent.set(cacheKey, result.user);
+      return result;
     },
     async count() {
       const { rows } = await query<{ n: string }>('read', 'SELECT count(*) AS n FROM app2.local_users');
