@@ -100,6 +100,8 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
 
   const app = express();
   app.disable('x-powered-by');
+  // API answers are no-store; hashing every body for an ETag is wasted work.
+  app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
   app.use(httpLogger(logger));
   app.use(requestContext());

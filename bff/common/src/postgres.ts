@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import pg from 'pg';
+import type { Logger } from 'pino';
 import { HttpError } from './http-error';
 import { StoreError } from './json-store';
 
@@ -130,4 +132,29 @@ export function pgStoreError(err: unknown, operation: 'read' | 'write'): Error {
   }
   const reason = `${typeof code === 'string' ? `${code} ` : ''}${(err as Error)?.message ?? String(err)}`;
   return new StoreError(operation === 'read' ? 'STORE_UNREADABLE' : 'STORE_WRITE_FAILED', `PostgreSQL ${operation} failed: ${reason}`, { cause: err });
+}
+
+/** How a BFF opens its PostgreSQL store (STORE=postgres). */
+export interface PostgresStoreOptions {
+  databaseUrl: string;
+  /** Connections in this instance's pool (default 10). */
+  poolMax?: number;
+  logger?: Logger;
+  /** Apply pending migrations before use (default true). */
+  migrate?: boolean;
+}
+
+/** A connection pool with the timeouts every BFF uses; `name` shows in pg_stat_activity. */
+export function createPgPool(options: Pick<PostgresStoreOptions, 'databaseUrl' | 'poolMax' | 'logger'>, name: string): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: options.poolMax ?? 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: 10_000,
+    application_name: name,
+  });
+  // An idle connection dropped by the server must not crash the process.
+  pool.on('error', (err) => options.logger?.warn({ err: String(err) }, 'idle PostgreSQL connection failed; the pool will reconnect'));
+  return pool;
 }

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { pgStoreError, redactDatabaseUrl, runMigrations, StoreError, type MigrationResult } from '@sso/bff-common';
+import { createPgPool, pgStoreError, type PostgresStoreOptions, redactDatabaseUrl, runMigrations, StoreError, type MigrationResult } from '@sso/bff-common';
 import type { RevocationFeed } from '@sso/types';
 import type { RefreshLookup, SessionRecord, SessionStore } from '../sessions/session-store';
 import type { CreateUserResult, UserRecord, UserStore } from '../users/user-store';
@@ -16,27 +16,8 @@ const SESSION_RETENTION_MS = 24 * 3600_000;
 /** Each instance prunes dead sessions and feed entries at most this often. */
 const PRUNE_INTERVAL_MS = 60_000;
 
-export interface PostgresStoreOptions {
-  databaseUrl: string;
-  /** Connections in this instance's pool (default 10). */
-  poolMax?: number;
-  logger?: Logger;
-  /** Apply pending migrations before use (default true). */
-  migrate?: boolean;
-}
-
 export function createApp1Pool(options: Pick<PostgresStoreOptions, 'databaseUrl' | 'poolMax' | 'logger'>): Pool {
-  const pool = new pg.Pool({
-    connectionString: options.databaseUrl,
-    max: options.poolMax ?? 10,
-    connectionTimeoutMillis: 5_000,
-    idleTimeoutMillis: 30_000,
-    statement_timeout: 10_000,
-    application_name: 'sso-app1',
-  });
-  // An idle connection dropped by the server must not crash the process.
-  pool.on('error', (err) => options.logger?.warn({ err: String(err) }, 'idle PostgreSQL connection failed; the pool will reconnect'));
-  return pool;
+  return createPgPool(options, 'sso-app1');
 }
 
 /** Applies app 1's pending migrations (bff/app1/migrations) under an advisory lock. */

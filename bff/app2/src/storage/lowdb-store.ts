@@ -29,8 +29,14 @@ export async function openLowdbStore(dataDir: string): Promise<{ users: LocalUse
   const index = new Map(db.data.users.map((u) => [key(u.iss, u.sub), u]));
   // The latest write: a caller that finds a record still being saved waits
   // for it, so no answer acknowledges a record that is not yet on disk.
-  let lastWrite: Promise<void> = Promise.resolve();
-  const save = () => (lastWrite = db.write());
+  let lastWrite: Promise<void> | null = null;
+  const save = () => {
+    const write = db.write().finally(() => {
+      if (lastWrite === write) lastWrite = null;
+    });
+    lastWrite = write;
+    return write;
+  };
 
   const users: LocalUserStore = {
     async upsert(input, now) {
@@ -52,7 +58,7 @@ export async function openLowdbStore(dataDir: string): Promise<{ users: LocalUse
         existing.name = input.name;
         existing.lastSeenAt = at;
         await save();
-      } else {
+      } else if (lastWrite) {
         await lastWrite.catch(() => undefined);
       }
       return { user: existing, created: false };

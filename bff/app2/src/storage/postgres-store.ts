@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import type pg from 'pg';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { pgStoreError, redactDatabaseUrl, runMigrations, StoreError, type MigrationResult } from '@sso/bff-common';
+import { createPgPool, pgStoreError, type PostgresStoreOptions, redactDatabaseUrl, runMigrations, StoreError, type MigrationResult } from '@sso/bff-common';
 import type { LocalUserRecord, LocalUserStore, ProvisionInput } from '../users/local-user-store';
 import { LAST_SEEN_GRANULARITY_MS } from './lowdb-store';
 
@@ -14,27 +14,8 @@ const RECENT_USERS_MAX = 10_000;
 export const APP2_SCHEMA = 'app2';
 export const APP2_MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
 
-export interface PostgresStoreOptions {
-  databaseUrl: string;
-  /** Connections in this instance's pool (default 10). */
-  poolMax?: number;
-  logger?: Logger;
-  /** Apply pending migrations before use (default true). */
-  migrate?: boolean;
-}
-
 export function createApp2Pool(options: Pick<PostgresStoreOptions, 'databaseUrl' | 'poolMax' | 'logger'>): Pool {
-  const pool = new pg.Pool({
-    connectionString: options.databaseUrl,
-    max: options.poolMax ?? 10,
-    connectionTimeoutMillis: 5_000,
-    idleTimeoutMillis: 30_000,
-    statement_timeout: 10_000,
-    application_name: 'sso-app2',
-  });
-  // An idle connection dropped by the server must not crash the process.
-  pool.on('error', (err) => options.logger?.warn({ err: String(err) }, 'idle PostgreSQL connection failed; the pool will reconnect'));
-  return pool;
+  return createPgPool(options, 'sso-app2');
 }
 
 /** Applies app 2's pending migrations (bff/app2/migrations) under an advisory lock. */
