@@ -7,13 +7,17 @@ import { runBench } from './run';
 // Smoke test of the benchmark harness, not of performance: targets may be
 // missed (the bench is a report), but every figure must be measured.
 describe('bench/run.ts --quick', () => {
-  it('measures all seven figures as finite positive numbers, cleanly, and writes them', async () => {
+  it('measures every figure as a finite positive number, cleanly, and writes them', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'sso-bench-test-'));
     try {
       const outFile = path.join(dir, 'results.json');
       const results = await runBench({ quick: true, outFile, print: false });
 
-      expect(new Set(results.figures.map((f) => f.id[0]))).toEqual(new Set(['1', '2', '3', '4', '5', '6', '7']));
+      // Figure 8 (PostgreSQL vs lowdb) needs a PostgreSQL server; CI has one.
+      const ids = new Set(results.figures.map((f) => f.id[0]));
+      const expected = ['1', '2', '3', '4', '5', '6', '7'];
+      if (process.env.CI === 'true' || ids.has('8')) expected.push('8');
+      expect(ids).toEqual(new Set(expected));
       for (const f of results.figures) {
         expect(Number.isFinite(f.value), `${f.id} ${f.figure} = ${f.value}`).toBe(true);
         expect(f.value, `${f.id} ${f.figure}`).toBeGreaterThan(0);
@@ -23,7 +27,7 @@ describe('bench/run.ts --quick', () => {
       // The five targets of the issue are judged, not just reported.
       expect(results.figures.filter((f) => f.verdict !== 'info').map((f) => f.id)).toEqual(['1a', '2a', '4a', '5a']);
       // Every request answered 2xx, no run hit its time cap, the refresh chains never broke.
-      expect(results.warnings).toEqual([]);
+      expect(results.warnings.filter((w) => !w.startsWith('8: skipped'))).toEqual([]);
 
       const written = JSON.parse(await readFile(outFile, 'utf8')) as typeof results;
       expect(written.figures).toEqual(results.figures);
