@@ -1,5 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import compression from 'compression';
 import express, { type Router } from 'express';
 import { CLIENT_CONFIG_ELEMENT_ID, type ClientConfig } from '@sso/types';
 
@@ -32,6 +33,9 @@ export function serveSpa(options: { dir: string; clientConfig: ClientConfig }): 
     `<script type="application/json" id="${CLIENT_CONFIG_ELEMENT_ID}">${json}</script>`,
   );
 
+  // Static files only: API answers stay uncompressed (small, and never mixed
+  // with attacker-chosen text next to secrets, the BREACH pattern).
+  router.use(compression());
   router.use(
     '/assets',
     express.static(path.join(options.dir, 'assets'), { immutable: true, maxAge: '1y', index: false, fallthrough: false }),

@@ -19,42 +19,12 @@ export const UsernameSchema = z.pipe(
   z.string().check(z.regex(USERNAME_PATTERN, 'Use 3 to 32 characters: letters, digits, ".", "_" or "-", starting with a letter or digit.')),
 );
 
-const utf8 = new TextEncoder();
-
-/**
- * bcrypt only looks at the first 72 bytes of a password and silently ignores
- * the rest, so longer passwords are rejected rather than truncated.
- */
-export const PASSWORD_MIN_LENGTH = 8;
-export const PASSWORD_MAX_BYTES = 72;
-
-export const NewPasswordSchema = z.string({ error: 'Enter a password.' }).check(
-  z.minLength(PASSWORD_MIN_LENGTH, `Use at least ${PASSWORD_MIN_LENGTH} characters.`),
-  z.refine((p: string) => utf8.encode(p).length <= PASSWORD_MAX_BYTES, {
-    message: `Use at most ${PASSWORD_MAX_BYTES} bytes (about ${PASSWORD_MAX_BYTES} letters; fewer with accents or emoji).`,
-  }),
-);
-
 /** Sign-in checks only the shape; a wrong length is just a wrong password. */
 export const PasswordSchema = z
   .string({ error: 'Enter your password.' })
   .check(z.minLength(1, 'Enter your password.'), z.maxLength(1024, 'Password is too long.'));
 
-const ReturnToSchema = z.optional(z.string().check(z.maxLength(2048)));
-
-export const SignupRequestSchema = z.object({
-  username: UsernameSchema,
-  password: NewPasswordSchema,
-  email: z.optional(z.email('Enter a valid email address.').check(z.maxLength(254, 'Use at most 254 characters.'))),
-  name: z.optional(
-    z.pipe(
-      z.string().check(z.trim()),
-      z.string().check(z.minLength(1, 'Enter your name.'), z.maxLength(100, 'Use at most 100 characters.')),
-    ),
-  ),
-  returnTo: ReturnToSchema,
-});
-export type SignupRequest = z.input<typeof SignupRequestSchema>;
+export const ReturnToSchema = z.optional(z.string().check(z.maxLength(2048)));
 
 export const LoginRequestSchema = z.object({
   username: UsernameSchema,
@@ -79,9 +49,6 @@ export const LoginResponseSchema = z.object({
 });
 export type LoginResponse = z.infer<typeof LoginResponseSchema>;
 
-export const SignupResponseSchema = LoginResponseSchema;
-export type SignupResponse = LoginResponse;
-
 export const SessionInfoSchema = z.object({
   id: z.string(),
   createdAt: z.iso.datetime(),
@@ -104,19 +71,6 @@ export const RefreshResponseSchema = z.object({
   tokenExpiresAt: z.iso.datetime(),
 });
 export type RefreshResponse = z.infer<typeof RefreshResponseSchema>;
-
-export const ChangePasswordRequestSchema = z.object({
-  currentPassword: PasswordSchema,
-  newPassword: NewPasswordSchema,
-});
-export type ChangePasswordRequest = z.input<typeof ChangePasswordRequestSchema>;
-
-export const ChangePasswordResponseSchema = z.object({
-  user: AccountSchema,
-  /** Other sessions of this user that were signed out. */
-  revokedSessions: z.int(),
-});
-export type ChangePasswordResponse = z.infer<typeof ChangePasswordResponseSchema>;
 
 export const LogoutRequestSchema = z.object({
   /** Sign out every session of this user, not only this one. */

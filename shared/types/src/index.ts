@@ -1,4 +1,6 @@
 export * from './errors';
 export * from './auth';
+export * from './password';
+export * from './signup';
 export * from './me';
 export * from './config';

@@ -1,9 +1,10 @@
-import { useMutation, useMutationState, useQueryClient } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { logout } from '@sso/web-shared';
 import { config } from '../../../config/env';
 import { sessionQueryOptions } from './get-session';
 
-const logoutKey = ['logout'] as const;
+/** Set in the query cache by a sign-out, so the sign-in page can say so. */
+const signedOutKey = ['signed-out'] as const;
 
 /**
  * POST /api/logout (optionally every session of the user). Clearing the
@@ -12,19 +13,20 @@ const logoutKey = ['logout'] as const;
 export function useLogout() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationKey: logoutKey,
     mutationFn: (variables: { everywhere?: boolean } = {}) => logout(config.identityOrigin, variables.everywhere),
-    onSuccess: () => queryClient.setQueryData(sessionQueryOptions().queryKey, null),
+    onSuccess: () => {
+      queryClient.setQueryData(signedOutKey, true);
+      queryClient.setQueryData(sessionQueryOptions().queryKey, null);
+    },
   });
 }
 
 /** True after a sign-out in this tab (until the next sign-in), to say so on the sign-in page. */
 export function useJustSignedOut(): boolean {
-  return useMutationState({ filters: { mutationKey: logoutKey, status: 'success' } }).length > 0;
+  return useQueryClient().getQueryData(signedOutKey) === true;
 }
 
 /** Forgets past sign-outs (called on sign-in). */
 export function forgetSignOuts(queryClient: ReturnType<typeof useQueryClient>): void {
-  const cache = queryClient.getMutationCache();
-  for (const m of cache.findAll({ mutationKey: logoutKey })) cache.remove(m);
+  queryClient.removeQueries({ queryKey: signedOutKey });
 }
