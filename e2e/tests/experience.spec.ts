@@ -19,6 +19,8 @@ test('app 2 shows the profile after exactly one /api/me request, with no waterfa
 test('keyboard only: sign in with Tab and Enter, errors announced and focused', async ({ page }) => {
   const username = uniqueUser('keys');
   await signUpThroughForm(page, username);
+  // Wait for the sign-up to land, so its Set-Cookie cannot arrive after the clear.
+  await expect(page).toHaveURL(`${apps.app1}/account`);
   await page.context().clearCookies();
   await page.goto(`${apps.app1}/login`);
   // Skip link first, then the header links, then the form.
