@@ -28,6 +28,8 @@ export function createLogger(options: { name: string; level: LevelWithSilent; de
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/api/revocations']);
+
 /** The caller's `x-request-id` when it is sane, else a fresh one; echoed on the response. */
 export function requestIdOf(req: IncomingMessage, res: ServerResponse): string {
   const given = req.headers['x-request-id'];
@@ -47,6 +49,8 @@ export function httpLogger(logger: Logger): HttpLogger {
       res: (res: { statusCode: number }) => ({ status: res.statusCode }),
     },
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
-    autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+    // Health checks and relying apps' once-a-second back-channel polls would
+    // drown everything else; they still carry request ids when they fail.
+    autoLogging: { ignore: (req) => QUIET_PATHS.has((req.url ?? '').split('?', 1)[0]!) },
   });
 }
