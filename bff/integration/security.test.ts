@@ -193,6 +193,10 @@ describe('cookies', () => {
       expect(c).toMatch(/Max-Age=0/);
       expect(attrs(c)).toEqual(attrs(s));
     }
+    // A host-only variant of the token cookie (left by an older, Domain-less setup) is cleared too.
+    expect(out.setCookies.filter((c) => c.startsWith('__Secure-sso=') && !/Domain=/.test(c))).toEqual([
+      expect.stringMatching(/^__Secure-sso=; Max-Age=0; Path=\/; Expires=.*; HttpOnly; Secure; SameSite=Lax$/),
+    ]);
   });
 
   it('auth responses are never cached', async () => {

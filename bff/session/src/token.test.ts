@@ -95,6 +95,17 @@ describe('token', () => {
     await expectRejected(token);
   });
 
+  it.each(['../../../etc/passwd', "' OR '1'='1", 'x'.repeat(2000), '', '\u0000'])('verify rejects a kid injection attempt %j', async (kid) => {
+    await expectRejected(await forge(validClaims(), { kid }));
+  });
+
+  it('verify rejects HS256 tokens signed with a blank or other key', async () => {
+    for (const secret of [new Uint8Array(0), new TextEncoder().encode('x'.repeat(32))]) {
+      const token = await new SignJWT(validClaims()).setProtectedHeader({ alg: 'HS256', typ: TOKEN_TYPE }).sign(secret).catch(() => null);
+      if (token) await expectRejected(token);
+    }
+  });
+
   it('verify rejects an unknown kid', async () => {
     await expectRejected(await forge(validClaims(), { kid: 'not-a-key' }));
   });

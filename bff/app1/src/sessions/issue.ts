@@ -28,8 +28,9 @@ export async function issueSessionCookies(
   return { tokenExpiresAt: issued.expiresAt };
 }
 
-/** Clears both cookies with the attributes they were set with. */
+/** Clears both cookies with the attributes they were set with, and a stray host-only token cookie. */
 export function clearSessionCookies(ctx: App1Context, res: Response): void {
   res.append('Set-Cookie', ctx.cookies.token.serializeClear());
   res.append('Set-Cookie', ctx.cookies.refresh.serializeClear());
+  res.append('Set-Cookie', ctx.cookies.tokenHostOnly.serializeClear());
 }
