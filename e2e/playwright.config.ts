@@ -55,7 +55,9 @@ export default defineConfig({
       APP2_PORT: app2Port,
       DATA_DIR: process.env.E2E_DATA_DIR,
       BCRYPT_COST: '8',
-      LOG_LEVEL: 'warn',
+      // Full logs to files: zz-logs.spec.ts checks no secret ever reached them.
+      LOG_LEVEL: 'info',
+      LOG_DIR: path.join(process.env.E2E_DATA_DIR, 'logs'),
       SSO_REVOCATION_POLL_MS: '250',
     },
     },

@@ -151,11 +151,22 @@ describe.skipIf(skip)('python relying app (Flask + PyJWT) with EdDSA tokens from
 
   beforeAll(async () => {
     domain = await startDomain();
-    const env = { SSO_ISSUER: domain.origins.app1, SSO_JWKS_URL: `${domain.urls.app1}/.well-known/jwks.json` };
-    // `offline` has never been able to fetch a JWKS (nothing listens there).
+    const env = {
+      SSO_ISSUER: domain.origins.app1,
+      SSO_JWKS_URL: `${domain.urls.app1}/.well-known/jwks.json`,
+      SSO_REVOCATIONS_URL: `${domain.urls.app1}/api/revocations`,
+      SSO_REVOCATION_POLL_MS: '200',
+    };
+    // `offline` has never been able to fetch a JWKS or the revocation feed (nothing listens there).
     [py, offline] = await Promise.all([
       startPythonApp(env),
-      freePort().then((p) => startPythonApp({ ...env, SSO_JWKS_URL: `http://127.0.0.1:${p}/.well-known/jwks.json` })),
+      freePort().then((p) =>
+        startPythonApp({
+          ...env,
+          SSO_JWKS_URL: `http://127.0.0.1:${p}/.well-known/jwks.json`,
+          SSO_REVOCATIONS_URL: `http://127.0.0.1:${p}/api/revocations`,
+        }),
+      ),
     ]);
     signingKey = (await loadOrCreateKeySet({ dir: domain.dataDir, retainSeconds: 605 })).current();
     const b = new Browser(domain);
@@ -298,6 +309,28 @@ describe.skipIf(skip)('python relying app (Flask + PyJWT) with EdDSA tokens from
     }
   });
 
+  it('refuses a copied token within 2 s of sign-out at app 1 (revocation feed, ADR 003)', async () => {
+    const b = new Browser(domain);
+    expect((await signup(b, 'py-leaver')).status).toBe(201);
+    const stolen = b.cookieHeader('app2');
+    const before = await me(py, stolen);
+    expect(before.status, JSON.stringify(before.body)).toBe(200);
+
+    const out = await b.request('app1', '/api/logout', { json: {} });
+    expect(out.status).toBe(200);
+    expect(out.body).toMatchObject({ signedOut: true, revokedSessions: 1 });
+
+    const started = Date.now();
+    let res = await me(py, stolen);
+    while (res.status === 200 && Date.now() - started < 3000) {
+      await new Promise((r) => setTimeout(r, 20));
+      res = await me(py, stolen);
+    }
+    const elapsed = Date.now() - started;
+    expectRefused(res, domain);
+    expect(elapsed).toBeLessThan(2000);
+  });
+
   it('answers 503 IDENTITY_UNAVAILABLE when it has never fetched the JWKS, 401 for garbage', async () => {
     const res = await me(offline, `${COOKIE}=${token}`);
     expect(res.status).toBe(503);
@@ -317,6 +350,7 @@ describe.skipIf(skip)('python relying app in HS256 compatibility mode', () => {
     py = await startPythonApp({
       SSO_ISSUER: domain.origins.app1,
       SSO_JWKS_URL: `${domain.urls.app1}/.well-known/jwks.json`,
+      SSO_REVOCATIONS_URL: `${domain.urls.app1}/api/revocations`,
       SSO_TOKEN_ALG: 'HS256',
       SSO_HS256_SECRET: secret,
     });

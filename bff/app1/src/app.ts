@@ -51,7 +51,7 @@ export interface App1Options {
 
 /** Builds BFF 1 from a validated config. Never listens: server.ts does. */
 export async function createApp(config: App1Config, options: App1Options = {}): Promise<App1> {
-  const logger = options.logger ?? createLogger({ name: 'app1', level: config.logLevel });
+  const logger = options.logger ?? createLogger({ name: 'app1', level: config.logLevel, dir: config.logDir });
   const now = options.now ?? Date.now;
   const pgStore = config.store === 'postgres' ? await openPostgresStore({ databaseUrl: config.databaseUrl!, poolMax: config.databasePoolMax, logger }) : null;
   const store = pgStore ?? (await openLowdbStore(config.dataDir));

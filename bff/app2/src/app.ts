@@ -33,7 +33,7 @@ export interface App2Options {
 
 /** Builds BFF 2 from a validated config. Never listens: server.ts does. */
 export async function createApp(config: App2Config, options: App2Options = {}): Promise<App2> {
-  const logger = options.logger ?? createLogger({ name: 'app2', level: config.logLevel });
+  const logger = options.logger ?? createLogger({ name: 'app2', level: config.logLevel, dir: config.logDir });
   const now = options.now ?? Date.now;
   const store =
     config.store === 'postgres'

@@ -22,6 +22,8 @@ export const DomainEnvSchema = z.object({
   SSO_HS256_SECRET: envOptional(),
   DATA_DIR: envString('./data'),
   LOG_LEVEL: envLogLevel,
+  /** Write logs to `<LOG_DIR>/<app>.log` instead of standard output. */
+  LOG_DIR: envOptional(),
   /**
    * Express "trust proxy": off by default. Behind a load balancer set the hop
    * count (`1`) or the proxies' addresses (`10.0.0.0/8,loopback`), never `true`:
@@ -54,6 +56,8 @@ export interface DomainConfig {
   readonly hs256Secret: Uint8Array | null;
   readonly dataDir: string;
   readonly logLevel: DomainEnv['LOG_LEVEL'];
+  /** Directory for `<app>.log` files; null logs to standard output. */
+  readonly logDir: string | null;
   /** Express `trust proxy` value: false, a hop count, or proxy addresses. */
   readonly trustProxy: boolean | number | string;
   /** Start-up warnings (logged): things that work here but not in production. */
@@ -116,6 +120,7 @@ export function resolveDomainConfig(e: DomainEnv, service: string): DomainConfig
     hs256Secret: secret,
     dataDir: path.resolve(e.DATA_DIR),
     logLevel: e.LOG_LEVEL,
+    logDir: e.LOG_DIR ? path.resolve(e.LOG_DIR) : null,
     trustProxy: e.TRUST_PROXY,
     warnings: diagnosis.warnings,
   };

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
 import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 'pino';
 import { pinoHttp, type HttpLogger } from 'pino-http';
 
@@ -14,7 +15,10 @@ const REDACT = [
   '*.token',
 ];
 
-export function createLogger(options: { name: string; level: LevelWithSilent; destination?: DestinationStream }): Logger {
+/** Options for createLogger: `dir` writes to `<dir>/<name>.log` (appending) instead of standard output. */
+export function createLogger(options: { name: string; level: LevelWithSilent; destination?: DestinationStream; dir?: string | null }): Logger {
+  const destination =
+    options.destination ?? (options.dir ? pino.destination({ dest: path.join(options.dir, `${options.name}.log`), mkdir: true, append: true }) : undefined);
   return pino(
     {
       name: options.name,
@@ -22,7 +26,7 @@ export function createLogger(options: { name: string; level: LevelWithSilent; de
       redact: { paths: REDACT, censor: '[redacted]' },
       base: { service: options.name },
     },
-    options.destination,
+    destination,
   );
 }
 
