@@ -54,6 +54,7 @@ test.describe('sign in once, signed in everywhere', () => {
     await page.getByRole('button', { name: 'Sign out' }).last().click();
     await expect(page).toHaveURL(`${apps.app2}/signed-out`);
     await expect(page.getByRole('heading', { name: 'You are signed out' })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Sign out' })).toHaveCount(0);
 
     await page.goto(`${apps.app1}/account`);
     await expect(page).toHaveURL(`${apps.app1}/login`);

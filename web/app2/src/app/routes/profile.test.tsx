@@ -86,6 +86,9 @@ describe('app 2 profile', () => {
     await userEvent.click(screen.getAllByRole('button', { name: 'Sign out' }).at(-1)!);
     expect(await screen.findByRole('heading', { name: 'You are signed out' })).toBeInTheDocument();
     expect(loggedOut).toBe(true);
+    // The header no longer shows the user.
+    await waitFor(() => expect(screen.queryByRole('button', { name: 'Sign out' })).not.toBeInTheDocument());
+    expect(screen.queryByText('Demo User')).not.toBeInTheDocument();
     expect(router.state.location.pathname).toBe('/signed-out');
     expect(screen.getByRole('link', { name: 'Sign in again' })).toHaveAttribute(
       'href',

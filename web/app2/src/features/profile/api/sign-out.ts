@@ -16,7 +16,8 @@ export function useSignOut() {
     mutationFn: () => logout(config.identityOrigin),
     onSuccess: async () => {
       await navigate('/signed-out', { replace: true });
-      queryClient.removeQueries({ queryKey: meQueryOptions().queryKey });
+      // Back to "unknown": the header asks again and, signed out, shows no one.
+      await queryClient.resetQueries({ queryKey: meQueryOptions().queryKey });
     },
   });
 }
