@@ -3,8 +3,9 @@
 
 It does what BFF 2 does, in another language: read the `__Secure-sso` cookie,
 verify it as a compact JWS against app 1's JWKS (or the HS256 shared secret in
-compatibility mode), and provision a local user keyed by (iss, sub) in SQLite.
-The rules follow bff/session/src/token.ts and ADR 002.
+compatibility mode), refuse it if app 1's revocation feed lists its session,
+and provision a local user keyed by (iss, sub) in SQLite. The rules follow
+bff/session/src/token.ts, bff/session/src/revocation-feed.ts, ADR 002 and ADR 003.
 
 Runs on Debian's system Python with python3-flask, python3-jwt and
 python3-cryptography only:
@@ -26,7 +27,9 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Optional
@@ -46,6 +49,9 @@ HS256_MIN_SECRET_BYTES = 32
 MAX_TOKEN_LENGTH = 4096
 COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "sub", "sid", "jti", "preferred_username"]
+REVOCATION_POLL_TIMEOUT_SECONDS = 2.0
+# While app 1 stays unreachable, one warning per this many seconds (not one per poll).
+REVOCATION_WARNING_EVERY_SECONDS = 60.0
 
 
 class ConfigError(Exception):
@@ -59,6 +65,8 @@ class Config:
     issuer: str
     audience: str
     jwks_url: str
+    revocations_url: str
+    revocation_poll_ms: int
     alg: str  # "EdDSA" or "HS256"
     hs256_secret: Optional[bytes]
     cookie_name: str
@@ -119,6 +127,8 @@ def load_config(env: Mapping[str, str]) -> Config:
         issuer=http_url("SSO_ISSUER", "http://app1.sso.localhost:3001"),
         audience=get("SSO_AUDIENCE", "sso.localhost"),
         jwks_url=http_url("SSO_JWKS_URL", "http://127.0.0.1:3001/.well-known/jwks.json"),
+        revocations_url=http_url("SSO_REVOCATIONS_URL", "http://127.0.0.1:3001/api/revocations"),
+        revocation_poll_ms=integer("SSO_REVOCATION_POLL_MS", 1000, 100, 60000),
         alg=alg,
         hs256_secret=secret,
         cookie_name=get("SSO_COOKIE_NAME", "__Secure-sso"),
@@ -220,6 +230,136 @@ class RemoteKeySet:
         return (self._keys or {}).get(kid)
 
 
+# --- app 1's revoked sessions -----------------------------------------------
+
+
+def _is_whole_number(value: Any) -> bool:
+    return _is_number(value) and value >= 0 and float(value).is_integer()
+
+
+class RevocationFeed:
+    """App 1's revoked sessions, polled from its feed (ADR 003; the equivalent of createRevocationFeed).
+
+    Every `interval` seconds, a daemon thread asks `GET <url>?since=<cursor>`
+    and keeps sid -> expiresAt (ms since the epoch). An entry is dropped once
+    `expiresAt` has passed: by then every token of that session has expired.
+    While app 1 does not answer, the last copy keeps being used and a warning is
+    logged (at most once a minute); nothing here ever stops the app. Staleness
+    is at most one interval plus one request while app 1 answers.
+    """
+
+    def __init__(self, url: str, *, interval: float = 1.0, timeout: float = REVOCATION_POLL_TIMEOUT_SECONDS,
+                 clock: Callable[[], float] = time.time, max_bytes: int = 32 * 1024 * 1024) -> None:
+        self.url = url
+        self.interval = interval
+        self.timeout = timeout
+        self.clock = clock  # wall clock: expiresAt is app 1's Date.now()
+        self.max_bytes = max_bytes
+        self._revoked: dict[str, float] = {}
+        self._cursor = 0
+        self._last_sync: Optional[float] = None
+        self._lock = threading.Lock()  # guards _revoked (read by request threads)
+        self._poll_lock = threading.Lock()  # one poll at a time; guards _cursor
+        self._stop: Optional[threading.Event] = None
+        self._thread: Optional[threading.Thread] = None
+        self._failing = False
+        self._last_warning = -math.inf
+        self._opener = urllib.request.build_opener(_NoRedirect())
+
+    def is_revoked(self, sid: str) -> bool:
+        """True when app 1 reported this session revoked."""
+        with self._lock:
+            return sid in self._revoked
+
+    def last_sync_at(self) -> Optional[float]:
+        """Time (seconds) of the last successful poll, or None before the first."""
+        return self._last_sync
+
+    def _url(self, cursor: int) -> str:
+        parts = urllib.parse.urlsplit(self.url)
+        query = [(k, v) for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True) if k != "since"]
+        query.append(("since", str(cursor)))
+        return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+
+    def _fetch(self, cursor: int) -> tuple[dict[str, float], int]:
+        req = urllib.request.Request(self._url(cursor), headers={
+            "Accept": "application/json",
+            "x-request-id": f"python-app-{uuid.uuid4()}",
+        })
+        with self._opener.open(req, timeout=self.timeout) as res:
+            if res.status != 200:
+                raise OSError(f"revocation feed answered {res.status}")
+            raw = res.read(self.max_bytes + 1)
+        if len(raw) > self.max_bytes:
+            raise ValueError(f"revocation feed sent more than {self.max_bytes} bytes")
+        body = json.loads(raw)
+        if not (isinstance(body, dict) and isinstance(body.get("revocations"), list)
+                and _is_whole_number(body.get("cursor"))):
+            raise ValueError("revocation feed sent an unexpected body")
+        entries: dict[str, float] = {}
+        for r in body["revocations"]:
+            if isinstance(r, dict) and isinstance(r.get("sid"), str) and _is_number(r.get("expiresAt")):
+                entries[r["sid"]] = r["expiresAt"]
+        return entries, int(body["cursor"])
+
+    def _prune(self) -> None:
+        now_ms = self.clock() * 1000
+        with self._lock:
+            for sid in [sid for sid, expires_at in self._revoked.items() if expires_at <= now_ms]:
+                del self._revoked[sid]
+
+    def sync(self) -> None:
+        """Polls once now; on failure the last copy stays and the error is raised."""
+        with self._poll_lock:
+            try:
+                entries, cursor = self._fetch(self._cursor)
+                with self._lock:
+                    self._revoked.update(entries)
+                self._cursor = cursor
+                self._last_sync = self.clock()
+            finally:
+                self._prune()  # an expired entry matches no live token, whether app 1 answered or not
+
+    def _sync_quietly(self) -> None:
+        try:
+            self.sync()
+        except Exception as err:  # noqa: BLE001 - the last copy keeps being used; never crash
+            now = time.monotonic()
+            if not self._failing or now - self._last_warning >= REVOCATION_WARNING_EVERY_SECONDS:
+                with self._lock:
+                    kept = len(self._revoked)
+                print(f"{SERVICE}: revocation feed poll of {self.url} failed (keeping the last copy, "
+                      f"{kept} revoked session(s)): {err}", file=sys.stderr)
+                self._last_warning = now
+            self._failing = True
+            return
+        if self._failing:
+            print(f"{SERVICE}: revocation feed at {self.url} answers again", file=sys.stderr)
+            self._failing = False
+
+    def _run(self, stop: threading.Event) -> None:
+        while not stop.wait(self.interval):
+            try:
+                self._sync_quietly()
+            except Exception:  # noqa: BLE001 - even a failed warning must not end the polling
+                pass
+
+    def start(self) -> None:
+        """Polls once now (a failure is only logged), then every interval in a daemon thread."""
+        if self._thread is not None:
+            return
+        self._sync_quietly()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(self._stop,), name="revocation-feed", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._stop is not None:
+            self._stop.set()
+        self._stop = None
+        self._thread = None
+
+
 # --- token verification -----------------------------------------------------
 
 
@@ -265,10 +405,12 @@ def _is_nullable_string(value: Any) -> bool:
 
 class TokenVerifier:
     def __init__(self, config: Config, keys: Optional[RemoteKeySet],
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 is_revoked: Callable[[str], bool] = lambda _sid: False) -> None:
         self.config = config
         self.keys = keys
         self.clock = clock
+        self.is_revoked = is_revoked
 
     def verify(self, token: str) -> dict[str, Any]:
         """The verified claims, or raises Rejected / KeysUnavailable."""
@@ -341,6 +483,9 @@ class TokenVerifier:
             raise Rejected("SESSION_EXPIRED", "token expired")
         if now - iat - leeway > self.config.token_ttl:
             raise Rejected("SESSION_EXPIRED", "token too old")
+        # Signed by app 1 and alive, but its session was signed out (ADR 003).
+        if self.is_revoked(claims["sid"]):
+            raise Rejected("UNAUTHENTICATED", "session revoked")
         return claims
 
 
@@ -434,10 +579,15 @@ def problem(status: int, code: str, detail: Optional[str] = None, **extra: Any) 
     return res
 
 
-def create_app(config: Config, *, keys: Optional[RemoteKeySet] = None, store: Optional[UserStore] = None) -> Flask:
+def create_app(config: Config, *, keys: Optional[RemoteKeySet] = None, store: Optional[UserStore] = None,
+               revocations: Optional[RevocationFeed] = None) -> Flask:
+    """The Flask app. Without `revocations`, it creates app 1's revocation feed and starts polling it."""
     if config.alg == "EdDSA" and keys is None:
         keys = RemoteKeySet(config.jwks_url)
-    verifier = TokenVerifier(config, keys)
+    if revocations is None:
+        revocations = RevocationFeed(config.revocations_url, interval=config.revocation_poll_ms / 1000)
+        revocations.start()
+    verifier = TokenVerifier(config, keys, is_revoked=revocations.is_revoked)
     users = store or UserStore(config.database)
     app = Flask(__name__)
 
@@ -495,7 +645,11 @@ def main() -> None:
     if keys is not None:
         # Warm the cache; failing here is fine (the first request retries).
         threading.Thread(target=keys._refresh_quietly, daemon=True).start()
-    app = create_app(config, keys=keys, store=store)
+    # Learn the revoked sessions before serving: one poll now (a failure is only
+    # logged), then one every SSO_REVOCATION_POLL_MS in a daemon thread.
+    revocations = RevocationFeed(config.revocations_url, interval=config.revocation_poll_ms / 1000)
+    revocations.start()
+    app = create_app(config, keys=keys, store=store, revocations=revocations)
     print(f"{SERVICE} ({config.alg}) on http://{config.host}:{config.port}, issuer {config.issuer}", file=sys.stderr)
     app.run(host=config.host, port=config.port, threaded=True, debug=False, use_reloader=False)
 
