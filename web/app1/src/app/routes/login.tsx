@@ -1,4 +1,4 @@
-import { Link, Navigate, useSearchParams } from 'react-router';
+import { Link, Navigate, useLocation } from 'react-router';
 import { Alert, Loading, Page } from '@sso/web-shared';
 import { config } from '../../config/env';
 import { useSession } from '../../features/auth/api/get-session';
@@ -7,7 +7,7 @@ import { LoginForm } from '../../features/auth/components/login-form';
 
 /** /login?returnTo=…: sign in once for every app on the domain. */
 export function LoginRoute() {
-  const [params] = useSearchParams();
+  const params = new URLSearchParams(useLocation().search);
   const session = useSession();
   // Passed to BFF 1 as is; only its validated redirectTo is ever followed.
   const returnTo = params.get('returnTo') ?? undefined;

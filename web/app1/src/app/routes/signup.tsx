@@ -1,12 +1,12 @@
-import { Link, useLocation, useSearchParams } from 'react-router';
+import { Link, useLocation } from 'react-router';
 import { Page } from '@sso/web-shared';
 import { config } from '../../config/env';
 import { SignupForm } from '../../features/auth/components/signup-form';
 
 /** /signup: create an account, signed in everywhere at once. */
 export function SignupRoute() {
-  const [params] = useSearchParams();
   const location = useLocation();
+  const params = new URLSearchParams(location.search);
   return (
     <Page title="Create account" appName={config.appName} narrow>
       <h1>Create your account</h1>
