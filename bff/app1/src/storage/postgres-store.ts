@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import type { Pool } from 'pg';
-import type { Logger } from 'pino';
 import { createPgPool, pgStoreError, type PostgresStoreOptions, redactDatabaseUrl, runMigrations, StoreError, type MigrationResult } from '@sso/bff-common';
 import type { RevocationFeed } from '@sso/types';
 import type { RefreshLookup, SessionRecord, SessionStore } from '../sessions/session-store';

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import type { Pool } from 'pg';
-import type { Logger } from 'pino';
 import { createPgPool, pgStoreError, type PostgresStoreOptions, redactDatabaseUrl, runMigrations, StoreError, type MigrationResult } from '@sso/bff-common';
 import type { LocalUserRecord, LocalUserStore, ProvisionInput } from '../users/local-user-store';
 import { LAST_SEEN_GRANULARITY_MS } from './lowdb-store';
