@@ -3,14 +3,12 @@ import cors from 'cors';
 import type { Logger } from 'pino';
 import {
   apiNotFound,
+  createBaseApp,
   createLogger,
   healthRoutes,
-  requestContext,
   errorHandler,
-  httpLogger,
   noStore,
   requireTrustedOrigin,
-  securityHeaders,
   serveSpa,
   HttpError,
 } from '@sso/bff-common';
@@ -98,14 +96,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
     now,
   };
 
-  const app = express();
-  app.disable('x-powered-by');
-  // API answers are no-store; hashing every body for an ETag is wasted work.
-  app.set('etag', false);
-  app.set('trust proxy', config.trustProxy);
-  app.use(httpLogger(logger));
-  app.use(requestContext());
-  app.use(securityHeaders({ selfOrigin: config.origin }));
+  const app = createBaseApp({ logger, trustProxy: config.trustProxy, selfOrigin: config.origin });
   app.use(healthRoutes({ store: store.probe }));
   app.use(wellKnownRoutes(context));
 

@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
-import { apiNotFound, backChannelHeaders, createLogger, healthRoutes, requestContext, errorHandler, httpLogger, noStore, securityHeaders, serveSpa, HttpError } from '@sso/bff-common';
+import { apiNotFound, createBaseApp, backChannelHeaders, createLogger, healthRoutes, errorHandler, noStore, serveSpa, HttpError } from '@sso/bff-common';
 import {
   createRelyingParty,
   isSessionError,
@@ -57,14 +57,7 @@ export async function createApp(config: App2Config, options: App2Options = {}): 
   });
   const { keys, revocations } = sso;
 
-  const app = express();
-  app.disable('x-powered-by');
-  // API answers are no-store; hashing every body for an ETag is wasted work.
-  app.set('etag', false);
-  app.set('trust proxy', config.trustProxy);
-  app.use(httpLogger(logger));
-  app.use(requestContext());
-  app.use(securityHeaders({ selfOrigin: config.origin, connectTo: [config.app1Origin] }));
+  const app = createBaseApp({ logger, trustProxy: config.trustProxy, selfOrigin: config.origin, connectTo: [config.app1Origin] });
   app.use(
     healthRoutes({
       store: store.probe,

@@ -15,3 +15,4 @@ export * from './health';
 export * from './request-context';
 export * from './store-config';
 export * from './postgres';
+export * from './base-app';

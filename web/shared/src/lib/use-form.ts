@@ -1,4 +1,4 @@
-import { useRef, useState } from 'react';
+import { useRef, useState, type FormEvent } from 'react';
 import type { z } from 'zod/mini';
 import { isApiError } from './api-error';
 import { describeError } from './describe-error';
@@ -17,20 +17,28 @@ export function useForm<S extends z.core.$ZodType>(schema: S) {
   const [attempt, setAttempt] = useState(0);
   useFocusFirstError(formRef, fieldErrors, attempt);
 
+  /** Reads the form; returns the values when they pass the schema, else shows the errors. */
+  function validate(): Record<string, string> | null {
+    const data = new FormData(formRef.current!);
+    const values: Record<string, string> = {};
+    for (const [key, value] of data) if (typeof value === 'string' && value !== '') values[key] = value;
+    const errors = fieldErrorsOf(schema, values) ?? {};
+    setFieldErrors(errors);
+    setFormError(Object.keys(errors).length ? 'Some fields need attention.' : null);
+    setAttempt((n) => n + 1);
+    return Object.keys(errors).length ? null : values;
+  }
+
   return {
     formRef,
     fieldErrors,
     formError,
-    /** Reads the form; returns the values when they pass the schema, else shows the errors. */
-    validate(): Record<string, string> | null {
-      const data = new FormData(formRef.current!);
-      const values: Record<string, string> = {};
-      for (const [key, value] of data) if (typeof value === 'string' && value !== '') values[key] = value;
-      const errors = fieldErrorsOf(schema, values) ?? {};
-      setFieldErrors(errors);
-      setFormError(Object.keys(errors).length ? 'Some fields need attention.' : null);
-      setAttempt((n) => n + 1);
-      return Object.keys(errors).length ? null : values;
+    validate,
+    /** A submit handler: validates, then calls `submit` with the values (empty fields left out). */
+    onSubmit: (submit: (values: Record<string, string>) => void) => (event: FormEvent) => {
+      event.preventDefault();
+      const values = validate();
+      if (values) submit(values);
     },
     /** Shows a failed submission: field errors on their fields, the rest as one message. */
     showServerError(err: unknown) {

@@ -10,15 +10,12 @@ export function ChangePasswordForm() {
     <form
       ref={form.formRef}
       noValidate
-      onSubmit={(event) => {
-        event.preventDefault();
-        const values = form.validate();
-        if (!values) return;
+      onSubmit={form.onSubmit((values) =>
         change.mutate(
           { currentPassword: values.currentPassword ?? '', newPassword: values.newPassword ?? '' },
           { onSuccess: () => form.formRef.current?.reset(), onError: form.showServerError },
-        );
-      }}
+        ),
+      )}
     >
       <Alert>{form.formError}</Alert>
       {change.isSuccess ? (

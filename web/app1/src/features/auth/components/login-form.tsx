@@ -13,15 +13,12 @@ export function LoginForm({ returnTo }: { returnTo?: string | undefined }) {
     <form
       ref={form.formRef}
       noValidate
-      onSubmit={(event) => {
-        event.preventDefault();
-        const values = form.validate();
-        if (!values) return;
+      onSubmit={form.onSubmit((values) =>
         login.mutate(
           { username: values.username ?? '', password: values.password ?? '', ...(returnTo ? { returnTo } : {}) },
           { onSuccess: (res) => goTo(res.redirectTo), onError: form.showServerError },
-        );
-      }}
+        ),
+      )}
     >
       <Alert>{form.formError}</Alert>
       <Field name="username" label="Username" autoComplete="username" autoCapitalize="none" spellCheck={false} errors={form.fieldErrors.username} required />

@@ -13,10 +13,7 @@ export function SignupForm({ returnTo }: { returnTo?: string | undefined }) {
     <form
       ref={form.formRef}
       noValidate
-      onSubmit={(event) => {
-        event.preventDefault();
-        const values = form.validate();
-        if (!values) return;
+      onSubmit={form.onSubmit((values) =>
         signup.mutate(
           {
             username: values.username ?? '',
@@ -26,8 +23,8 @@ export function SignupForm({ returnTo }: { returnTo?: string | undefined }) {
             ...(returnTo ? { returnTo } : {}),
           },
           { onSuccess: (res) => goTo(res.redirectTo), onError: form.showServerError },
-        );
-      }}
+        ),
+      )}
     >
       <Alert>{form.formError}</Alert>
       <Field
