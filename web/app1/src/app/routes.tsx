@@ -1,7 +1,6 @@
 import { Navigate, type RouteObject } from 'react-router';
 import { RootLayout } from './routes/root-layout';
 import { LoginRoute } from './routes/login';
-import { NotFoundRoute } from './routes/not-found';
 
 /** App 1's routes. The sign-in page is the first page; the rest load on demand. */
 export const routes: RouteObject[] = [
@@ -12,7 +11,7 @@ export const routes: RouteObject[] = [
       { path: 'login', element: <LoginRoute /> },
       { path: 'signup', lazy: async () => ({ Component: (await import('./routes/signup')).SignupRoute }) },
       { path: 'account', lazy: async () => ({ Component: (await import('./routes/account')).AccountRoute }) },
-      { path: '*', element: <NotFoundRoute /> },
+      { path: '*', lazy: async () => ({ Component: (await import('./routes/not-found')).NotFoundRoute }) },
     ],
   },
 ];

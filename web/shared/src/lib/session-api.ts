@@ -12,6 +12,23 @@ export function logout(identityOrigin: string, everywhere = false) {
   return apiRequest({ url: `${identityOrigin}/api/logout`, method: 'POST', json: { everywhere }, schema: LogoutResponseSchema });
 }
 
+let refreshing: Promise<unknown> | null = null;
+
+/**
+ * One refresh at a time. The refresh token rotates on every use and a second
+ * use of the old value signs the session out everywhere (theft detection),
+ * so concurrent refreshes must not race: calls in this tab share one request,
+ * and tabs of this origin queue on a Web Lock, each sending the refresh
+ * cookie the previous one left in the browser.
+ */
+export function refreshSessionOnce(identityOrigin: string): Promise<unknown> {
+  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+  refreshing ??= (locks ? locks.request('sso-refresh', () => refreshSession(identityOrigin)) : refreshSession(identityOrigin)).finally(() => {
+    refreshing = null;
+  });
+  return refreshing;
+}
+
 /**
  * Runs `call`; when the domain token has expired, refreshes it at the
  * identity app and retries exactly once.
@@ -21,7 +38,7 @@ export async function withSessionRefresh<T>(identityOrigin: string, call: () => 
     return await call();
   } catch (err) {
     if (!isApiError(err, 'SESSION_EXPIRED')) throw err;
-    await refreshSession(identityOrigin);
+    await refreshSessionOnce(identityOrigin);
     return call();
   }
 }

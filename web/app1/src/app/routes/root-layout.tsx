@@ -2,7 +2,7 @@ import { Outlet } from 'react-router';
 import { AppHeader } from '@sso/web-shared';
 import { config } from '../../config/env';
 import { useSession } from '../../features/auth/api/get-session';
-import { SignOutButtons } from '../../features/auth/components/sign-out-buttons';
+import { SignOutButton } from '../../features/auth/components/sign-out-button';
 
 export function RootLayout() {
   const session = useSession();
@@ -13,7 +13,7 @@ export function RootLayout() {
         Skip to content
       </a>
       {import.meta.env.MODE === 'mock' ? <p className="mock-banner">Mock mode: answers come from msw handlers, no BFF is running.</p> : null}
-      <AppHeader config={config} user={user} actions={user ? <SignOutButtons compact /> : null} />
+      <AppHeader config={config} user={user} actions={user ? <SignOutButton /> : null} />
       <Outlet />
     </>
   );

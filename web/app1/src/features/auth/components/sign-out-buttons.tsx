@@ -1,18 +1,10 @@
 import { Alert, describeError } from '@sso/web-shared';
 import { useLogout } from '../api/logout';
 
-/** Sign out of this browser, or of every session of the account. */
-export function SignOutButtons({ compact = false }: { compact?: boolean }) {
+/** The account page's choice: sign out of this browser, or of every session of the account. */
+export function SignOutButtons() {
   const logout = useLogout();
   const signOut = (everywhere: boolean) => logout.mutate({ everywhere });
-
-  if (compact) {
-    return (
-      <button className="button button--secondary button--small" type="button" onClick={() => signOut(false)} disabled={logout.isPending}>
-        {logout.isPending ? 'Signing out…' : 'Sign out'}
-      </button>
-    );
-  }
   return (
     <>
       <Alert>{logout.isError ? describeError(logout.error) : null}</Alert>
