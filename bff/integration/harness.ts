@@ -6,6 +6,7 @@ import type { RunningServer } from '@sso/bff-common';
 import type { App1Options } from '../app1/src/app';
 import type { App2Options } from '../app2/src/app';
 import { startApp1 } from '../app1/src/server';
+import { DEFAULT_THROTTLE_LIMITS } from '../app1/src/users/login-throttle';
 import { startApp2 } from '../app2/src/server';
 
 /** A port free right now on loopback. */
@@ -51,17 +52,23 @@ export async function startDomain(
     SPA_DIR: path.join(dataDir, 'no-spa'),
     ...options.env,
   };
+  // Tests and load runs sign up many accounts from one address: sign-up
+  // throttling is relaxed here unless a test sets its own limit.
+  const app1Options: App1Options = {
+    ...options.app1,
+    throttleLimits: { ...DEFAULT_THROTTLE_LIMITS, signupsPerAddress: { failures: 1e9, durationSeconds: 60, blockSeconds: 1 }, ...options.app1?.throttleLimits },
+  };
   const domain: Domain = {
     dataDir,
     env,
-    app1: await startApp1(env, false, options.app1),
+    app1: await startApp1(env, false, app1Options),
     app2: null,
     origins: { app1: `http://app1.sso.localhost:${p1}`, app2: `http://app2.sso.localhost:${p2}` },
     urls: { app1: `http://127.0.0.1:${p1}`, app2: `http://127.0.0.1:${p2}` },
     async restart(which) {
       if (which === 'app1') {
         await domain.app1.stop();
-        domain.app1 = await startApp1(env, false, options.app1);
+        domain.app1 = await startApp1(env, false, app1Options);
       } else {
         await domain.app2?.stop();
         domain.app2 = await startApp2(env, false, options.app2);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProblemSchema } from '@sso/types';
+import { DEFAULT_THROTTLE_LIMITS } from '../app1/src/users/login-throttle';
 import { Browser, startDomain, type Domain } from './harness';
 
 const PASSWORD = 'correct horse battery';
@@ -49,6 +50,24 @@ describe('brute force', () => {
     expect((await new Browser(domain).request('app1', '/api/login', { json: { username: 'owner', password: PASSWORD } })).status).toBe(429);
     await new Promise((r) => setTimeout(r, 1100));
     expect((await new Browser(domain).request('app1', '/api/login', { json: { username: 'owner', password: PASSWORD } })).status).toBe(200);
+  });
+});
+
+describe('sign-up throttling', () => {
+  it('past its limit a client address gets 429 with Retry-After; other addresses are not affected', async () => {
+    domain = await startDomain({
+      withApp2: false,
+      env: { TRUST_PROXY: '1' },
+      app1: { throttleLimits: { ...DEFAULT_THROTTLE_LIMITS, signupsPerAddress: { failures: 3, durationSeconds: 60, blockSeconds: 60 } } },
+    });
+    const signup = (n: number, xff: string) =>
+      new Browser(domain!).request('app1', '/api/signup', { json: { username: `spam${n}`, password: PASSWORD }, headers: { 'x-forwarded-for': xff } });
+    for (let i = 0; i < 3; i++) expect((await signup(i, '203.0.113.5')).status).toBe(201);
+    const refused = await signup(3, '203.0.113.5');
+    expect(refused.status).toBe(429);
+    expect(ProblemSchema.parse(refused.body).code).toBe('RATE_LIMITED');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await signup(4, '198.51.100.9')).status).toBe(201);
   });
 });
 

@@ -15,6 +15,11 @@ export function authRoutes(ctx: App1Context): Router {
 
   router.post('/signup', async (req, res) => {
     const body = parseBody(SignupRequestSchema, req.body);
+    const wait = await ctx.throttle.signupRetryAfter(req.ip ?? 'unknown');
+    if (wait > 0) {
+      req.log.warn({ event: 'signup.throttled', retryAfter: wait }, 'audit');
+      throw new HttpError(429, 'RATE_LIMITED', 'Too many sign-ups from your network. Try again later.', { retryAfter: wait });
+    }
     const passwordHash = await ctx.hasher.hash(body.password);
     const created = await ctx.users.create({
       id: newId('usr'),

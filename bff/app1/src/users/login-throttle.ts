@@ -26,6 +26,11 @@ export interface LoginThrottle {
   retryAfter(username: string, address: string): Promise<number>;
   failed(username: string, address: string): Promise<void>;
   succeeded(username: string, address: string): Promise<void>;
+  /**
+   * Counts a sign-up from this client address; the seconds to wait if it is
+   * over its limit (0 if allowed). Slows account spam and username probing.
+   */
+  signupRetryAfter(address: string): Promise<number>;
 }
 
 export interface ThrottleLimits {
@@ -33,12 +38,15 @@ export interface ThrottleLimits {
   perUserAddress: { failures: number; durationSeconds: number; blockSeconds: number };
   perAddress: { failures: number; durationSeconds: number; blockSeconds: number };
   perUser: { failures: number; durationSeconds: number; blockSeconds: number };
+  /** Sign-ups per client address (every valid attempt counts). */
+  signupsPerAddress?: { failures: number; durationSeconds: number; blockSeconds: number };
 }
 
 export const DEFAULT_THROTTLE_LIMITS: ThrottleLimits = {
   perUserAddress: { failures: 5, durationSeconds: 15 * 60, blockSeconds: 15 * 60 },
   perAddress: { failures: 30, durationSeconds: 15 * 60, blockSeconds: 15 * 60 },
   perUser: { failures: 100, durationSeconds: 60 * 60, blockSeconds: 60 },
+  signupsPerAddress: { failures: 30, durationSeconds: 15 * 60, blockSeconds: 15 * 60 },
 };
 
 /** Where shared counts live with PostgreSQL (see bff/app1/migrations). */
@@ -57,6 +65,7 @@ export function createLoginThrottle(limits: ThrottleLimits = DEFAULT_THROTTLE_LI
   const userAddress = make('login-ua', limits.perUserAddress);
   const address = make('login-a', limits.perAddress);
   const user = make('login-u', limits.perUser);
+  const signups = make('signup-a', limits.signupsPerAddress ?? DEFAULT_THROTTLE_LIMITS.signupsPerAddress!);
   const keys = (u: string, a: string): [RateLimiterAbstract, string][] => [
     [userAddress, pair(u, a)],
     [address, a],
@@ -78,6 +87,12 @@ export function createLoginThrottle(limits: ThrottleLimits = DEFAULT_THROTTLE_LI
     },
     async succeeded(u, a) {
       await userAddress.delete(pair(u, a));
+    },
+    async signupRetryAfter(a) {
+      const existing = await signups.get(a);
+      if (existing && existing.consumedPoints > signups.points) return Math.ceil(existing.msBeforeNext / 1000);
+      await signups.consume(a).catch(() => undefined);
+      return 0;
     },
   };
 }
