@@ -15,3 +15,4 @@ export * from './lib/describe-error';
 export * from './lib/use-focus-first-error';
 export * from './lib/format';
 export * from './lib/use-form';
+export * from './components/app-shell';
