@@ -5,13 +5,13 @@
  * with STORE=postgres, under the same advisory lock, so running it first is
  * optional: it lets a deploy migrate once, before any instance starts.
  */
-import { ConfigError, redactDatabaseUrl, resolveStoreConfig, runMain } from '@sso/bff-common';
-import { createApp1Pool, migrateApp1 } from '../bff/app1/src/storage/postgres-store';
-import { createApp2Pool, migrateApp2 } from '../bff/app2/src/storage/postgres-store';
+import { ConfigError, createPgPool, redactDatabaseUrl, resolveStoreConfig, runMain, runMigrations } from '@sso/bff-common';
+import { APP1_MIGRATIONS_DIR, APP1_SCHEMA } from '../bff/app1/src/storage/postgres-store';
+import { APP2_MIGRATIONS_DIR, APP2_SCHEMA } from '../bff/app2/src/storage/postgres-store';
 
 const APPS = {
-  app1: { createPool: createApp1Pool, migrate: migrateApp1 },
-  app2: { createPool: createApp2Pool, migrate: migrateApp2 },
+  app1: { schema: APP1_SCHEMA, dir: APP1_MIGRATIONS_DIR },
+  app2: { schema: APP2_SCHEMA, dir: APP2_MIGRATIONS_DIR },
 } as const;
 
 runMain(async () => {
@@ -22,9 +22,9 @@ runMain(async () => {
   const names = (wanted.length ? wanted : Object.keys(APPS)) as (keyof typeof APPS)[];
   const { databaseUrl } = resolveStoreConfig({ STORE: 'postgres', DATABASE_URL: process.env.DATABASE_URL, DATABASE_POOL_MAX: 1 }, 'db:migrate');
   for (const name of names) {
-    const pool = APPS[name].createPool({ databaseUrl: databaseUrl!, poolMax: 1 });
+    const pool = createPgPool({ databaseUrl: databaseUrl!, poolMax: 1 }, `sso-${name}-migrate`);
     try {
-      const { applied, version } = await APPS[name].migrate(pool);
+      const { applied, version } = await runMigrations(pool, APPS[name]);
       console.log(
         applied.length
           ? `${name}: applied ${applied.join(', ')} to ${redactDatabaseUrl(databaseUrl!)} (schema ${name} now at version ${version})`

@@ -4,6 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { HttpError } from './http-error';
+import { redactDatabaseUrl } from './store-config';
 import { StoreError } from './json-store';
 
 /*
@@ -157,4 +158,51 @@ export function createPgPool(options: Pick<PostgresStoreOptions, 'databaseUrl' |
   // An idle connection dropped by the server must not crash the process.
   pool.on('error', (err) => options.logger?.warn({ err: String(err) }, 'idle PostgreSQL connection failed; the pool will reconnect'));
   return pool;
+}
+
+/** An app's PostgreSQL database: pool, migrated schema, queries whose failures are store errors. */
+export interface PgDatabase {
+  pool: pg.Pool;
+  /** Runs one statement; a failure becomes a StoreError (503) or, for text PostgreSQL cannot store, a 400. */
+  query<R extends pg.QueryResultRow = any>(operation: 'read' | 'write', text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  /** Readiness: the server answers. */
+  probe(): Promise<{ ok: boolean; error?: string }>;
+  /** Releases the connections, once (nothing is buffered: every change is committed before it is answered). */
+  end(): Promise<void>;
+}
+
+/** Opens the pool and applies the app's pending migrations; start-up stops, naming the (masked) URL, if it cannot. */
+export async function openPgDatabase(
+  options: PostgresStoreOptions,
+  app: { name: string; label: string; schema: string; migrationsDir: string },
+): Promise<PgDatabase> {
+  const pool = createPgPool(options, `sso-${app.name}`);
+  if (options.migrate ?? true) {
+    try {
+      await runMigrations(pool, { schema: app.schema, dir: app.migrationsDir });
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw new StoreError('STORE_UNREADABLE', `${app.label} cannot prepare its PostgreSQL schema at ${redactDatabaseUrl(options.databaseUrl)}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  let ended: Promise<void> | null = null;
+  return {
+    pool,
+    async query(operation, text, values) {
+      try {
+        return await pool.query(text, values);
+      } catch (err) {
+        throw pgStoreError(err, operation);
+      }
+    },
+    async probe() {
+      try {
+        await pool.query('SELECT 1');
+        return { ok: true };
+      } catch (err) {
+        return { ok: false, error: `PostgreSQL unreachable: ${(err as Error).message}` };
+      }
+    },
+    end: () => (ended ??= pool.end()),
+  };
 }

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import type { Pool } from 'pg';
-import { createPgPool, pgStoreError, type PostgresStoreOptions, redactDatabaseUrl, runMigrations, StoreError, type MigrationResult } from '@sso/bff-common';
+import { openPgDatabase, pgStoreError, type PostgresStoreOptions } from '@sso/bff-common';
 import type { RevocationFeed } from '@sso/types';
 import type { RefreshLookup, SessionRecord, SessionStore } from '../sessions/session-store';
 import type { CreateUserResult, UserRecord, UserStore } from '../users/user-store';
@@ -14,15 +14,6 @@ export const APP1_MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', imp
 const SESSION_RETENTION_MS = 24 * 3600_000;
 /** Each instance prunes dead sessions and feed entries at most this often. */
 const PRUNE_INTERVAL_MS = 60_000;
-
-export function createApp1Pool(options: Pick<PostgresStoreOptions, 'databaseUrl' | 'poolMax' | 'logger'>): Pool {
-  return createPgPool(options, 'sso-app1');
-}
-
-/** Applies app 1's pending migrations (bff/app1/migrations) under an advisory lock. */
-export async function migrateApp1(pool: Pool): Promise<MigrationResult> {
-  return runMigrations(pool, { schema: APP1_SCHEMA, dir: APP1_MIGRATIONS_DIR });
-}
 
 interface SessionRow {
   id: string;
@@ -82,30 +73,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   probe(): Promise<{ ok: boolean; error?: string }>;
   pool: Pool;
 }> {
-  const pool = createApp1Pool(options);
-  if (options.migrate ?? true) {
-    try {
-      await migrateApp1(pool);
-    } catch (err) {
-      await pool.end().catch(() => undefined);
-      throw new StoreError('STORE_UNREADABLE', `App 1 cannot prepare its PostgreSQL schema at ${redactDatabaseUrl(options.databaseUrl)}: ${(err as Error).message}`, { cause: err });
-    }
-  }
-
-  const read = async <R extends pg.QueryResultRow = any>(text: string, values?: unknown[]) => {
-    try {
-      return await pool.query<R>(text, values);
-    } catch (err) {
-      throw pgStoreError(err, 'read');
-    }
-  };
-  const write = async <R extends pg.QueryResultRow = any>(text: string, values?: unknown[]) => {
-    try {
-      return await pool.query<R>(text, values);
-    } catch (err) {
-      throw pgStoreError(err, 'write');
-    }
-  };
+  const db = await openPgDatabase(options, { name: 'app1', label: 'App 1', schema: APP1_SCHEMA, migrationsDir: APP1_MIGRATIONS_DIR });
+  const { pool } = db;
+  const read = <R extends pg.QueryResultRow = any>(text: string, values?: unknown[]) => db.query<R>('read', text, values);
+  const write = <R extends pg.QueryResultRow = any>(text: string, values?: unknown[]) => db.query<R>('write', text, values);
 
   let lastPruneAt = 0;
   /**
@@ -273,21 +244,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
   };
 
-  let ended: Promise<void> | null = null;
   return {
     users,
     sessions,
     pool,
-    // Nothing is buffered (every change is committed before it is answered):
-    // flushing means releasing the connections, once.
-    flush: () => (ended ??= pool.end()),
-    async probe() {
-      try {
-        await pool.query('SELECT 1');
-        return { ok: true };
-      } catch (err) {
-        return { ok: false, error: `PostgreSQL unreachable: ${(err as Error).message}` };
-      }
-    },
+    flush: db.end,
+    probe: db.probe,
   };
 }

@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type pg from 'pg';
-import type { Pool } from 'pg';
-import { createPgPool, pgStoreError, type PostgresStoreOptions, redactDatabaseUrl, runMigrations, StoreError, type MigrationResult } from '@sso/bff-common';
+import { openPgDatabase, StoreError, type PostgresStoreOptions } from '@sso/bff-common';
 import type { LocalUserRecord, LocalUserStore, ProvisionInput } from '../users/local-user-store';
 import { LAST_SEEN_GRANULARITY_MS } from './lowdb-store';
 
@@ -12,15 +10,6 @@ const RECENT_USERS_MAX = 10_000;
 /** App 2's tables live in this schema only; it never reads app 1's schema. */
 export const APP2_SCHEMA = 'app2';
 export const APP2_MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations', import.meta.url));
-
-export function createApp2Pool(options: Pick<PostgresStoreOptions, 'databaseUrl' | 'poolMax' | 'logger'>): Pool {
-  return createPgPool(options, 'sso-app2');
-}
-
-/** Applies app 2's pending migrations (bff/app2/migrations) under an advisory lock. */
-export async function migrateApp2(pool: Pool): Promise<MigrationResult> {
-  return runMigrations(pool, { schema: APP2_SCHEMA, dir: APP2_MIGRATIONS_DIR });
-}
 
 interface LocalUserRow {
   id: string;
@@ -59,50 +48,35 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   flush(): Promise<void>;
   probe(): Promise<{ ok: boolean; error?: string }>;
 }> {
-  const pool = createApp2Pool(options);
-  if (options.migrate ?? true) {
-    try {
-      await migrateApp2(pool);
-    } catch (err) {
-      await pool.end().catch(() => undefined);
-      throw new StoreError('STORE_UNREADABLE', `App 2 cannot prepare its PostgreSQL schema at ${redactDatabaseUrl(options.databaseUrl)}: ${(err as Error).message}`, { cause: err });
-    }
-  }
-
-  const query = async <R extends pg.QueryResultRow>(operation: 'read' | 'write', text: string, values?: unknown[]) => {
-    try {
-      return await pool.query<R>(text, values);
-    } catch (err) {
-      throw pgStoreError(err, operation);
-    }
-  };
+  const db = await openPgDatabase(options, { name: 'app2', label: 'App 2', schema: APP2_SCHEMA, migrationsDir: APP2_MIGRATIONS_DIR });
+  const { query } = db;
 
   /** Most recently seen users of this instance, for the query-free hot path. */
   const recent = new Map<string, LocalUserRecord>();
 
   async function upsertInDatabase(input: ProvisionInput, now: number): Promise<{ user: LocalUserRecord; created: boolean }> {
     const at = new Date(now).toISOString();
-      const upserted = await query<LocalUserRow & { created: boolean }>(
-        'write',
-        `INSERT INTO app2.local_users AS u (id, iss, sub, username, email, name, created_at, last_seen_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
-         ON CONFLICT (iss, sub) DO UPDATE
-           SET username = EXCLUDED.username, email = EXCLUDED.email, name = EXCLUDED.name, last_seen_at = EXCLUDED.last_seen_at
-           WHERE u.username IS DISTINCT FROM EXCLUDED.username
-              OR u.email IS DISTINCT FROM EXCLUDED.email
-              OR u.name IS DISTINCT FROM EXCLUDED.name
-              OR u.last_seen_at <= EXCLUDED.last_seen_at - $8::double precision * interval '1 millisecond'
-         RETURNING u.*, (u.xmax = 0) AS created`,
-        [`lu_${randomBytes(12).toString('base64url')}`, input.iss, input.sub, input.username, input.email, input.name, at, LAST_SEEN_GRANULARITY_MS],
-      );
-      const row = upserted.rows[0];
-      if (row) return { user: toLocalUser(row), created: row.created };
-      // Known subject, nothing to change: the conflicting row was left as it
-      // is (no write) and RETURNING gave nothing. Rows are never deleted, so
-      // it is there to read.
-      const found = await query<LocalUserRow>('read', 'SELECT * FROM app2.local_users WHERE iss = $1 AND sub = $2', [input.iss, input.sub]);
-      if (!found.rows[0]) throw new StoreError('STORE_UNREADABLE', `local user (${input.iss}, ${input.sub}) vanished during provisioning`);
-      return { user: toLocalUser(found.rows[0]), created: false };
+    const upserted = await query<LocalUserRow & { created: boolean }>(
+      'write',
+      `INSERT INTO app2.local_users AS u (id, iss, sub, username, email, name, created_at, last_seen_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+       ON CONFLICT (iss, sub) DO UPDATE
+         SET username = EXCLUDED.username, email = EXCLUDED.email, name = EXCLUDED.name, last_seen_at = EXCLUDED.last_seen_at
+         WHERE u.username IS DISTINCT FROM EXCLUDED.username
+            OR u.email IS DISTINCT FROM EXCLUDED.email
+            OR u.name IS DISTINCT FROM EXCLUDED.name
+            OR u.last_seen_at <= EXCLUDED.last_seen_at - $8::double precision * interval '1 millisecond'
+       RETURNING u.*, (u.xmax = 0) AS created`,
+      [`lu_${randomBytes(12).toString('base64url')}`, input.iss, input.sub, input.username, input.email, input.name, at, LAST_SEEN_GRANULARITY_MS],
+    );
+    const row = upserted.rows[0];
+    if (row) return { user: toLocalUser(row), created: row.created };
+    // Known subject, nothing to change: the conflicting row was left as it
+    // is (no write) and RETURNING gave nothing. Rows are never deleted, so
+    // it is there to read.
+    const found = await query<LocalUserRow>('read', 'SELECT * FROM app2.local_users WHERE iss = $1 AND sub = $2', [input.iss, input.sub]);
+    if (!found.rows[0]) throw new StoreError('STORE_UNREADABLE', `local user (${input.iss}, ${input.sub}) vanished during provisioning`);
+    return { user: toLocalUser(found.rows[0]), created: false };
   }
 
   const users: LocalUserStore = {
@@ -132,18 +106,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
   };
 
-  let ended: Promise<void> | null = null;
   return {
     users,
-    // Nothing is buffered: flushing means releasing the connections, once.
-    flush: () => (ended ??= pool.end()),
-    async probe() {
-      try {
-        await pool.query('SELECT 1');
-        return { ok: true };
-      } catch (err) {
-        return { ok: false, error: `PostgreSQL unreachable: ${(err as Error).message}` };
-      }
-    },
+    flush: db.end,
+    probe: db.probe,
   };
 }
