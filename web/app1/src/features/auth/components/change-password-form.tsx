@@ -1,6 +1,7 @@
-import { ChangePasswordRequestSchema, PASSWORD_MAX_BYTES, PASSWORD_MIN_LENGTH } from '@sso/types';
+import { ChangePasswordRequestSchema } from '@sso/types';
 import { Alert, Field, useForm } from '@sso/web-shared';
 import { useChangePassword } from '../api/change-password';
+import { NewPasswordField } from './new-password-field';
 
 /** Change the password; other devices are signed out, this one stays signed in. */
 export function ChangePasswordForm() {
@@ -24,15 +25,7 @@ export function ChangePasswordForm() {
         </Alert>
       ) : null}
       <Field name="currentPassword" label="Current password" type="password" autoComplete="current-password" errors={form.fieldErrors.currentPassword} required />
-      <Field
-        name="newPassword"
-        label="New password"
-        type="password"
-        hint={`At least ${PASSWORD_MIN_LENGTH} characters, at most ${PASSWORD_MAX_BYTES} bytes.`}
-        autoComplete="new-password"
-        errors={form.fieldErrors.newPassword}
-        required
-      />
+      <NewPasswordField name="newPassword" label="New password" errors={form.fieldErrors.newPassword} />
       <div>
         <button className="button button--secondary" type="submit" disabled={change.isPending}>
           {change.isPending ? 'Changing…' : 'Change password'}

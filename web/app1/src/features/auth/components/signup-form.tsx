@@ -1,6 +1,7 @@
-import { PASSWORD_MAX_BYTES, PASSWORD_MIN_LENGTH, SignupRequestSchema } from '@sso/types';
+import { SignupRequestSchema } from '@sso/types';
 import { Alert, Field, useForm } from '@sso/web-shared';
 import { useSignup } from '../api/signup';
+import { NewPasswordField } from './new-password-field';
 import { useGoTo } from '../use-go-to';
 
 /** Sign-up form: creates the account and signs it in on every app of the domain. */
@@ -39,15 +40,7 @@ export function SignupForm({ returnTo }: { returnTo?: string | undefined }) {
       />
       <Field name="name" label="Full name (optional)" autoComplete="name" errors={form.fieldErrors.name} />
       <Field name="email" label="Email (optional)" type="email" autoComplete="email" errors={form.fieldErrors.email} />
-      <Field
-        name="password"
-        label="Password"
-        type="password"
-        hint={`At least ${PASSWORD_MIN_LENGTH} characters, at most ${PASSWORD_MAX_BYTES} bytes.`}
-        autoComplete="new-password"
-        errors={form.fieldErrors.password}
-        required
-      />
+      <NewPasswordField name="password" label="Password" errors={form.fieldErrors.password} />
       <button className="button" type="submit" disabled={signup.isPending}>
         {signup.isPending ? 'Creating your account…' : 'Create account'}
       </button>
