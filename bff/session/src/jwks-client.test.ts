@@ -41,13 +41,16 @@ describe('remote key set', () => {
     const state = { keys, down: false, calls: 0 };
     let clock = 0;
     const remote = createRemoteKeySet({ url: 'http://idp/jwks', fetch: fakeFetch(state), now: () => clock, maxAgeMs: 10, cooldownMs: 0 });
-    const verifier = createTokenVerifier({ issuer: 'i', audience: 'a', method: { alg: 'EdDSA', getKey: remote.getKey } });
+    // No verified-token cache: every verify below asks the key set.
+    const verifier = createTokenVerifier({ issuer: 'i', audience: 'a', method: { alg: 'EdDSA', getKey: remote.getKey }, cacheSize: 0, now: () => Date.now() });
     const token = await tokenFrom(keys);
     expect(await verifier.verify(token)).toMatchObject({ ok: true });
     state.down = true;
     clock = 1_000_000;
+    const callsBefore = state.calls;
     expect(await verifier.verify(token)).toMatchObject({ ok: true });
     expect(await verifier.verify(token)).toMatchObject({ ok: true });
+    expect(state.calls).toBeGreaterThan(callsBefore); // it did try app 1, and fell back to the cache
   });
 
   it('answers KEYS_UNAVAILABLE when no set was ever fetched, and recovers by itself', async () => {
@@ -84,5 +87,105 @@ describe('remote key set', () => {
     } finally {
       await rm(rotDir, { recursive: true, force: true });
     }
+  });
+
+  describe('key rotation never costs a sign-in, whatever the cache age', () => {
+    const maxAgeMs = 300_000;
+    const cooldownMs = 30_000;
+
+    /** A JWKS endpoint whose answers the test releases one by one. */
+    function gatedFetch(state: { keys: KeySet; calls: number; gate: Promise<void> | null }): typeof fetch {
+      return async () => {
+        state.calls++;
+        if (state.gate) await state.gate;
+        return new Response(JSON.stringify(state.keys.jwks()), { headers: { 'content-type': 'application/json' } });
+      };
+    }
+
+    async function rotated() {
+      const rotDir = await mkdtemp(path.join(tmpdir(), 'sso-jwks-age-'));
+      const before = await loadOrCreateKeySet({ dir: rotDir, retainSeconds: 600 });
+      await rotateKeySet({ dir: rotDir, retainSeconds: 600 });
+      const after = await loadOrCreateKeySet({ dir: rotDir, retainSeconds: 600 });
+      await rm(rotDir, { recursive: true, force: true });
+      return { before, after };
+    }
+
+    // Ages of the cached set when the first token with the new kid arrives.
+    // App 1 publishes a key 60 s before signing with it (ADR 010), longer
+    // than the cooldown, so the youngest age that can occur is past it.
+    for (const age of [cooldownMs + 1, 60_000, maxAgeMs - 1, maxAgeMs, maxAgeMs + 1, maxAgeMs + cooldownMs + 1, 10 * maxAgeMs]) {
+      it(`a token with the new kid verifies when the cached set is ${age} ms old`, async () => {
+        const { before, after } = await rotated();
+        const state = { keys: before, calls: 0, gate: null as Promise<void> | null };
+        let clock = 1_000_000;
+        const remote = createRemoteKeySet({ url: 'http://idp/jwks', fetch: gatedFetch(state), now: () => clock, maxAgeMs, cooldownMs });
+        const verifier = createTokenVerifier({ issuer: 'i', audience: 'a', method: { alg: 'EdDSA', getKey: remote.getKey }, cacheSize: 0 });
+        expect(await verifier.verify(await tokenFrom(before))).toMatchObject({ ok: true });
+
+        state.keys = after; // app 1 publishes the new key
+        clock += age;
+        expect(await verifier.verify(await tokenFrom(after))).toMatchObject({ ok: true });
+        expect(await verifier.verify(await tokenFrom(before))).toMatchObject({ ok: true }); // old key kept while its tokens live
+      });
+    }
+
+    it('an unknown kid waits for a background refresh already in flight instead of failing', async () => {
+      const { before, after } = await rotated();
+      const state = { keys: before, calls: 0, gate: null as Promise<void> | null };
+      let clock = 1_000_000;
+      const remote = createRemoteKeySet({ url: 'http://idp/jwks', fetch: gatedFetch(state), now: () => clock, maxAgeMs, cooldownMs });
+      const verifier = createTokenVerifier({ issuer: 'i', audience: 'a', method: { alg: 'EdDSA', getKey: remote.getKey }, cacheSize: 0 });
+      expect(await verifier.verify(await tokenFrom(before))).toMatchObject({ ok: true });
+
+      state.keys = after;
+      clock += maxAgeMs + 1;
+      let release!: () => void;
+      state.gate = new Promise((resolve) => (release = resolve));
+      // An old-kid request finds the set stale and starts a background refresh, held open.
+      const oldKid = verifier.verify(await tokenFrom(before));
+      // Meanwhile a token with the new kid arrives: it must wait for that refresh.
+      const newKid = verifier.verify(await tokenFrom(after));
+      release();
+      expect(await oldKid).toMatchObject({ ok: true });
+      expect(await newKid).toMatchObject({ ok: true });
+      expect(state.calls).toBe(2); // one background refresh, shared
+    });
+
+    it('a background refresh that just finished does not stop the refetch of a kid published after it', async () => {
+      const { before, after } = await rotated();
+      const state = { keys: before, calls: 0, gate: null as Promise<void> | null };
+      let clock = 1_000_000;
+      const remote = createRemoteKeySet({ url: 'http://idp/jwks', fetch: gatedFetch(state), now: () => clock, maxAgeMs, cooldownMs });
+      const verifier = createTokenVerifier({ issuer: 'i', audience: 'a', method: { alg: 'EdDSA', getKey: remote.getKey }, cacheSize: 0 });
+      expect(await verifier.verify(await tokenFrom(before))).toMatchObject({ ok: true });
+      clock += maxAgeMs + 1;
+      expect(await verifier.verify(await tokenFrom(before))).toMatchObject({ ok: true }); // starts the background refresh
+      await new Promise((resolve) => setImmediate(resolve)); // let that refresh settle
+      expect(state.calls).toBe(2);
+
+      // The new key appears after that refresh; with the activation delay its
+      // first token comes later than the cooldown.
+      state.keys = after;
+      clock += cooldownMs + 1;
+      expect(await verifier.verify(await tokenFrom(after))).toMatchObject({ ok: true });
+      expect(state.calls).toBe(3);
+    });
+
+    it('forged kids cost app 1 at most one fetch per cooldown', async () => {
+      const { before, after } = await rotated();
+      const state = { keys: before, calls: 0, gate: null as Promise<void> | null };
+      let clock = 1_000_000;
+      const remote = createRemoteKeySet({ url: 'http://idp/jwks', fetch: gatedFetch(state), now: () => clock, maxAgeMs, cooldownMs });
+      const verifier = createTokenVerifier({ issuer: 'i', audience: 'a', method: { alg: 'EdDSA', getKey: remote.getKey }, cacheSize: 0 });
+      expect(await verifier.verify(await tokenFrom(before))).toMatchObject({ ok: true });
+      // `after` is never published: its kid is unknown to app 1 too.
+      clock += cooldownMs + 1;
+      const forged = await tokenFrom(after);
+      const results = await Promise.all(Array.from({ length: 50 }, () => verifier.verify(forged)));
+      expect(results.every((r) => !r.ok)).toBe(true);
+      for (let i = 0; i < 20; i++) expect(await verifier.verify(forged)).toMatchObject({ ok: false });
+      expect(state.calls).toBe(2);
+    });
   });
 });

@@ -41,24 +41,29 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
   const now = options.now ?? Date.now;
 
   let local: ReturnType<typeof createLocalJWKSet> | null = null;
-  let fetchedAt = 0;
-  let lastAttemptAt = -Infinity;
+  /** When the current set was fetched (successfully). */
+  let fetchedAt = -Infinity;
+  /** When the last fetch ended, success or failure: the cooldown counts from here. */
+  let settledAt = -Infinity;
   let pending: Promise<void> | null = null;
 
   async function load(): Promise<void> {
-    lastAttemptAt = now();
-    const res = await doFetch(options.url, {
-      headers: { accept: 'application/json', ...options.headers?.() },
-      signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'error',
-    });
-    if (!res.ok) throw new Error(`JWKS fetch answered ${res.status}`);
-    const body = (await res.json()) as JSONWebKeySet;
-    if (!body || !Array.isArray(body.keys)) throw new Error('JWKS response has no keys array');
-    // Only public signature keys of the algorithm we pin are taken.
-    const keys = body.keys.filter((k) => k.kty === 'OKP' && k.crv === 'Ed25519' && typeof k.kid === 'string' && !('d' in k));
-    local = createLocalJWKSet({ keys });
-    fetchedAt = now();
+    try {
+      const res = await doFetch(options.url, {
+        headers: { accept: 'application/json', ...options.headers?.() },
+        signal: AbortSignal.timeout(timeoutMs),
+        redirect: 'error',
+      });
+      if (!res.ok) throw new Error(`JWKS fetch answered ${res.status}`);
+      const body = (await res.json()) as JSONWebKeySet;
+      if (!body || !Array.isArray(body.keys)) throw new Error('JWKS response has no keys array');
+      // Only public signature keys of the algorithm we pin are taken.
+      const keys = body.keys.filter((k) => k.kty === 'OKP' && k.crv === 'Ed25519' && typeof k.kid === 'string' && !('d' in k));
+      local = createLocalJWKSet({ keys });
+      fetchedAt = now();
+    } finally {
+      settledAt = now();
+    }
   }
 
   function refresh(): Promise<void> {
@@ -68,8 +73,27 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
     return pending;
   }
 
-  function refreshInBackground(): void {
-    refresh().catch((err: unknown) => options.onError?.(err));
+  /**
+   * An unknown `kid` may mean app 1 rotated after our last fetch. Refetch,
+   * unless a fetch that ended within the cooldown already answered (so a
+   * forged `kid` cannot make us hammer app 1). A fetch in flight (a
+   * background refresh, say) is awaited, never counted as a reason to skip:
+   * skipping it is what once asked people for their password after a key
+   * rotation.
+   */
+  async function keysAfterUnknownKid(): Promise<boolean> {
+    if (pending) {
+      await pending.catch((err: unknown) => options.onError?.(err));
+      return true;
+    }
+    if (now() - settledAt < cooldownMs) return false;
+    try {
+      await refresh();
+      return true;
+    } catch (err) {
+      options.onError?.(err);
+      return false;
+    }
   }
 
   return {
@@ -83,21 +107,16 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
           options.onError?.(err);
           throw new SessionError('KEYS_UNAVAILABLE', `No signing keys yet: the identity app's JWKS at ${options.url} could not be fetched.`, { cause: err });
         }
-      } else if (now() - fetchedAt > maxAgeMs && now() - lastAttemptAt > cooldownMs) {
-        refreshInBackground();
+      } else if (!pending && now() - fetchedAt > maxAgeMs && now() - settledAt > cooldownMs) {
+        // Stale: refresh in the background; this request uses the cached set.
+        refresh().catch((err: unknown) => options.onError?.(err));
       }
       try {
         return await local!(header, token);
       } catch (err) {
         const code = (err as { code?: string }).code;
-        if (code !== 'ERR_JWKS_NO_MATCHING_KEY' || now() - lastAttemptAt < cooldownMs) throw err;
-        // A kid we have not seen: perhaps the identity app rotated. One refetch.
-        try {
-          await refresh();
-        } catch (fetchErr) {
-          options.onError?.(fetchErr);
-          throw err;
-        }
+        if (code !== 'ERR_JWKS_NO_MATCHING_KEY') throw err;
+        if (!(await keysAfterUnknownKid())) throw err;
         return local!(header, token);
       }
     },
