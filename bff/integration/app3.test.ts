@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProblemSchema } from '@sso/types';
 import { Browser, freePort, startDomain, type Domain } from './harness';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -9,17 +10,20 @@ let domain: Domain;
 let app3: ChildProcess;
 let url: string;
 
+let origin: string;
+
 beforeAll(async () => {
-  domain = await startDomain();
   const port = await freePort();
+  origin = `http://app3.sso.localhost:${port}`;
+  domain = await startDomain({ env: { SSO_EXTRA_ORIGINS: origin } });
   url = `http://127.0.0.1:${port}`;
   app3 = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'examples/app3/server.ts')], {
     cwd: repoRoot,
-    env: { ...process.env, APP1_PORT: domain.env.APP1_PORT, APP3_PORT: String(port), APP3_DB: path.join(domain.dataDir, 'app3.json') },
+    env: { ...process.env, APP1_PORT: domain.env.APP1_PORT, APP1_ORIGIN: domain.origins.app1, APP3_PORT: String(port), APP3_DB: path.join(domain.dataDir, 'app3.json') },
     stdio: 'ignore',
   });
   for (let i = 0; i < 200; i++) {
-    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (await fetch(`${url}/api/me`).then((r) => r.status === 401, () => false)) return;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('app 3 did not start');
@@ -54,5 +58,33 @@ describe('a third app built with the kit', () => {
       status = (await fetch(`${url}/api/me`, { headers })).status;
     }
     expect(status).toBe(401);
+  });
+
+  it('a page without a valid token goes to app 1, which renews silently and sends the browser straight back', async () => {
+    const b = new Browser(domain);
+    await b.request('app1', '/api/signup', { json: { username: 'third-renew', password: 'correct horse battery' } });
+    b.drop('__Secure-sso'); // the domain cookie's lifetime ended; the host-only refresh cookie lives on
+
+    const page = await fetch(`${url}/?x=1`, { headers: { accept: 'text/html', 'sec-fetch-mode': 'navigate' }, redirect: 'manual' });
+    expect(page.status).toBe(303);
+    const login = new URL(page.headers.get('location')!);
+    expect(login.origin + login.pathname).toBe(`${domain.origins.app1}/login`);
+    expect(login.searchParams.get('returnTo')).toBe(`${origin}/?x=1`);
+
+    // At app 1: no form, a fresh token and straight back to the page.
+    const back = await b.request('app1', `${login.pathname}${login.search}`, { headers: { accept: 'text/html', 'sec-fetch-mode': 'navigate' } });
+    expect(back.status).toBe(303);
+    expect(back.headers.get('location')).toBe(`${origin}/?x=1`);
+    expect(b.cookie('__Secure-sso')).toBeDefined();
+    const home = await fetch(`${url}/`, { headers: { cookie: b.cookieHeader('app2'), accept: 'text/html', 'sec-fetch-mode': 'navigate' }, redirect: 'manual' });
+    expect(home.status).toBe(200);
+    expect(await home.text()).toBe('App 3: hello third-renew');
+  });
+
+  it('a fetch without a valid token gets 401 problem+json with a code and the login URL, never a redirect', async () => {
+    const res = await fetch(`${url}/api/me`, { headers: { accept: 'application/json', 'sec-fetch-mode': 'cors' }, redirect: 'manual' });
+    expect(res.status).toBe(401);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(ProblemSchema.parse(await res.json())).toMatchObject({ code: 'UNAUTHENTICATED', loginUrl: `${domain.origins.app1}/login` });
   });
 });

@@ -11,8 +11,8 @@ import {
   SignupResponseSchema,
 } from '@sso/types';
 import { handlers } from '@sso/web-shared/mocks/handlers';
-import { resetMockDb } from '@sso/web-shared/testing-db';
-import { Browser, startDomain, type Domain } from './harness';
+import { mockDb, resetMockDb } from '@sso/web-shared/testing-db';
+import { Browser, startDomain, testClock, type Domain } from './harness';
 
 /**
  * One scenario, run against the real BFFs and against the msw handlers the
@@ -20,7 +20,19 @@ import { Browser, startDomain, type Domain } from './harness';
  * shared schema and carry the same status and error code, so the mocks
  * cannot drift from the servers unnoticed.
  */
-type Step = { name: string; app: 'app1' | 'app2'; method: 'GET' | 'POST'; path: string; json?: unknown; status: number; schema?: z.core.$ZodType; code?: string };
+type Step = {
+  name: string;
+  app: 'app1' | 'app2';
+  method: 'GET' | 'POST';
+  path: string;
+  json?: unknown;
+  status: number;
+  schema?: z.core.$ZodType;
+  code?: string;
+  reason?: string;
+  /** What happens to the browser before this step: time passes, a cookie's lifetime ends. */
+  before?: 'token-expires' | 'cookie-lifetime-ends' | 'idle-timeout-passes';
+};
 
 const steps: Step[] = [
   { name: 'sign-up with bad input', app: 'app1', method: 'POST', path: '/api/signup', json: { username: 'x', password: 'short' }, status: 400, code: 'VALIDATION_FAILED' },
@@ -35,6 +47,17 @@ const steps: Step[] = [
   { name: 'sign-in, wrong password', app: 'app1', method: 'POST', path: '/api/login', json: { username: 'contract', password: 'wrong password' }, status: 401, code: 'INVALID_CREDENTIALS' },
   { name: 'sign-in with bad input', app: 'app1', method: 'POST', path: '/api/login', json: { username: 42 }, status: 400, code: 'VALIDATION_FAILED' },
   { name: 'sign-in', app: 'app1', method: 'POST', path: '/api/login', json: { username: 'CONTRACT', password: 'correct horse battery' }, status: 200, schema: LoginResponseSchema },
+  // Sessions that last: what a browser holds after the token's lifetime.
+  { name: 'me with an expired token', app: 'app2', method: 'GET', path: '/api/me', status: 401, code: 'SESSION_EXPIRED', before: 'token-expires' },
+  { name: 'session with an expired token', app: 'app1', method: 'GET', path: '/api/session', status: 401, code: 'SESSION_EXPIRED' },
+  { name: 'renewal with an expired token', app: 'app1', method: 'POST', path: '/api/session/refresh', json: {}, status: 200, schema: RefreshResponseSchema },
+  { name: 'me after renewal', app: 'app2', method: 'GET', path: '/api/me', status: 200, schema: MeResponseSchema },
+  { name: 'me without the domain cookie', app: 'app2', method: 'GET', path: '/api/me', status: 401, code: 'UNAUTHENTICATED', before: 'cookie-lifetime-ends' },
+  { name: 'session without the domain cookie', app: 'app1', method: 'GET', path: '/api/session', status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'renewal without the domain cookie', app: 'app1', method: 'POST', path: '/api/session/refresh', json: {}, status: 200, schema: RefreshResponseSchema },
+  { name: 'session after renewal', app: 'app1', method: 'GET', path: '/api/session', status: 200, schema: SessionResponseSchema },
+  { name: 'renewal after the idle timeout', app: 'app1', method: 'POST', path: '/api/session/refresh', json: {}, status: 401, code: 'SESSION_ENDED', reason: 'idle', before: 'idle-timeout-passes' },
+  { name: 'me after the session ended', app: 'app2', method: 'GET', path: '/api/me', status: 401, code: 'UNAUTHENTICATED' },
 ];
 
 interface Answer {
@@ -48,7 +71,9 @@ function check(step: Step, answer: Answer) {
     const parsed = z.safeParse(step.schema, answer.body);
     expect(parsed.success, `${step.name}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
   } else {
-    expect(ProblemSchema.parse(answer.body).code, step.name).toBe(step.code);
+    const problem = ProblemSchema.parse(answer.body);
+    expect(problem.code, step.name).toBe(step.code);
+    if (step.reason) expect(problem.reason, step.name).toBe(step.reason);
   }
 }
 
@@ -58,11 +83,14 @@ const mocked = new Map<string, Answer>();
 describe('contract: real BFFs and msw mocks answer alike', () => {
   let domain: Domain;
   beforeAll(async () => {
-    domain = await startDomain();
-    // Wait out the revocation poll so "me after sign-out" is deterministic.
+    const clock = testClock();
+    domain = await startDomain({ app1: { now: clock.now }, app2: { now: clock.now } });
     const b = new Browser(domain);
     for (const step of steps) {
-      if (step.name === 'me after sign-out') await new Promise((r) => setTimeout(r, 300));
+      if (step.name === 'me after sign-out') await domain.app2!.revocations.sync();
+      if (step.before === 'token-expires') clock.advance(611_000); // 10 min token + 5 s tolerance
+      if (step.before === 'cookie-lifetime-ends') b.drop('__Secure-sso');
+      if (step.before === 'idle-timeout-passes') clock.advance(1_801_000); // 30 min idle timeout
       const res = await b.request(step.app, step.path, { method: step.method, ...(step.json !== undefined ? { json: step.json } : {}) });
       real.set(step.name, { status: res.status, body: res.body });
     }
@@ -73,6 +101,9 @@ describe('contract: real BFFs and msw mocks answer alike', () => {
     resetMockDb('signed-out');
     try {
       for (const step of steps) {
+        if (step.before === 'token-expires') mockDb.token = 'expired';
+        if (step.before === 'cookie-lifetime-ends') mockDb.token = 'absent';
+        if (step.before === 'idle-timeout-passes') mockDb.sessionEnded = 'idle';
         const origin = step.app === 'app1' ? 'http://app1.sso.localhost:5171' : 'http://app2.sso.localhost:5172';
         const res = await fetch(`${origin}${step.path}`, {
           method: step.method,

@@ -2,12 +2,22 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { RunningServer } from '@sso/bff-common';
 import type { App1Options } from '../app1/src/app';
 import type { App2Options } from '../app2/src/app';
 import { startApp1 } from '../app1/src/server';
 import { DEFAULT_THROTTLE_LIMITS } from '../app1/src/users/login-throttle';
 import { startApp2 } from '../app2/src/server';
+
+/** A clock for both apps that a test moves forward (real time plus an offset). */
+export function testClock() {
+  let offset = 0;
+  return {
+    now: () => Date.now() + offset,
+    advance(ms: number) {
+      offset += ms;
+    },
+  };
+}
 
 /** A port free right now on loopback. */
 export async function freePort(): Promise<number> {
@@ -25,7 +35,7 @@ export interface Domain {
   dataDir: string;
   env: Record<string, string>;
   app1: Awaited<ReturnType<typeof startApp1>>;
-  app2: RunningServer | null;
+  app2: Awaited<ReturnType<typeof startApp2>> | null;
   origins: { app1: string; app2: string };
   urls: { app1: string; app2: string };
   restart(which: 'app1' | 'app2'): Promise<void>;
@@ -111,6 +121,11 @@ export class Browser {
 
   clear() {
     this.jar.clear();
+  }
+
+  /** Drops one cookie, as a browser does when its Max-Age runs out. */
+  drop(name: string) {
+    this.jar.delete(name);
   }
 
   cookieHeader(app: 'app1' | 'app2'): string {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@sso/bff-common';
 import { createTokenSigner, loadOrCreateKeySet } from '@sso/session';
 import { MeResponseSchema, ProblemSchema } from '@sso/types';
-import { Browser, startDomain, type Domain } from './harness';
+import { Browser, startDomain, testClock, type Domain } from './harness';
 
 const PASSWORD = 'correct horse battery';
 const logLines: string[] = [];
@@ -20,12 +20,14 @@ const sink = () =>
   });
 
 let domain: Domain;
+const clock = testClock();
 beforeAll(async () => {
-  domain = await startDomain({ app1: { logger: sink() }, app2: { logger: sink() } });
+  domain = await startDomain({ app1: { logger: sink(), now: clock.now }, app2: { logger: sink(), now: clock.now } });
 });
 afterAll(() => domain.stop());
 
 const code = (body: unknown) => ProblemSchema.parse(body).code;
+const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { sid: string };
 
 async function signedIn(username: string) {
   const b = new Browser(domain);
@@ -140,22 +142,50 @@ describe('refresh tokens: rotation and theft detection', () => {
     expect((await b.request('app2', '/api/me')).status).toBe(200);
   });
 
-  it('replaying a rotated refresh token revokes the whole session, for the thief and the owner', async () => {
+  it('replaying a rotated refresh token after the grace window revokes the whole session, for the thief and the owner', async () => {
     const owner = await signedIn('stolen-refresh');
     const stolen = owner.cookie('__Host-sso-refresh')!;
     expect((await owner.request('app1', '/api/session/refresh', { json: {} })).status).toBe(200);
+    const sid = claimsOf(owner.cookie('__Secure-sso')!).sid;
 
+    clock.advance(11_000); // past SSO_REFRESH_GRACE (10 s)
     const thief = new Browser(domain);
     thief.setCookie('__Host-sso-refresh', stolen, 'app1');
     const replay = await thief.request('app1', '/api/session/refresh', { json: {} });
     expect(replay.status).toBe(401);
     expect(code(replay.body)).toBe('REFRESH_REUSED');
+    expect(replay.body.reason).toBe('reused');
 
-    // The owner's current refresh token is dead too, and app 2 stops accepting the token.
+    // The owner's current refresh token is dead too, and app 2 stops accepting the owner's token.
+    const ownerToken = owner.cookie('__Secure-sso')!;
     const ownerRefresh = await owner.request('app1', '/api/session/refresh', { json: {} });
     expect(ownerRefresh.status).toBe(401);
-    const token = owner.cookie('__Secure-sso');
-    expect(token).toBeUndefined();
+    expect(owner.cookie('__Secure-sso')).toBeUndefined();
+    await domain.app2!.revocations.sync();
+    const atApp2 = await fetch(`${domain.urls.app2}/api/me`, { headers: { cookie: `__Secure-sso=${ownerToken}` } });
+    expect(atApp2.status).toBe(401);
+    expect(sid).toMatch(/^ses_/);
+  });
+
+  it('within the grace window the rotated-away token renews once more without rotating: two tabs at once are one browser', async () => {
+    const owner = await signedIn('two-tabs');
+    const shared = owner.cookie('__Host-sso-refresh')!;
+    // Two requests left the browser with the same cookie; the first rotated it.
+    const first = await owner.request('app1', '/api/session/refresh', { json: {} });
+    expect(first.status).toBe(200);
+    const rotated = owner.cookie('__Host-sso-refresh')!;
+    const second = await fetch(`${domain.urls.app1}/api/session/refresh`, {
+      method: 'POST',
+      headers: { cookie: `__Host-sso-refresh=${shared}`, origin: domain.origins.app2, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(second.status).toBe(200);
+    // A fresh domain token, and no refresh cookie: the browser keeps the one the first answer set.
+    expect(second.headers.getSetCookie().some((c) => c.startsWith('__Secure-sso='))).toBe(true);
+    expect(second.headers.getSetCookie().some((c) => c.startsWith('__Host-sso-refresh='))).toBe(false);
+    // The session lives on with the rotated token.
+    expect((await owner.request('app1', '/api/session/refresh', { json: {} })).status).toBe(200);
+    expect(owner.cookie('__Host-sso-refresh')).not.toBe(rotated);
   });
 
   it('refresh works cross-origin from app 2 with credentialed CORS', async () => {

@@ -21,10 +21,12 @@ describe('sign in once at app 1, signed in at app 2', () => {
     expect(res.status).toBe(201);
     expect(LoginResponseSchema.parse(res.body).user.username).toBe('cookie.check');
     const token = res.setCookies.find((c) => c.startsWith('__Secure-sso='))!;
-    expect(token).toMatch(/; Max-Age=600; Domain=sso\.localhost; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
+    // The cookie outlives its 10-minute token: it lives as long as the session may
+    // (12 h), so a relying app can tell "expired, renew" from "never signed in".
+    expect(token).toMatch(/; Max-Age=43200; Domain=sso\.localhost; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
     expect(token.length).toBeLessThan(4096);
     const refresh = res.setCookies.find((c) => c.startsWith('__Host-sso-refresh='))!;
-    expect(refresh).toMatch(/; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
+    expect(refresh).toMatch(/; Max-Age=43200; Path=\/; HttpOnly; Secure; SameSite=Strict$/);
     expect(refresh).not.toMatch(/Domain=/i);
     // The token never reaches the body.
     expect(JSON.stringify(res.body)).not.toContain(b.cookie('__Secure-sso'));

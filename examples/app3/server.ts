@@ -1,37 +1,50 @@
 // App 3: a relying app that joins the domain's single sign-on with the kit.
 import express from 'express';
 import { JSONFilePreset } from 'lowdb/node';
-import { createRelyingParty, sessionOf } from '@sso/session';
+import { createRelyingParty, isSessionError, sessionOf, sessionProblem } from '@sso/session';
 
 const env = process.env;
 const app1Port = env.APP1_PORT ?? '3001';
+const port = Number(env.APP3_PORT ?? 3003);
 const sso = createRelyingParty({
   issuer: env.APP1_ORIGIN ?? `http://app1.sso.localhost:${app1Port}`,
   audience: env.SSO_AUDIENCE ?? 'sso.localhost',
   cookieDomain: env.SSO_COOKIE_DOMAIN ?? 'sso.localhost',
   jwksUrl: env.SSO_JWKS_URL ?? `http://127.0.0.1:${app1Port}/.well-known/jwks.json`,
+  // Where browsers come back to after app 1 renewed their token (returnTo).
+  publicOrigin: env.APP3_ORIGIN ?? `http://app3.sso.localhost:${port}`,
 });
 type User = { id: string; iss: string; sub: string; username: string; createdAt: string };
 const db = await JSONFilePreset<{ users: User[] }>(env.APP3_DB ?? 'data/app3.json', { users: [] });
 
-const app = express();
-app.get('/api/me', sso.requireSession(), async (_req, res) => {
-  const { iss, sub, preferred_username } = sessionOf(res);
+async function provision(iss: string, sub: string, username: string): Promise<User> {
   let user = db.data.users.find((u) => u.iss === iss && u.sub === sub);
   if (!user) {
-    user = { id: crypto.randomUUID(), iss, sub, username: preferred_username, createdAt: new Date().toISOString() };
+    user = { id: crypto.randomUUID(), iss, sub, username, createdAt: new Date().toISOString() };
     await db.update(({ users }) => users.push(user!));
   }
-  res.json({ user });
+  return user;
+}
+
+const app = express();
+// An API route: fetch callers get 401 with a code (renew at app 1), never a redirect.
+app.get('/api/me', sso.requireSession({ redirect: 'never' }), async (_req, res) => {
+  const { iss, sub, preferred_username } = sessionOf(res);
+  res.json({ user: await provision(iss, sub, preferred_username) });
 });
-app.get('/', sso.optionalSession(), (_req, res) => {
-  const s = res.locals.session as { preferred_username: string } | null;
-  res.type('text').send(s ? `App 3: hello ${s.preferred_username}` : `App 3: not signed in. Sign in at ${env.APP1_ORIGIN ?? `http://app1.sso.localhost:${app1Port}`}/login`);
+// A page: without a valid token the browser goes to app 1, which renews
+// silently while the session lives and sends it straight back here.
+app.get('/', sso.requireSession(), async (_req, res) => {
+  const { iss, sub, preferred_username } = sessionOf(res);
+  await provision(iss, sub, preferred_username);
+  res.type('text').send(`App 3: hello ${preferred_username}`);
 });
-app.use(((err, _req, res, _next) => {
-  res.status(err.code === 'KEYS_UNAVAILABLE' ? 503 : 401).json({ error: err.code ?? 'UNAUTHENTICATED' });
+app.use(((err, _req, res, next) => {
+  if (!isSessionError(err)) return next(err);
+  const { status, ...problem } = sessionProblem(err.code, sso.loginUrl);
+  const type = `https://sso.dev/problems/${problem.code.toLowerCase().replaceAll('_', '-')}`;
+  res.status(status).type('application/problem+json').send(JSON.stringify({ type, title: problem.detail, status, ...problem }));
 }) as express.ErrorRequestHandler);
 
-const port = Number(env.APP3_PORT ?? 3003);
 app.listen(port, env.HOST ?? '127.0.0.1', () => console.log(`App 3 on http://app3.sso.localhost:${port}`));
 sso.start();

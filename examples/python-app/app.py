@@ -617,7 +617,8 @@ def create_app(config: Config, *, keys: Optional[RemoteKeySet] = None, store: Op
         except sqlite3.Error as err:
             app.logger.error("store failed: %s", err)
             return problem(503, "STORE_UNAVAILABLE")
-        res = Response(json.dumps({"user": user}), mimetype="application/json")
+        expires = datetime.fromtimestamp(claims["exp"], tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        res = Response(json.dumps({"user": user, "tokenExpiresAt": expires}), mimetype="application/json")
         res.headers["Cache-Control"] = "no-store"
         return res
 

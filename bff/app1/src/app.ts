@@ -25,6 +25,7 @@ import type { App1Config } from './config';
 import type { App1Context } from './context';
 import { accountRoutes } from './routes/account';
 import { authRoutes } from './routes/auth';
+import { loginPageRoutes } from './routes/login-page';
 import { sessionRoutes } from './routes/session';
 import { revocationRoutes, wellKnownRoutes } from './routes/well-known';
 import { createApp1Cookies } from './sessions/cookies';
@@ -76,6 +77,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
       absoluteTimeoutSeconds: config.absoluteTimeoutSeconds,
       tokenTtlSeconds: config.tokenTtlSeconds,
       clockToleranceSeconds: DEFAULT_CLOCK_TOLERANCE_SECONDS,
+      refreshGraceSeconds: config.refreshGraceSeconds,
     }),
     hasher,
     // With PostgreSQL, failure counts are shared by every instance.
@@ -123,10 +125,17 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
   api.use(apiNotFound());
   app.use('/api', api);
 
+  app.use(loginPageRoutes(context));
   app.use(
     serveSpa({
       dir: config.spaDir,
-      clientConfig: { appName: 'Identity', identityOrigin: config.origin, apps: [...config.apps] },
+      clientConfig: {
+        appName: 'Identity',
+        identityOrigin: config.origin,
+        apps: [...config.apps],
+        idleTimeoutSeconds: config.idleTimeoutSeconds,
+        absoluteTimeoutSeconds: config.absoluteTimeoutSeconds,
+      },
     }),
   );
   app.use(

@@ -9,6 +9,10 @@ const SERVICE = 'App 1 (identity BFF)';
 const EnvSchema = DomainEnvSchema.extend({
   SSO_IDLE_TIMEOUT: envSeconds(30 * 60, 60),
   SSO_ABSOLUTE_TIMEOUT: envSeconds(12 * 60 * 60, 60),
+  SSO_REFRESH_GRACE: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number({ error: 'must be a number of seconds' }).int('must be a whole number of seconds').min(0).max(60, 'must be at most 60 seconds (longer weakens theft detection)').default(10),
+  ),
   SPA_DIR: envString(path.join(repoRoot, 'web/app1/dist')),
   BCRYPT_COST: z.preprocess(
     (v) => (v === '' ? undefined : v),
@@ -29,6 +33,8 @@ export interface App1Config extends DomainConfig, StoreConfig {
   readonly origin: string;
   readonly idleTimeoutSeconds: number;
   readonly absoluteTimeoutSeconds: number;
+  /** A just-rotated refresh token still renews (without rotating) this long: concurrent tabs are one browser. */
+  readonly refreshGraceSeconds: number;
   readonly spaDir: string;
   readonly bcryptCost: number;
 }
@@ -50,6 +56,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     origin: domain.app1Origin,
     idleTimeoutSeconds: e.SSO_IDLE_TIMEOUT,
     absoluteTimeoutSeconds: e.SSO_ABSOLUTE_TIMEOUT,
+    refreshGraceSeconds: e.SSO_REFRESH_GRACE,
     spaDir: path.resolve(e.SPA_DIR),
     bcryptCost: e.BCRYPT_COST,
   } satisfies App1Config);

@@ -4,9 +4,9 @@ import { apiNotFound, createBaseApp, backChannelHeaders, createLogger, healthRou
 import {
   createRelyingParty,
   isSessionError,
+  sessionProblem,
   type RemoteKeySet,
   type RevocationFeed,
-  type SessionErrorCode,
 } from '@sso/session';
 import type { App2Config } from './config';
 import { meRoutes } from './routes/me';
@@ -45,6 +45,8 @@ export async function createApp(config: App2Config, options: App2Options = {}): 
     cookieDomain: config.cookieDomain,
     cookieName: config.cookieName,
     jwksUrl: config.jwksUrl,
+    loginUrl: config.loginUrl,
+    publicOrigin: config.origin,
     revocationsUrl: config.revocationsUrl,
     revocationPollMs: config.revocationPollMs,
     ...(config.hs256Secret ? { hs256Secret: config.hs256Secret } : {}),
@@ -85,7 +87,16 @@ export async function createApp(config: App2Config, options: App2Options = {}): 
       clientConfig: { appName: 'App 2', identityOrigin: config.app1Origin, apps: [...config.apps] },
     }),
   );
-  app.use(errorHandler({ logger, mapError: (err) => (isSessionError(err) ? sessionProblem(err.code, config.loginUrl) : undefined) }));
+  app.use(
+    errorHandler({
+      logger,
+      mapError: (err) => {
+        if (!isSessionError(err)) return undefined;
+        const p = sessionProblem(err.code, config.loginUrl);
+        return new HttpError(p.status, p.code, p.detail, p.loginUrl ? { loginUrl: p.loginUrl } : {});
+      },
+    }),
+  );
 
   return {
     app,
@@ -99,26 +110,4 @@ export async function createApp(config: App2Config, options: App2Options = {}): 
       await store.flush();
     },
   };
-}
-
-/** Maps every session failure to the answer a browser can act on. */
-function sessionProblem(code: SessionErrorCode, loginUrl: string): HttpError {
-  switch (code) {
-    case 'TOKEN_EXPIRED':
-      return new HttpError(401, 'SESSION_EXPIRED', 'Your session token expired; refresh it at the identity app.', { loginUrl });
-    case 'TOKEN_MISSING':
-    case 'TOKEN_INVALID':
-    case 'TOKEN_REVOKED':
-    case 'DUPLICATE_COOKIE':
-      return new HttpError(401, 'UNAUTHENTICATED', 'Sign in at the identity app.', { loginUrl });
-    case 'KEYS_UNAVAILABLE':
-      return new HttpError(503, 'IDENTITY_UNAVAILABLE', 'The identity app cannot be reached to verify your session. Try again shortly.');
-    case 'CONFIG_INVALID':
-    case 'KEY_FILE_INVALID':
-      return new HttpError(500, 'INTERNAL');
-    default: {
-      const unreachable: never = code;
-      return unreachable;
-    }
-  }
 }

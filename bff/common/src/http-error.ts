@@ -10,6 +10,7 @@ const TITLES: Record<ErrorCode, string> = {
   USERNAME_TAKEN: 'That username is taken',
   UNAUTHENTICATED: 'You are not signed in',
   SESSION_EXPIRED: 'Your session token has expired',
+  SESSION_ENDED: 'Your session has ended',
   REFRESH_REUSED: 'This session was ended for your safety',
   FORBIDDEN_ORIGIN: 'This request is not allowed from that origin',
   RATE_LIMITED: 'Too many attempts',
@@ -26,7 +27,7 @@ export class HttpError extends Error {
     readonly status: number,
     readonly code: ErrorCode,
     readonly detail?: string,
-    readonly extra: Partial<Pick<Problem, 'errors' | 'loginUrl' | 'retryAfter'>> = {},
+    readonly extra: Partial<Pick<Problem, 'errors' | 'loginUrl' | 'retryAfter' | 'reason'>> = {},
   ) {
     super(detail ?? TITLES[code]);
   }

@@ -1,12 +1,50 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { CookieController } from './cookie';
 import type { SsoClaims } from './claims';
-import { SessionError } from './errors';
+import { SessionError, type SessionErrorCode } from './errors';
 import type { TokenVerifier, VerifyResult } from './token';
 
 export interface SessionReaderOptions {
   cookie: CookieController;
   verifier: TokenVerifier;
+  /**
+   * The identity app's sign-in page (`https://id.example.com/login`). Given,
+   * `requireSession()` sends a browser navigating to a page without a valid
+   * token there (with `returnTo`), where a live session renews silently and
+   * comes straight back; API calls still get a 401 with a code.
+   */
+  loginUrl?: string;
+  /** This app's public origin, for `returnTo` (default: from the request's protocol and Host). */
+  publicOrigin?: string;
+}
+
+export interface RequireSessionOptions {
+  /**
+   * 'auto' (default): page navigations are redirected to the sign-in page,
+   * fetch/XHR get the error. 'never': always the error (an API router).
+   */
+  redirect?: 'auto' | 'never';
+}
+
+/** Failures that app 1 can repair by renewing the token (or by asking to sign in). */
+const RENEWABLE: ReadonlySet<SessionErrorCode> = new Set(['TOKEN_MISSING', 'TOKEN_EXPIRED', 'TOKEN_INVALID', 'TOKEN_REVOKED', 'DUPLICATE_COOKIE']);
+
+/**
+ * True for a browser loading a page (not fetch/XHR): `Sec-Fetch-Mode:
+ * navigate` where the browser sends it, else a GET that prefers HTML.
+ */
+export function isPageNavigation(req: Request): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const mode = req.headers['sec-fetch-mode'];
+  if (typeof mode === 'string') return mode === 'navigate';
+  return req.accepts(['json', 'html']) === 'html';
+}
+
+/** `loginUrl?returnTo=<this request's URL>`. */
+export function loginRedirectUrl(loginUrl: string, returnTo: string): string {
+  const url = new URL(loginUrl);
+  url.searchParams.set('returnTo', returnTo);
+  return url.href;
 }
 
 /** Framework-agnostic and Express entry points for reading the domain session. */
@@ -15,8 +53,14 @@ export interface SessionReader {
   verifyRequest(input: { cookieHeader: string | undefined }): Promise<VerifyResult>;
   /** The verified claims, or `null` when there is no valid session (a normal state). */
   getSession(req: Request): Promise<SsoClaims | null>;
-  /** Middleware: puts the claims in `res.locals.session`, or fails with a SessionError. */
-  requireSession(): RequestHandler;
+  /**
+   * Middleware: puts the claims in `res.locals.session`. Without a valid
+   * token, a page navigation is redirected (303) to the identity app's
+   * sign-in page with `returnTo` (which renews silently while the session
+   * lives); anything else fails with a SessionError for the app's error
+   * handler (401 with a code: `sessionProblem` builds it).
+   */
+  requireSession(options?: RequireSessionOptions): RequestHandler;
   /** Middleware: like requireSession but lets anonymous requests through with `null`. */
   optionalSession(): RequestHandler;
 }
@@ -40,10 +84,19 @@ export function createSessionReader(options: SessionReaderOptions): SessionReade
       const result = await verifyRequest({ cookieHeader: req.headers.cookie });
       return result.ok ? result.claims : null;
     },
-    requireSession() {
+    requireSession(requireOptions = {}) {
+      const redirect = options.loginUrl !== undefined && (requireOptions.redirect ?? 'auto') === 'auto';
       return async (req, res, next) => {
         const result = await verifyRequest({ cookieHeader: req.headers.cookie });
-        if (!result.ok) throw new SessionError(result.code, result.reason);
+        if (!result.ok) {
+          if (redirect && RENEWABLE.has(result.code) && isPageNavigation(req)) {
+            const origin = options.publicOrigin ?? `${req.protocol}://${req.get('host')}`;
+            res.setHeader('Cache-Control', 'no-store');
+            res.redirect(303, loginRedirectUrl(options.loginUrl!, `${origin}${req.originalUrl}`));
+            return;
+          }
+          throw new SessionError(result.code, result.reason);
+        }
         res.locals.session = result.claims;
         next();
       };
@@ -64,4 +117,35 @@ export function sessionOf(res: Response): SsoClaims {
   const session = res.locals.session as SsoClaims | null | undefined;
   if (!session) throw new SessionError('TOKEN_MISSING', 'requireSession() did not run before this handler');
   return session;
+}
+
+/** The answer a relying app gives a fetch/XHR caller without a valid session: RFC 9457 with a stable code. */
+export interface SessionProblem {
+  status: 401 | 500 | 503;
+  /** `SESSION_EXPIRED` and `UNAUTHENTICATED` both mean: renew at `loginUrl` (app 1 renews silently while the session lives). */
+  code: 'SESSION_EXPIRED' | 'UNAUTHENTICATED' | 'IDENTITY_UNAVAILABLE' | 'INTERNAL';
+  detail: string;
+  loginUrl?: string;
+}
+
+/** Maps every session failure to the answer a client can act on; one mapping for every relying app. */
+export function sessionProblem(code: SessionErrorCode, loginUrl: string): SessionProblem {
+  switch (code) {
+    case 'TOKEN_EXPIRED':
+      return { status: 401, code: 'SESSION_EXPIRED', detail: 'Your session token expired; renew it at the identity app.', loginUrl };
+    case 'TOKEN_MISSING':
+    case 'TOKEN_INVALID':
+    case 'TOKEN_REVOKED':
+    case 'DUPLICATE_COOKIE':
+      return { status: 401, code: 'UNAUTHENTICATED', detail: 'Sign in at the identity app.', loginUrl };
+    case 'KEYS_UNAVAILABLE':
+      return { status: 503, code: 'IDENTITY_UNAVAILABLE', detail: 'The identity app cannot be reached to verify your session. Try again shortly.' };
+    case 'CONFIG_INVALID':
+    case 'KEY_FILE_INVALID':
+      return { status: 500, code: 'INTERNAL', detail: 'Something went wrong on our side.' };
+    default: {
+      const unreachable: never = code;
+      return unreachable;
+    }
+  }
 }

@@ -17,6 +17,10 @@ export interface RelyingPartyOptions {
    * Node cannot resolve `*.localhost`; locally pass `http://127.0.0.1:3001/.well-known/jwks.json`.
    */
   jwksUrl?: string;
+  /** The identity app's sign-in page, where browsers renew (default `${issuer}/login`). */
+  loginUrl?: string;
+  /** This app's public origin (`https://learn.example.com`), for `returnTo`; default from the request. */
+  publicOrigin?: string;
   /** The identity app's revocation feed. Default: next to the JWKS URL, `/api/revocations`. */
   revocationsUrl?: string;
   /** Poll interval of the revocation feed (default 1000 ms); bounds how stale a sign-out can be. */
@@ -36,6 +40,8 @@ export interface RelyingPartyOptions {
 /** Everything a relying app needs, wired: cookie, keys, revocations, verifier, middleware. */
 export interface RelyingParty extends SessionReader {
   cookie: CookieController;
+  /** The identity app's sign-in page. */
+  loginUrl: string;
   /** Null in HS256 mode. */
   keys: RemoteKeySet | null;
   revocations: RevocationFeed;
@@ -71,8 +77,11 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
     onError: (err) => options.onError?.(err, 'revocations'),
   });
   const cookie = createCookieController({ name: options.cookieName ?? DEFAULT_COOKIE_NAME, domain: options.cookieDomain });
+  const loginUrl = options.loginUrl ?? new URL('/login', options.issuer).href;
   const reader = createSessionReader({
     cookie,
+    loginUrl,
+    publicOrigin: options.publicOrigin,
     verifier: createTokenVerifier({
       issuer: options.issuer,
       audience: options.audience,
@@ -87,6 +96,7 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
   return {
     ...reader,
     cookie,
+    loginUrl,
     keys,
     revocations,
     start() {

@@ -8,6 +8,9 @@ export const ClientConfigSchema = z.object({
   appName: z.string(),
   identityOrigin: z.string(),
   apps: z.array(z.object({ name: z.string(), origin: z.string() })),
+  /** The identity app's session timeouts (seconds), so the sign-in form can say why a session ended. */
+  idleTimeoutSeconds: z.optional(z.int()),
+  absoluteTimeoutSeconds: z.optional(z.int()),
 });
 export type ClientConfig = z.infer<typeof ClientConfigSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod/mini';
+import { SessionEndReasonSchema } from './auth';
 
 /**
  * Every error code either BFF can answer with. Stable: clients switch on these,
@@ -13,6 +14,7 @@ export const ERROR_CODES = [
   'USERNAME_TAKEN',
   'UNAUTHENTICATED',
   'SESSION_EXPIRED',
+  'SESSION_ENDED',
   'REFRESH_REUSED',
   'FORBIDDEN_ORIGIN',
   'RATE_LIMITED',
@@ -37,6 +39,8 @@ export const ProblemSchema = z.object({
   errors: z.optional(z.record(z.string(), z.array(z.string()))),
   /** Where to send the browser to sign in (401 from a relying app). */
   loginUrl: z.optional(z.string()),
+  /** Why the session is over (SESSION_ENDED, REFRESH_REUSED): the sign-in page says so. */
+  reason: z.optional(SessionEndReasonSchema),
   /** Seconds until a throttled client may try again (429). */
   retryAfter: z.optional(z.int()),
 });

@@ -16,5 +16,7 @@ export type LocalUser = z.infer<typeof LocalUserSchema>;
 
 export const MeResponseSchema = z.object({
   user: LocalUserSchema,
+  /** When the domain token this answer was verified with expires: the SPA renews before then. */
+  tokenExpiresAt: z.iso.datetime(),
 });
 export type MeResponse = z.infer<typeof MeResponseSchema>;

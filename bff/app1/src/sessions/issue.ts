@@ -4,16 +4,19 @@ import type { UserRecord } from '../users/user-store';
 import type { SessionRecord } from './session-store';
 
 /**
- * Signs a fresh domain token for the session and sets both cookies. The
- * domain cookie lives as long as its token; the refresh cookie as long as
- * the session may.
+ * Signs a fresh domain token for the session and sets both cookies. Both
+ * cookies live as long as the session may: the token inside the domain
+ * cookie still expires with its `exp`, but a browser that kept the cookie
+ * lets a relying app say SESSION_EXPIRED ("renew") rather than "never signed
+ * in". `refreshToken` null (a renewal within the grace window) leaves the
+ * refresh cookie the browser already has.
  */
 export async function issueSessionCookies(
   ctx: App1Context,
   res: Response,
   user: UserRecord,
   session: SessionRecord,
-  refreshToken: string,
+  refreshToken: string | null,
 ): Promise<{ tokenExpiresAt: Date }> {
   const issued = await ctx.signer.sign({
     sub: user.id,
@@ -22,9 +25,9 @@ export async function issueSessionCookies(
     email: user.email,
     name: user.name,
   });
-  const refreshMaxAge = Math.max(1, Math.floor((session.absoluteExpiresAt - ctx.now()) / 1000));
-  res.append('Set-Cookie', ctx.cookies.token.serialize(issued.token, ctx.signer.ttlSeconds));
-  res.append('Set-Cookie', ctx.cookies.refresh.serialize(refreshToken, refreshMaxAge));
+  const sessionMaxAge = Math.max(1, Math.round((session.absoluteExpiresAt - ctx.now()) / 1000));
+  res.append('Set-Cookie', ctx.cookies.token.serialize(issued.token, sessionMaxAge));
+  if (refreshToken !== null) res.append('Set-Cookie', ctx.cookies.refresh.serialize(refreshToken, sessionMaxAge));
   return { tokenExpiresAt: issued.expiresAt };
 }
 

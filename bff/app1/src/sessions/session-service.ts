@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { SessionEndReason } from '@sso/types';
 import type { SessionRecord, SessionStore } from './session-store';
 
 export interface SessionPolicy {
@@ -7,11 +8,43 @@ export interface SessionPolicy {
   tokenTtlSeconds: number;
   /** Clock tolerance added to how long a revoked session's tokens may live. */
   clockToleranceSeconds: number;
+  /**
+   * How long after a rotation the refresh token it replaced still renews the
+   * domain token (without a new refresh token). Requests that left a browser
+   * together (tabs of two apps renewing at once, restored tabs) share one
+   * cookie value; only the first can rotate it. ADR 011.
+   */
+  refreshGraceSeconds: number;
 }
 
 export type RefreshOutcome =
-  | { ok: true; session: SessionRecord; refreshToken: string }
-  | { ok: false; code: 'UNAUTHENTICATED' | 'SESSION_EXPIRED' | 'REFRESH_REUSED' };
+  /** `refreshToken` is null when a just-rotated token renewed within the grace window: keep the cookie the browser has. */
+  | { ok: true; session: SessionRecord; refreshToken: string | null }
+  | { ok: false; code: 'UNAUTHENTICATED' }
+  | { ok: false; code: 'SESSION_ENDED' | 'REFRESH_REUSED'; reason: SessionEndReason };
+
+/** Why a session ended, as the sign-in page tells the person. */
+export function endReason(session: SessionRecord, policy: Pick<SessionPolicy, 'idleTimeoutSeconds'>, now: number): SessionEndReason {
+  if (session.revokedAt !== null) {
+    switch (session.revokeReason) {
+      case 'logout':
+        return 'signed-out';
+      case 'logout-everywhere':
+        return 'signed-out-everywhere';
+      case 'password-change':
+        return 'password-changed';
+      case 'user-disabled':
+        return 'disabled';
+      case 'refresh-token-reuse':
+        return 'reused';
+      default:
+        return 'revoked';
+    }
+  }
+  if (now >= session.absoluteExpiresAt) return 'absolute';
+  if (now >= session.lastActiveAt + policy.idleTimeoutSeconds * 1000) return 'idle';
+  return 'revoked';
+}
 
 /** Opaque refresh tokens are 256 random bits: a fast hash is enough to store them. */
 export function hashRefreshToken(token: string): string {
@@ -29,6 +62,12 @@ export function newId(prefix: string): string {
 /** Session lifecycle: start, refresh with rotation and reuse detection, revoke. */
 export function createSessionService(store: SessionStore, policy: SessionPolicy) {
   const tokenLifetimeMs = (policy.tokenTtlSeconds + policy.clockToleranceSeconds) * 1000;
+  const graceMs = policy.refreshGraceSeconds * 1000;
+
+  /** The token rotated away last, within the grace window, of a session still alive. */
+  function withinGrace(s: SessionRecord, hash: string, now: number): boolean {
+    return graceMs > 0 && s.retiredRefreshHashes[0] === hash && now - s.lastActiveAt <= graceMs && isLive(s, now);
+  }
 
   function isLive(s: SessionRecord, now: number): boolean {
     return s.revokedAt === null && now < s.absoluteExpiresAt && now < s.lastActiveAt + policy.idleTimeoutSeconds * 1000;
@@ -70,20 +109,22 @@ export function createSessionService(store: SessionStore, policy: SessionPolicy)
       if (!found) return { ok: false, code: 'UNAUTHENTICATED' };
       const { session } = found;
       if (found.state === 'retired') {
+        if (withinGrace(session, hash, now)) return { ok: true, session, refreshToken: null };
         // A rotated-away token came back: it was copied. End the session for
         // everyone holding it, thief and owner alike.
         await store.revoke([session.id], 'refresh-token-reuse', now, tokenLifetimeMs);
-        return { ok: false, code: 'REFRESH_REUSED' };
+        return { ok: false, code: 'REFRESH_REUSED', reason: 'reused' };
       }
-      if (!isLive(session, now)) {
-        return { ok: false, code: session.revokedAt === null ? 'SESSION_EXPIRED' : 'UNAUTHENTICATED' };
-      }
+      if (!isLive(session, now)) return { ok: false, code: 'SESSION_ENDED', reason: endReason(session, policy, now) };
       const next = newRefreshToken();
       const rotated = await store.rotate(session.id, hash, hashRefreshToken(next), now);
       if (rotated === 'stale') {
-        // Lost a race with another refresh using the same token: that is reuse.
+        // Another refresh with the same token won the race a moment ago (two
+        // tabs, two instances): within the grace window that is one browser.
+        const after = await store.get(session.id);
+        if (after && withinGrace(after, hash, now)) return { ok: true, session: after, refreshToken: null };
         await store.revoke([session.id], 'refresh-token-reuse', now, tokenLifetimeMs);
-        return { ok: false, code: 'REFRESH_REUSED' };
+        return { ok: false, code: 'REFRESH_REUSED', reason: 'reused' };
       }
       return { ok: true, session, refreshToken: next };
     },

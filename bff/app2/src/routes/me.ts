@@ -6,7 +6,8 @@ import type { LocalUserStore } from '../users/local-user-store';
 /** GET /api/me: the local user for the domain session, created on first sight. */
 export function meRoutes(deps: { reader: SessionReader; users: LocalUserStore; now: () => number }): Router {
   const router = Router();
-  router.get('/me', deps.reader.requireSession(), async (req, res) => {
+  // An API route: fetch callers get 401 with a code, never a redirect.
+  router.get('/me', deps.reader.requireSession({ redirect: 'never' }), async (req, res) => {
     const claims = sessionOf(res);
     const { user, created } = await deps.users.upsert(
       { iss: claims.iss, sub: claims.sub, username: claims.preferred_username, email: claims.email, name: claims.name },
@@ -14,7 +15,10 @@ export function meRoutes(deps: { reader: SessionReader; users: LocalUserStore; n
     );
     if (created) req.log.info({ event: 'provision', localUserId: user.id, sub: claims.sub }, 'audit');
     const { id, sub, username, email, name, createdAt, lastSeenAt } = user;
-    res.json({ user: { id, sub, username, email, name, createdAt, lastSeenAt } } satisfies MeResponse);
+    res.json({
+      user: { id, sub, username, email, name, createdAt, lastSeenAt },
+      tokenExpiresAt: new Date(claims.exp * 1000).toISOString(),
+    } satisfies MeResponse);
   });
   return router;
 }

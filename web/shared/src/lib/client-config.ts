@@ -23,5 +23,7 @@ export function readClientConfig(appName: string): ClientConfig {
       { name: 'Identity', origin: DEV_ORIGINS.app1 },
       { name: 'App 2', origin: DEV_ORIGINS.app2 },
     ],
+    idleTimeoutSeconds: 30 * 60,
+    absoluteTimeoutSeconds: 12 * 60 * 60,
   };
 }

@@ -19,7 +19,7 @@ import {
 } from '@sso/types';
 import type { z } from 'zod/mini';
 import { DEV_ORIGINS } from '../lib/client-config';
-import { mockDb, signedInUser } from './db';
+import { mockDb, signedInUser, tokenUser } from './db';
 
 const STATUS_TITLES: Partial<Record<ErrorCode, string>> = {
   VALIDATION_FAILED: 'The request is not valid',
@@ -27,6 +27,7 @@ const STATUS_TITLES: Partial<Record<ErrorCode, string>> = {
   USERNAME_TAKEN: 'That username is taken',
   UNAUTHENTICATED: 'You are not signed in',
   SESSION_EXPIRED: 'Your session token has expired',
+  SESSION_ENDED: 'Your session has ended',
   RATE_LIMITED: 'Too many attempts',
   IDENTITY_UNAVAILABLE: 'The identity service cannot be reached',
 };
@@ -68,6 +69,22 @@ async function scenarioDelay() {
 
 const inTenMinutes = () => new Date(Date.now() + 600_000).toISOString();
 
+/** As the BFFs answer a request without a valid token: expired (cookie kept) or absent. */
+function noValidToken(loginUrl?: string) {
+  const extra = loginUrl ? { loginUrl } : {};
+  if (mockDb.token === 'expired' && signedInUser()) return problem(401, 'SESSION_EXPIRED', extra);
+  if (!tokenUser()) return problem(401, 'UNAUTHENTICATED', extra);
+  return null;
+}
+
+function signIn(userId: string) {
+  mockDb.signedInUserId = userId;
+  mockDb.token = 'valid';
+  mockDb.sessionEnded = null;
+  mockDb.tokenExpiresAt = inTenMinutes();
+  mockDb.sessionCreatedAt = Date.now();
+}
+
 /** App 1's API, as BFF 1 answers it. */
 export const identityHandlers = [
   http.post<never, SignupRequest, LoginResponse | Problem>('*/api/signup', async ({ request }) => {
@@ -80,8 +97,7 @@ export const identityHandlers = [
     }
     const account = { id: `usr_${username}`, username, email: email ?? null, name: name ?? null, createdAt: new Date().toISOString() };
     mockDb.users.set(username, { account, password });
-    mockDb.signedInUserId = account.id;
-    mockDb.sessionCreatedAt = Date.now();
+    signIn(account.id);
     return HttpResponse.json({ user: account, redirectTo: redirectFor(returnTo, new URL(request.url).origin) }, { status: 201 });
   }),
 
@@ -96,9 +112,7 @@ export const identityHandlers = [
     if (!user || user.password !== parsed.data.password) {
       return problem(401, 'INVALID_CREDENTIALS', { detail: 'The username or password is wrong.' });
     }
-    mockDb.signedInUserId = user.account.id;
-    mockDb.tokenExpired = false;
-    mockDb.sessionCreatedAt = Date.now();
+    signIn(user.account.id);
     return HttpResponse.json({ user: user.account, redirectTo: redirectFor(parsed.data.returnTo, new URL(request.url).origin) });
   }),
 
@@ -107,21 +121,22 @@ export const identityHandlers = [
     if (!parsed.success) return validationProblem(parsed.error);
     const revoked = mockDb.signedInUserId ? 1 : 0;
     mockDb.signedInUserId = null;
+    mockDb.token = 'absent';
     return HttpResponse.json({ signedOut: true, revokedSessions: revoked });
   }),
 
   http.get<never, never, SessionResponse | Problem>('*/api/session', async () => {
     await scenarioDelay();
-    const user = signedInUser();
-    if (!user) return problem(401, 'UNAUTHENTICATED');
-    if (mockDb.tokenExpired) return problem(401, 'SESSION_EXPIRED');
+    const unauthenticated = noValidToken();
+    if (unauthenticated) return unauthenticated;
+    const user = tokenUser()!;
     const created = mockDb.sessionCreatedAt;
     return HttpResponse.json({
       user: user.account,
       session: {
         id: 'ses_mock',
         createdAt: new Date(created).toISOString(),
-        tokenExpiresAt: inTenMinutes(),
+        tokenExpiresAt: mockDb.tokenExpiresAt,
         idleExpiresAt: new Date(Date.now() + 30 * 60_000).toISOString(),
         absoluteExpiresAt: new Date(created + 12 * 3600_000).toISOString(),
       },
@@ -129,7 +144,7 @@ export const identityHandlers = [
   }),
 
   http.post<never, ChangePasswordRequest, ChangePasswordResponse | Problem>('*/api/account/password', async ({ request }) => {
-    const user = signedInUser();
+    const user = tokenUser();
     if (!user) return problem(401, 'UNAUTHENTICATED');
     const parsed = ChangePasswordRequestSchema.safeParse(await request.json().catch(() => null));
     if (!parsed.success) return validationProblem(parsed.error);
@@ -141,9 +156,18 @@ export const identityHandlers = [
   }),
 
   http.post<never, never, RefreshResponse | Problem>('*/api/session/refresh', async () => {
+    mockDb.renewals++;
+    if (mockDb.sessionEnded) {
+      // As BFF 1: the session is over, both cookies are cleared.
+      const reason = mockDb.sessionEnded;
+      mockDb.signedInUserId = null;
+      mockDb.token = 'absent';
+      return problem(401, 'SESSION_ENDED', { detail: 'Sign in again.', reason });
+    }
     if (!signedInUser()) return problem(401, 'UNAUTHENTICATED', { detail: 'Sign in again.' });
-    mockDb.tokenExpired = false;
-    return HttpResponse.json({ tokenExpiresAt: inTenMinutes() });
+    mockDb.token = 'valid';
+    mockDb.tokenExpiresAt = inTenMinutes();
+    return HttpResponse.json({ tokenExpiresAt: mockDb.tokenExpiresAt });
   }),
 ];
 
@@ -154,15 +178,22 @@ export const relyingHandlers = [
     if (mockDb.scenario === 'unavailable') {
       return problem(503, 'IDENTITY_UNAVAILABLE', { detail: 'The identity app cannot be reached to verify your session. Try again shortly.' });
     }
-    const loginUrl = `${DEV_ORIGINS.app1}/login`;
-    const user = signedInUser();
-    if (!user) return problem(401, 'UNAUTHENTICATED', { loginUrl });
-    if (mockDb.tokenExpired) return problem(401, 'SESSION_EXPIRED', { loginUrl });
+    if (mockDb.scenario === 'rotated' && !mockDb.keysRefetched) {
+      // App 2 meets the new kid and refetches app 1's key set once: slower, still signed in.
+      mockDb.keysRefetched = true;
+      await delay(300);
+    }
+    const unauthenticated = noValidToken(`${DEV_ORIGINS.app1}/login`);
+    if (unauthenticated) return unauthenticated;
+    const user = tokenUser()!;
     const now = new Date().toISOString();
     const createdAt = mockDb.provisionedAt.get(user.account.id) ?? now;
     mockDb.provisionedAt.set(user.account.id, createdAt);
     const { id: sub, username, email, name } = user.account;
-    return HttpResponse.json({ user: { id: `lu_${username}`, sub, username, email, name, createdAt, lastSeenAt: createdAt } });
+    return HttpResponse.json({
+      user: { id: `lu_${username}`, sub, username, email, name, createdAt, lastSeenAt: createdAt },
+      tokenExpiresAt: mockDb.tokenExpiresAt,
+    });
   }),
 ];
 

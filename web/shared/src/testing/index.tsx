@@ -20,6 +20,7 @@ export function installMockServer(): void {
     cleanup();
     server.resetHandlers();
     resetMockDb();
+    localStorage.clear(); // the tabs' shared renewal note
     vi.restoreAllMocks();
   });
   afterAll(() => server.close());

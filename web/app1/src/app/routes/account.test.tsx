@@ -1,8 +1,8 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { problem, renderRoutes, resetMockDb, server } from '@sso/web-shared/testing';
+import { mockDb, problem, renderRoutes, resetMockDb, server } from '@sso/web-shared/testing';
 import { routes } from '../routes';
 
 describe('account page', () => {
@@ -68,5 +68,32 @@ describe('account page', () => {
     renderRoutes(routes, '/account');
     expect(await screen.findByRole('alert')).toHaveTextContent('We could not save that just now.');
     expect(screen.getByRole('button', { name: 'Try again' })).toBeInTheDocument();
+  });
+
+  describe('sessions that last', () => {
+    it('with no domain cookie left renews through the refresh cookie and shows the account, not the form', async () => {
+      resetMockDb('cookie-gone');
+      const { router } = renderRoutes(routes, '/account');
+      expect(await screen.findByRole('heading', { name: 'Hello, Demo User' })).toBeInTheDocument();
+      expect(mockDb.renewals).toBe(1);
+      expect(router.state.location.pathname).toBe('/account');
+    });
+
+    it('when the session ended, shows the form with one line saying why', async () => {
+      resetMockDb('session-ended');
+      const { router } = renderRoutes(routes, '/account');
+      expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+      expect(screen.getByRole('status')).toHaveTextContent('You were signed out after 30 minutes without activity.');
+      expect(router.state.location.search).toBe('?ended=idle');
+    });
+
+    it('an open account page renews before the token expires', async () => {
+      mockDb.tokenExpiresAt = new Date(Date.now() + 5_300).toISOString();
+      renderRoutes(routes, '/account');
+      expect(await screen.findByRole('heading', { name: 'Hello, Demo User' })).toBeInTheDocument();
+      await waitFor(() => expect(mockDb.renewals).toBe(1), { timeout: 3_000 });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(mockDb.renewals).toBe(1);
+    });
   });
 });

@@ -1,13 +1,14 @@
 import { Navigate } from 'react-router';
 import { Alert, Loading, Page, describeError, formatDate, formatDateTime } from '@sso/web-shared';
 import { config } from '../../config/env';
-import { useSession } from '../../features/auth/api/get-session';
+import { sessionEndedBecause, useKeepSessionAlive, useSession } from '../../features/auth/api/get-session';
 import { ChangePasswordForm } from '../../features/auth/components/change-password-form';
 import { SignOutButtons } from '../../features/auth/components/sign-out-buttons';
 
 /** /account: who you are, how long the session lasts, sign out, the other apps. */
 export function AccountRoute() {
   const session = useSession();
+  useKeepSessionAlive(session.data);
 
   if (session.isPending) {
     return (
@@ -28,7 +29,10 @@ export function AccountRoute() {
       </Page>
     );
   }
-  if (!session.data) return <Navigate to="/login" replace />;
+  if (!session.data) {
+    const ended = sessionEndedBecause();
+    return <Navigate to={ended ? `/login?ended=${ended}` : '/login'} replace />;
+  }
 
   const { user, session: s } = session.data;
   const otherApps = config.apps.filter((app) => app.origin !== window.location.origin);

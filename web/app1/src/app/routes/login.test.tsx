@@ -80,4 +80,23 @@ describe('sign-in page', () => {
     expect(await screen.findByRole('heading', { name: 'Hello, Demo User' })).toBeInTheDocument();
     expect(router.state.location.pathname).toBe('/account');
   });
+
+  it.each([
+    ['signed-out-everywhere', 'You signed out on another device.'],
+    ['idle', 'You were signed out after 30 minutes without activity.'],
+    ['password-changed', 'Your password was changed, so every device was signed out.'],
+  ])('says why the session ended (%s), keeping returnTo', async (reason, message) => {
+    resetMockDb('signed-out');
+    renderRoutes(routes, `/login?returnTo=${encodeURIComponent('http://app2.sso.localhost:5172/x')}&ended=${reason}`);
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(screen.getByText(message)).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Create an account' })).toHaveAttribute('href', `/signup?returnTo=${encodeURIComponent('http://app2.sso.localhost:5172/x')}`);
+  });
+
+  it('ignores an ended reason it does not know', async () => {
+    resetMockDb('signed-out');
+    renderRoutes(routes, '/login?ended=%3Cscript%3E');
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(screen.queryByRole('status')).not.toBeInTheDocument();
+  });
 });

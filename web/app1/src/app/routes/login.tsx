@@ -1,7 +1,8 @@
 import { Link, Navigate, useLocation } from 'react-router';
 import { Alert, Loading, Page } from '@sso/web-shared';
 import { config } from '../../config/env';
-import { useSession } from '../../features/auth/api/get-session';
+import { sessionEndedBecause, useSession } from '../../features/auth/api/get-session';
+import { parseEnded, sessionEndedMessage } from '../../features/auth/session-ended';
 import { useJustSignedOut } from '../../features/auth/api/logout';
 import { LoginForm } from '../../features/auth/components/login-form';
 
@@ -12,6 +13,8 @@ export function LoginRoute() {
   // Passed to BFF 1 as is; only its validated redirectTo is ever followed.
   const returnTo = params.get('returnTo') ?? undefined;
   const signedOut = useJustSignedOut();
+  // Set by app 1 when a relying app sent a browser whose session had ended.
+  const ended = parseEnded(params.get('ended')) ?? (session.data === null ? sessionEndedBecause() : null);
 
   if (session.isPending) {
     return (
@@ -26,7 +29,11 @@ export function LoginRoute() {
     <Page title="Sign in" appName={config.appName} narrow>
       <h1>Sign in</h1>
       <p className="lead">One sign-in for every app on this domain.</p>
-      {signedOut ? <Alert tone="success">You are signed out on every app.</Alert> : null}
+      {signedOut ? (
+        <Alert tone="success">You are signed out on every app.</Alert>
+      ) : ended ? (
+        <Alert tone="info">{sessionEndedMessage(ended, config)}</Alert>
+      ) : null}
       {session.data ? (
         <Alert tone="info">
           You are signed in as <strong>{session.data.user.username}</strong>. Sign in again to continue to the app that sent you here.

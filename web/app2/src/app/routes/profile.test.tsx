@@ -2,7 +2,7 @@ import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { captureNavigation, problem, renderRoutes, resetMockDb, server } from '@sso/web-shared/testing';
+import { captureNavigation, mockDb, problem, renderRoutes, resetMockDb, server } from '@sso/web-shared/testing';
 import { routes } from '../routes';
 
 describe('app 2 profile', () => {
@@ -94,5 +94,59 @@ describe('app 2 profile', () => {
       'href',
       `http://app1.sso.localhost:5171/login?returnTo=${encodeURIComponent(`${window.location.origin}/`)}`,
     );
+  });
+
+  describe('sessions that last', () => {
+    it('with no domain cookie left (its lifetime ended) renews at app 1 and shows the profile, no sign-in form', async () => {
+      resetMockDb('cookie-gone');
+      const assign = captureNavigation();
+      renderRoutes(routes, '/');
+      expect(await screen.findByRole('heading', { name: 'Your profile' })).toBeInTheDocument();
+      expect(mockDb.renewals).toBe(1);
+      expect(assign).not.toHaveBeenCalled();
+    });
+
+    it('after a key rotation the profile still shows, with no renewal and no sign-in', async () => {
+      resetMockDb('rotated');
+      const assign = captureNavigation();
+      renderRoutes(routes, '/');
+      expect(await screen.findByRole('heading', { name: 'Your profile' })).toBeInTheDocument();
+      expect(mockDb.renewals).toBe(0);
+      expect(assign).not.toHaveBeenCalled();
+    });
+
+    it('when the session ended, sends the browser to app 1 with returnTo and the reason', async () => {
+      resetMockDb('session-ended');
+      const assign = captureNavigation();
+      renderRoutes(routes, '/');
+      await waitFor(() => expect(assign).toHaveBeenCalledTimes(1));
+      const target = new URL(assign.mock.calls[0]![0]);
+      expect(target.origin + target.pathname).toBe('http://app1.sso.localhost:5171/login');
+      expect(target.searchParams.get('returnTo')).toBe(window.location.href);
+      expect(target.searchParams.get('ended')).toBe('idle');
+    });
+
+    it('an open tab renews before its token expires, once per token', async () => {
+      mockDb.tokenExpiresAt = new Date(Date.now() + 5_300).toISOString(); // due in ~0.3 s (5 s lead)
+      const assign = captureNavigation();
+      renderRoutes(routes, '/');
+      expect(await screen.findByRole('heading', { name: 'Your profile' })).toBeInTheDocument();
+      await waitFor(() => expect(mockDb.renewals).toBe(1), { timeout: 3_000 });
+      // The renewed token lives ten minutes: nothing else is due.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(mockDb.renewals).toBe(1);
+      expect(assign).not.toHaveBeenCalled();
+      expect(screen.getByRole('heading', { name: 'Your profile' })).toBeInTheDocument();
+    });
+
+    it('an open tab whose session ends while it waits goes to sign-in with the reason', async () => {
+      mockDb.tokenExpiresAt = new Date(Date.now() + 5_300).toISOString();
+      const assign = captureNavigation();
+      renderRoutes(routes, '/');
+      expect(await screen.findByRole('heading', { name: 'Your profile' })).toBeInTheDocument();
+      mockDb.sessionEnded = 'signed-out-everywhere';
+      await waitFor(() => expect(assign).toHaveBeenCalledTimes(1), { timeout: 3_000 });
+      expect(new URL(assign.mock.calls[0]![0]).searchParams.get('ended')).toBe('signed-out-everywhere');
+    });
   });
 });

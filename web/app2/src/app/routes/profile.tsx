@@ -1,18 +1,21 @@
 import { useEffect } from 'react';
-import { Alert, Loading, Page, describeError, isApiError, loginUrl, navigation } from '@sso/web-shared';
+import { Alert, Loading, Page, describeError, isSignedOutError, loginUrl, navigation, sessionEndReason } from '@sso/web-shared';
 import { config } from '../../config/env';
-import { useMe } from '../../features/profile/api/get-me';
+import { useKeepSessionAlive, useMe } from '../../features/profile/api/get-me';
 import { ProfileCard } from '../../features/profile/components/profile-card';
 import { SignOutButton } from '../../features/profile/components/sign-out-button';
 
 /** `/`: the profile app 2 keeps for the signed-in user. Signed-out visitors go to app 1's sign-in and come back. */
 export function ProfileRoute() {
   const me = useMe();
-  const mustSignIn = me.isError && (isApiError(me.error, 'UNAUTHENTICATED') || isApiError(me.error, 'SESSION_EXPIRED') || isApiError(me.error, 'REFRESH_REUSED'));
+  useKeepSessionAlive(me.data);
+  // Renewal at app 1 already failed: the session is over (or never was).
+  const mustSignIn = me.isError && isSignedOutError(me.error);
+  const ended = mustSignIn ? sessionEndReason(me.error) : null;
 
   useEffect(() => {
-    if (mustSignIn) navigation.assign(loginUrl(config.identityOrigin, window.location.href));
-  }, [mustSignIn]);
+    if (mustSignIn) navigation.assign(loginUrl(config.identityOrigin, window.location.href, ended));
+  }, [mustSignIn, ended]);
 
   if (me.isPending) {
     return (

@@ -1,9 +1,10 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
-import { MeResponseSchema } from '@sso/types';
-import { apiRequest, withSessionRefresh } from '@sso/web-shared';
+import { useCallback } from 'react';
+import { queryOptions, useQuery, useQueryClient } from '@tanstack/react-query';
+import { MeResponseSchema, type MeResponse } from '@sso/types';
+import { apiRequest, useSessionKeepAlive, withSessionRefresh } from '@sso/web-shared';
 import { config } from '../../../config/env';
 
-/** GET /api/me: the local (JIT-provisioned) user; on SESSION_EXPIRED, refresh at app 1 and retry once. */
+/** GET /api/me: the local (JIT-provisioned) user; without a valid token, renew at app 1 and retry once. */
 export function getMe() {
   return withSessionRefresh(config.identityOrigin, () => apiRequest({ url: '/api/me', schema: MeResponseSchema }));
 }
@@ -11,3 +12,24 @@ export function getMe() {
 export const meQueryOptions = () => queryOptions({ queryKey: ['me'], queryFn: getMe });
 
 export const useMe = () => useQuery(meQueryOptions());
+
+/**
+ * Keeps an open tab of app 2 signed in: renews at app 1 before the token
+ * expires. When the session ends, `/api/me` is asked again, which fails and
+ * sends the browser to app 1's sign-in with the reason.
+ */
+export function useKeepSessionAlive(me: MeResponse | undefined): void {
+  const queryClient = useQueryClient();
+  const onRenewed = useCallback(
+    (tokenExpiresAt: string) => queryClient.setQueryData(meQueryOptions().queryKey, (old: MeResponse | undefined) => (old ? { ...old, tokenExpiresAt } : old)),
+    [queryClient],
+  );
+  const onEnded = useCallback(
+    (err: unknown) => {
+      queryClient.setQueryData(meQueryOptions().queryKey, undefined);
+      queryClient.getQueryCache().find({ queryKey: meQueryOptions().queryKey })?.setState({ status: 'error', error: err as never, fetchStatus: 'idle' });
+    },
+    [queryClient],
+  );
+  useSessionKeepAlive({ identityOrigin: config.identityOrigin, tokenExpiresAt: me?.tokenExpiresAt, onRenewed, onEnded });
+}

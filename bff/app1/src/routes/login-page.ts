@@ -1,0 +1,41 @@
+import { Router } from 'express';
+import type { App1Context } from '../context';
+import { renewSession } from '../sessions/renew';
+import { safeRedirect } from '../sessions/return-to';
+
+/**
+ * GET /login, before the SPA: where every relying app sends a browser that
+ * has no valid token. With a live session (the host-only refresh cookie) it
+ * renews on the server and sends the browser straight back to `returnTo`
+ * (allow-listed only), without loading the sign-in page. With a dead one it
+ * comes back here with `ended=<reason>` so the form says why. Otherwise the
+ * SPA's form is served as usual.
+ */
+export function loginPageRoutes(ctx: App1Context): Router {
+  const router = Router();
+  const home = `${ctx.config.origin}/account`;
+
+  router.get('/login', async (req, res, next) => {
+    if (req.method !== 'GET' || ctx.cookies.refresh.read(req.headers.cookie).status !== 'present') return next();
+    const returnTo = typeof req.query.returnTo === 'string' ? req.query.returnTo : undefined;
+    // A token with most of its life left means the app that sent us here
+    // refused a fresh token (misconfigured, or a cookie it never receives):
+    // renewing again would loop, so show the page instead.
+    const current = await ctx.reader.verifyRequest({ cookieHeader: req.headers.cookie });
+    if (current.ok && current.claims.exp - ctx.now() / 1000 > ctx.signer.ttlSeconds / 2) return next();
+
+    const outcome = await renewSession(ctx, req, res);
+    res.setHeader('Cache-Control', 'no-store');
+    if (outcome.ok) {
+      res.redirect(303, safeRedirect(returnTo, ctx.config.appOrigins, home));
+      return;
+    }
+    if (outcome.code === 'UNAUTHENTICATED') return next();
+    const again = new URLSearchParams();
+    if (returnTo !== undefined) again.set('returnTo', returnTo);
+    again.set('ended', outcome.reason);
+    res.redirect(303, `/login?${again}`);
+  });
+
+  return router;
+}
