@@ -47,9 +47,21 @@ export interface Domain {
  * real) bcrypt. Node cannot resolve *.localhost, so requests go to
  * 127.0.0.1 and the browser-facing origins are only used as Origin values.
  */
-export async function startDomain(
-  options: { env?: Record<string, string>; withApp2?: boolean; app1?: App1Options; app2?: App2Options } = {},
-): Promise<Domain> {
+export async function startDomain(options: StartDomainOptions = {}): Promise<Domain> {
+  // A port found free can be taken by a client socket of a parallel test
+  // before the server binds it (same ephemeral range): try other ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startDomainOnce(options);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || attempt >= 5) throw err;
+    }
+  }
+}
+
+type StartDomainOptions = { env?: Record<string, string>; withApp2?: boolean; app1?: App1Options; app2?: App2Options };
+
+async function startDomainOnce(options: StartDomainOptions): Promise<Domain> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'sso-it-'));
   const [p1, p2] = [await freePort(), await freePort()];
   const env: Record<string, string> = {
@@ -90,7 +102,14 @@ export async function startDomain(
       await rm(dataDir, { recursive: true, force: true });
     },
   };
-  if (options.withApp2 ?? true) domain.app2 = await startApp2(env, false, options.app2);
+  if (options.withApp2 ?? true) {
+    try {
+      domain.app2 = await startApp2(env, false, options.app2);
+    } catch (err) {
+      await domain.stop();
+      throw err;
+    }
+  }
   return domain;
 }
 

@@ -167,7 +167,8 @@ describe.skipIf(skipPostgres(probe))(postgresSuiteName('scale-out: two instances
     const elapsed = await waitForStatus(() => replay('B'), 401, 2000);
     console.log(`scale-out: token refused at app 2 instance B ${elapsed} ms after sign-out at app 1 instance A`);
     expect(elapsed).toBeLessThan(2000);
-    expect(await replay('A')).toBe(401);
+    // Instance A polls app 1 on its own schedule: the same bound holds there.
+    expect(await waitForStatus(() => replay('A'), 401, 2000)).toBeLessThan(2000);
   });
 
   it('the same refresh cookie at both app 1 instances at once: both renew, exactly one rotates, the session lives', async () => {
