@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { defineConfig } from '@playwright/test';
 import { CHROMIUM_ARGS, chromiumPath } from './chromium';
+import { shortDomainEnv } from './short-domain';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..');
@@ -22,6 +23,11 @@ process.env.E2E_APP1_PORT ??= String(freePort());
 process.env.E2E_APP2_PORT ??= String(freePort());
 process.env.E2E_DATA_DIR ??= mkdtempSync(path.join(tmpdir(), 'sso-e2e-'));
 process.env.E2E_MOCK_PORT ??= String(freePort());
+// A second domain with short lifetimes (sessions-that-last.spec.ts): its own
+// parent domain, so its cookies never meet the main domain's.
+process.env.E2E_SHORT_APP1_PORT ??= String(freePort());
+process.env.E2E_SHORT_APP2_PORT ??= String(freePort());
+process.env.E2E_SHORT_DATA_DIR ??= mkdtempSync(path.join(tmpdir(), 'sso-e2e-short-'));
 const app1Port = process.env.E2E_APP1_PORT;
 const app2Port = process.env.E2E_APP2_PORT;
 
@@ -60,6 +66,16 @@ export default defineConfig({
       LOG_DIR: path.join(process.env.E2E_DATA_DIR, 'logs'),
       SSO_REVOCATION_POLL_MS: '250',
     },
+    },
+    {
+      command: `node --import tsx ${JSON.stringify(path.join(repoRoot, 'scripts/start.ts'))}`,
+      cwd: repoRoot,
+      url: `http://127.0.0.1:${process.env.E2E_SHORT_APP2_PORT}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+      env: { ...shortDomainEnv(), LOG_LEVEL: 'warn' },
     },
     {
       // SPA 2 alone on Vite in mock mode: the msw handlers answer its API.

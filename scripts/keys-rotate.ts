@@ -4,7 +4,7 @@
  * a running app 1 picks the new key up within seconds, relying apps on the
  * first token with the new `kid`.
  */
-import { DEFAULT_CLOCK_TOLERANCE_SECONDS, KEY_ACTIVATION_DELAY_SECONDS, rotateKeySet } from '@sso/session';
+import { DEFAULT_CLOCK_TOLERANCE_SECONDS, rotateKeySet } from '@sso/session';
 import { runMain } from '@sso/bff-common';
 import { loadConfig } from '../bff/app1/src/config';
 
@@ -13,8 +13,8 @@ runMain(async () => {
   const { kid, retired } = await rotateKeySet({
     dir: config.dataDir,
     retainSeconds: config.tokenTtlSeconds + DEFAULT_CLOCK_TOLERANCE_SECONDS,
-    activationDelaySeconds: KEY_ACTIVATION_DELAY_SECONDS,
+    activationDelaySeconds: config.keyActivationDelaySeconds,
   });
-  console.log(`New signing key ${kid} in ${config.dataDir}: published now, signing from ${KEY_ACTIVATION_DELAY_SECONDS} s on.`);
+  console.log(`New signing key ${kid} in ${config.dataDir}: published now, signing from ${config.keyActivationDelaySeconds} s on.`);
   if (retired.length) console.log(`Retired (still published until its last token has expired): ${retired.join(', ')}`);
 });

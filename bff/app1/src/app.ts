@@ -18,7 +18,6 @@ import {
   createTokenSigner,
   createTokenVerifier,
   isSessionError,
-  KEY_ACTIVATION_DELAY_SECONDS,
   loadOrCreateKeySet,
 } from '@sso/session';
 import type { App1Config } from './config';
@@ -59,7 +58,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
       ? await loadOrCreateKeySet({
           dir: config.dataDir,
           retainSeconds: config.tokenTtlSeconds + DEFAULT_CLOCK_TOLERANCE_SECONDS,
-          activationDelaySeconds: KEY_ACTIVATION_DELAY_SECONDS,
+          activationDelaySeconds: config.keyActivationDelaySeconds,
           now,
         })
       : null;

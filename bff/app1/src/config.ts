@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { KEY_ACTIVATION_DELAY_SECONDS } from '@sso/session';
 import { ConfigError, DomainEnvSchema, envSeconds, envString, parseEnv, resolveDomainConfig, resolveStoreConfig, StoreEnvSchema, type DomainConfig, type StoreConfig } from '@sso/bff-common';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -13,6 +14,8 @@ const EnvSchema = DomainEnvSchema.extend({
     (v) => (v === '' ? undefined : v),
     z.coerce.number({ error: 'must be a number of seconds' }).int('must be a whole number of seconds').min(0).max(60, 'must be at most 60 seconds (longer weakens theft detection)').default(10),
   ),
+  /** A rotated-in key signs this long after it is published (ADR 010): at least the relying apps' 30 s refetch cooldown. */
+  SSO_KEY_ACTIVATION_DELAY: envSeconds(KEY_ACTIVATION_DELAY_SECONDS, 30, 3600),
   SPA_DIR: envString(path.join(repoRoot, 'web/app1/dist')),
   BCRYPT_COST: z.preprocess(
     (v) => (v === '' ? undefined : v),
@@ -35,6 +38,8 @@ export interface App1Config extends DomainConfig, StoreConfig {
   readonly absoluteTimeoutSeconds: number;
   /** A just-rotated refresh token still renews (without rotating) this long: concurrent tabs are one browser. */
   readonly refreshGraceSeconds: number;
+  /** A key added by `npm run keys:rotate` signs this long after it appears in the JWKS. */
+  readonly keyActivationDelaySeconds: number;
   readonly spaDir: string;
   readonly bcryptCost: number;
 }
@@ -57,6 +62,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     idleTimeoutSeconds: e.SSO_IDLE_TIMEOUT,
     absoluteTimeoutSeconds: e.SSO_ABSOLUTE_TIMEOUT,
     refreshGraceSeconds: e.SSO_REFRESH_GRACE,
+    keyActivationDelaySeconds: e.SSO_KEY_ACTIVATION_DELAY,
     spaDir: path.resolve(e.SPA_DIR),
     bcryptCost: e.BCRYPT_COST,
   } satisfies App1Config);
