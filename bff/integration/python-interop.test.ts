@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
 import { createHmac, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -50,13 +51,13 @@ interface PythonApp {
 const started: PythonApp[] = [];
 const tempDirs: string[] = [];
 
-async function startPythonApp(env: Record<string, string>): Promise<PythonApp> {
+async function startPythonApp(env: Record<string, string>, port?: number): Promise<PythonApp> {
   if (!probe.ok) {
     throw new Error(`python-interop: ${probe.why}. CI must install python3-flask python3-jwt python3-cryptography (see .ci/run).`);
   }
   const dir = await mkdtemp(path.join(tmpdir(), 'sso-py-'));
   tempDirs.push(dir);
-  const port = await freePort();
+  port ??= await freePort();
   const proc = spawn(PYTHON, [APP_PY], {
     // A clean environment: nothing from the developer's shell (say SSO_TOKEN_ALG) leaks in.
     env: {
@@ -123,6 +124,46 @@ async function me(app: PythonApp, cookie?: string) {
   return { status: res.status, contentType: res.headers.get('content-type') ?? '', body };
 }
 
+interface PageResult {
+  status: number;
+  location?: string;
+  cacheControl?: string;
+  contentType: string;
+  body: string;
+}
+
+/**
+ * A browser's page load: `Sec-Fetch-Mode: navigate` and an HTML-first Accept.
+ * Node's fetch always sends `Sec-Fetch-Mode: cors`, hence plain http. `headers`
+ * replace the defaults (`sec-fetch-mode: undefined` leaves it out, as older browsers do).
+ */
+function load(app: PythonApp, target: string, cookie?: string, headers: Record<string, string | undefined> = {}): Promise<PageResult> {
+  const all: Record<string, string | undefined> = {
+    accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8',
+    'sec-fetch-mode': 'navigate',
+    ...(cookie === undefined ? {} : { cookie }),
+    ...headers,
+  };
+  const sent = Object.fromEntries(Object.entries(all).filter((e): e is [string, string] => e[1] !== undefined));
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${app.url}${target}`, { headers: sent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode!,
+          location: res.headers.location,
+          cacheControl: res.headers['cache-control'],
+          contentType: res.headers['content-type'] ?? '',
+          body,
+        }),
+      );
+    });
+    req.on('error', reject);
+  });
+}
+
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
 
@@ -144,13 +185,17 @@ function expectRefused(res: Awaited<ReturnType<typeof me>>, domain: Domain, code
 describe.skipIf(skip)('python relying app (Flask + PyJWT) with EdDSA tokens from app 1', () => {
   let domain: Domain;
   let py: PythonApp;
+  let pyOrigin: string;
   let offline: PythonApp;
   let signingKey: SigningKey;
   let token: string;
   let claims: Record<string, any>;
 
   beforeAll(async () => {
-    domain = await startDomain();
+    // App 1 sends a browser back (returnTo) only to an allow-listed origin.
+    const pyPort = await freePort();
+    pyOrigin = `http://python.sso.localhost:${pyPort}`;
+    domain = await startDomain({ env: { SSO_EXTRA_ORIGINS: pyOrigin } });
     const env = {
       SSO_ISSUER: domain.origins.app1,
       SSO_JWKS_URL: `${domain.urls.app1}/.well-known/jwks.json`,
@@ -159,7 +204,7 @@ describe.skipIf(skip)('python relying app (Flask + PyJWT) with EdDSA tokens from
     };
     // `offline` has never been able to fetch a JWKS or the revocation feed (nothing listens there).
     [py, offline] = await Promise.all([
-      startPythonApp(env),
+      startPythonApp({ ...env, PUBLIC_ORIGIN: pyOrigin }, pyPort),
       freePort().then((p) =>
         startPythonApp({
           ...env,
@@ -337,6 +382,120 @@ describe.skipIf(skip)('python relying app (Flask + PyJWT) with EdDSA tokens from
     expect(res.contentType).toMatch(/^application\/problem\+json/);
     expect(ProblemSchema.parse(res.body).code).toBe('IDENTITY_UNAVAILABLE');
     expectRefused(await me(offline, `${COOKIE}=garbage`), domain);
+    // On a page as well: renewing at app 1 would not help, so no redirect.
+    const page = await load(offline, '/', `${COOKIE}=${token}`);
+    expect(page.status).toBe(503);
+    expect(page.location).toBeUndefined();
+  });
+
+  /** The 303 to app 1's /login, and the returnTo it carries. */
+  function expectSentToLogin(page: PageResult, returnTo: string): URL {
+    expect(page.status, page.body).toBe(303);
+    expect(page.cacheControl).toBe('no-store');
+    const login = new URL(page.location!);
+    expect(login.origin + login.pathname).toBe(`${domain.origins.app1}/login`);
+    expect(login.searchParams.get('returnTo')).toBe(returnTo);
+    return login;
+  }
+
+  /** The browser follows the 303 to app 1, which renews silently and sends it straight back. */
+  async function followToApp1(b: Browser, login: URL, returnTo: string) {
+    const before = b.cookie(COOKIE);
+    const back = await b.request('app1', `${login.pathname}${login.search}`, { headers: { accept: 'text/html', 'sec-fetch-mode': 'navigate' } });
+    expect(back.status).toBe(303);
+    expect(back.headers.get('location')).toBe(returnTo);
+    expect(b.cookie(COOKIE)).toBeDefined();
+    expect(b.cookie(COOKIE)).not.toBe(before);
+  }
+
+  it('a page load without a token goes to app 1, which renews silently and sends the browser straight back', async () => {
+    const b = new Browser(domain);
+    expect((await signup(b, 'py-page')).status).toBe(201);
+    b.drop(COOKIE); // the domain cookie's lifetime ended; app 1's host-only refresh cookie lives on
+
+    const login = expectSentToLogin(await load(py, '/?tab=a%20b&x=1', b.cookieHeader('app2')), `${pyOrigin}/?tab=a%20b&x=1`);
+    await followToApp1(b, login, `${pyOrigin}/?tab=a%20b&x=1`);
+
+    const home = await load(py, '/?tab=a%20b&x=1', b.cookieHeader('app2'));
+    expect(home.status, home.body).toBe(200);
+    expect(home.contentType).toMatch(/^text\/html/);
+    expect(home.cacheControl).toBe('no-store');
+    expect(home.body).toContain('<strong>py-page</strong>');
+    // Provisioned as /api/me does: the same local user.
+    const viaApi = MeResponseSchema.parse((await me(py, b.cookieHeader('app2'))).body).user;
+    expect(home.body).toContain(viaApi.id);
+  });
+
+  it('a page load with an expired, garbage or revoked token goes to app 1 as well', async () => {
+    const b = new Browser(domain);
+    expect((await signup(b, 'py-expired')).status).toBe(201);
+    const mine = claimsOf(b.cookie(COOKIE)!);
+    const { token: expired } = await signer({ now: () => Date.now() - 3600_000 }).sign({ sub: mine.sub, sid: mine.sid, preferred_username: 'py-expired' });
+    b.setCookie(COOKIE, expired); // what a browser holds once the token outlived its exp
+
+    const login = expectSentToLogin(await load(py, '/', b.cookieHeader('app2')), `${pyOrigin}/`);
+    await followToApp1(b, login, `${pyOrigin}/`);
+    const home = await load(py, '/', b.cookieHeader('app2'));
+    expect(home.status, home.body).toBe(200);
+    expect(home.body).toContain('<strong>py-expired</strong>');
+
+    expectSentToLogin(await load(py, '/', `${COOKIE}=garbage`), `${pyOrigin}/`);
+    // Without Sec-Fetch-Mode (older browsers), an Accept that prefers HTML makes it a page load.
+    expectSentToLogin(await load(py, '/', undefined, { 'sec-fetch-mode': undefined }), `${pyOrigin}/`);
+
+    const copied = b.cookieHeader('app2');
+    expect((await b.request('app1', '/api/logout', { json: {} })).status).toBe(200);
+    let page = await load(py, '/', copied);
+    for (let i = 0; i < 100 && page.status === 200; i++) {
+      await new Promise((r) => setTimeout(r, 30));
+      page = await load(py, '/', copied);
+    }
+    expectSentToLogin(page, `${pyOrigin}/`);
+  });
+
+  it('a fetch to the page without a valid token gets 401 problem+json with the login URL, never a redirect', async () => {
+    const asFetch = async (cookie?: string) => {
+      const res = await fetch(`${py.url}/`, { headers: { accept: 'text/html', ...(cookie ? { cookie } : {}) }, redirect: 'manual' });
+      return { status: res.status, contentType: res.headers.get('content-type') ?? '', body: await res.json() };
+    };
+    expectRefused(await asFetch(), domain);
+    const { token: expired } = await signer({ now: () => Date.now() - 3600_000 }).sign({ sub: claims.sub, sid: claims.sid, preferred_username: 'py-token' });
+    expectRefused(await asFetch(`${COOKIE}=${expired}`), domain, 'SESSION_EXPIRED');
+    // Without Sec-Fetch-Mode, an Accept that takes JSON as readily as HTML (a script) is no page load.
+    for (const accept of ['*/*', 'application/json', 'application/json, text/html;q=0.9']) {
+      const res = await load(py, '/', undefined, { accept, 'sec-fetch-mode': undefined });
+      expect(res.status, accept).toBe(401);
+      expect(res.location).toBeUndefined();
+      expect(res.contentType).toMatch(/^application\/problem\+json/);
+    }
+    // /api/me never redirects, even a navigation.
+    const api = await load(py, '/api/me');
+    expect(api.status).toBe(401);
+    expect(api.location).toBeUndefined();
+    expect(ProblemSchema.parse(JSON.parse(api.body))).toMatchObject({ code: 'UNAUTHENTICATED', loginUrl: `${domain.origins.app1}/login` });
+  });
+
+  it('escapes the name and username it renders', async () => {
+    const { token: odd } = await signer().sign({ sub: 'usr_py_html', sid: claims.sid, preferred_username: 'py&<i>', name: '<script>alert(1)</script>' });
+    const page = await load(py, '/', `${COOKIE}=${odd}`);
+    expect(page.status, page.body).toBe(200);
+    expect(page.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(page.body).toContain('py&amp;&lt;i&gt;');
+    expect(page.body).not.toContain('<script>');
+    expect(page.body).not.toContain('<i>');
+  });
+
+  it('refuses to start with a PUBLIC_ORIGIN that is not an origin, naming the variable', () => {
+    for (const value of ['python.sso.localhost:3004', 'http://python.sso.localhost:3004/app', 'http://Python.sso.localhost:3004']) {
+      const res = spawnSync(PYTHON, [APP_PY], {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONDONTWRITEBYTECODE: '1', PUBLIC_ORIGIN: value, DATABASE: ':memory:' },
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
+      expect(res.status, value).not.toBe(0);
+      expect(res.stderr).toContain('PUBLIC_ORIGIN');
+      expect(res.stderr).toContain('SSO_EXTRA_ORIGINS');
+    }
   });
 });
 

@@ -12,11 +12,17 @@ python3-cryptography only:
 
     /usr/bin/python3 examples/python-app/app.py
 
+Its page (`GET /`) does what the Node kit's requireSession() does for
+server-rendered pages: a browser without a valid token is sent to app 1's
+`/login?returnTo=<this page>`, which renews the token silently while the
+session lives and sends it straight back (DESIGN.md, "Sessions that last").
+
 Configuration comes from environment variables (see README.md next to this file).
 """
 
 from __future__ import annotations
 
+import html
 import json
 import math
 import os
@@ -35,7 +41,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Mapping, Optional
 
 import jwt
-from flask import Flask, Response, request
+from flask import Flask, Request, Response, request
 from jwt.algorithms import get_default_algorithms
 
 # --- configuration ---------------------------------------------------------
@@ -52,6 +58,9 @@ REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "sub", "sid", "jti", "preferred_u
 REVOCATION_POLL_TIMEOUT_SECONDS = 2.0
 # While app 1 stays unreachable, one warning per this many seconds (not one per poll).
 REVOCATION_WARNING_EVERY_SECONDS = 60.0
+# An origin exactly as app 1 lists it in SSO_EXTRA_ORIGINS (scheme, lower-case
+# host, port): app 1 compares returnTo's origin with that list character for character.
+ORIGIN = re.compile(r"^https?://(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$")
 
 
 class ConfigError(Exception):
@@ -72,6 +81,7 @@ class Config:
     cookie_name: str
     database: str
     token_ttl: int
+    public_origin: str  # where browsers reach this app: the origin of returnTo
 
     @property
     def login_url(self) -> str:
@@ -99,6 +109,19 @@ def load_config(env: Mapping[str, str]) -> Config:
             raise ConfigError(f"{name}={value!r} must be an http(s) URL such as {default}.")
         return value
 
+    def public_origin(name: str, default: str) -> str:
+        value = get(name, default).rstrip("/")
+        # http://host:80 and https://host:443 are not origins as browsers (and app 1) write them.
+        default_port = (value.startswith("http://") and value.endswith(":80")) or (
+            value.startswith("https://") and value.endswith(":443"))
+        if not ORIGIN.match(value) or default_port:
+            raise ConfigError(
+                f"{name}={value!r} must be this app's public origin as browsers see it, such as {default} "
+                "(scheme, lower-case host and port; no path, no default port), the same value as in "
+                "app 1's SSO_EXTRA_ORIGINS."
+            )
+        return value
+
     alg = get("SSO_TOKEN_ALG", "EdDSA")
     if alg not in ("EdDSA", "HS256"):
         raise ConfigError(f"SSO_TOKEN_ALG={alg!r} must be EdDSA (default, JWKS) or HS256 (shared-secret compatibility mode).")
@@ -121,9 +144,10 @@ def load_config(env: Mapping[str, str]) -> Config:
     if alg == "EdDSA" and "EdDSA" not in get_default_algorithms():
         raise ConfigError("PyJWT cannot verify EdDSA here: install python3-cryptography.")
 
+    port = integer("PORT", 3004, 1, 65535)
     return Config(
         host=get("HOST", "127.0.0.1"),
-        port=integer("PORT", 3004, 1, 65535),
+        port=port,
         issuer=http_url("SSO_ISSUER", "http://app1.sso.localhost:3001"),
         audience=get("SSO_AUDIENCE", "sso.localhost"),
         jwks_url=http_url("SSO_JWKS_URL", "http://127.0.0.1:3001/.well-known/jwks.json"),
@@ -134,6 +158,7 @@ def load_config(env: Mapping[str, str]) -> Config:
         cookie_name=get("SSO_COOKIE_NAME", "__Secure-sso"),
         database=get("DATABASE", "./python-app.sqlite3"),
         token_ttl=integer("SSO_TOKEN_TTL", 600, 30, 3600),
+        public_origin=public_origin("PUBLIC_ORIGIN", f"http://python.sso.localhost:{port}"),
     )
 
 
@@ -579,6 +604,64 @@ def problem(status: int, code: str, detail: Optional[str] = None, **extra: Any) 
     return res
 
 
+def is_page_navigation(req: Request) -> bool:
+    """True for a browser loading a page (not fetch/XHR), as the Node kit's isPageNavigation().
+
+    `Sec-Fetch-Mode` says so where the browser sends it; without it, a GET
+    whose Accept prefers HTML. A tie (`*/*`, no Accept at all) goes to JSON:
+    a script must get a 401 it can act on, never a redirect to a sign-in page.
+    """
+    if req.method not in ("GET", "HEAD"):
+        return False
+    mode = req.headers.get("Sec-Fetch-Mode")
+    if mode is not None:
+        return mode == "navigate"
+    return req.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+
+
+def login_redirect_url(login_url: str, return_to: str) -> str:
+    """`<login_url>?returnTo=<return_to>`, as the Node kit's loginRedirectUrl()."""
+    return f"{login_url}?{urllib.parse.urlencode({'returnTo': return_to})}"
+
+
+def login_redirect(config: Config, req: Request) -> Response:
+    """303 to app 1's sign-in page, which renews silently while the session lives and comes back here."""
+    # The configured origin, never the Host header: behind a proxy Host is
+    # 127.0.0.1:<port>, and a client must not choose where it is sent back to.
+    path = urllib.parse.quote(req.path, safe="/!$&'()*+,;=:@-._~")
+    query = urllib.parse.quote(req.query_string, safe="/?!$&'()*+,;=:@%-._~")
+    return_to = config.public_origin + path + (f"?{query}" if query else "")
+    res = Response(status=303)
+    res.headers["Location"] = login_redirect_url(config.login_url, return_to)
+    # A redirect that depends on the cookies: no cache may replay it after the token is renewed.
+    res.headers["Cache-Control"] = "no-store"
+    return res
+
+
+PAGE = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Python relying app</title></head>
+<body>
+<h1>Hello, {display}</h1>
+<p>Signed in as <strong>{username}</strong> (local id <code>{id}</code>) through <a href="{account}">the identity app</a>.</p>
+</body>
+</html>
+"""
+
+
+def page(config: Config, user: Mapping[str, Any]) -> Response:
+    """The signed-in page. Every value is escaped: username and name are whatever the user typed at app 1."""
+    res = Response(PAGE.format(
+        display=html.escape(user["name"] or user["username"]),
+        username=html.escape(user["username"]),
+        id=html.escape(user["id"]),
+        account=html.escape(f"{config.issuer}/account"),
+    ), mimetype="text/html")
+    res.headers["Cache-Control"] = "no-store"  # one person's page
+    res.headers["Content-Security-Policy"] = "default-src 'none'"  # no script runs here, even if escaping were missed
+    return res
+
+
 def create_app(config: Config, *, keys: Optional[RemoteKeySet] = None, store: Optional[UserStore] = None,
                revocations: Optional[RevocationFeed] = None) -> Flask:
     """The Flask app. Without `revocations`, it creates app 1's revocation feed and starts polling it."""
@@ -595,27 +678,65 @@ def create_app(config: Config, *, keys: Optional[RemoteKeySet] = None, store: Op
     def healthz() -> Response:
         return Response(json.dumps({"status": "ok"}), mimetype="application/json")
 
-    @app.get("/api/me")
-    def me() -> Response:
+    def authenticate() -> dict[str, Any]:
+        """This request's verified claims; raises Rejected (missing, bad, expired, revoked) or KeysUnavailable."""
         try:
             token = read_cookie(request.headers.get("Cookie"), config.cookie_name)
             if token is None:
                 raise Rejected("UNAUTHENTICATED", "no session cookie")
-            claims = verifier.verify(token)
-        except Rejected as err:
-            detail = ("Your session token expired; refresh it at the identity app." if err.code == "SESSION_EXPIRED"
-                      else "Sign in at the identity app.")
-            return problem(401, err.code, detail, loginUrl=config.login_url)
-        except KeysUnavailable:
-            return problem(503, "IDENTITY_UNAVAILABLE",
-                           "The identity app cannot be reached to verify your session. Try again shortly.")
+            return verifier.verify(token)
+        except (Rejected, KeysUnavailable):
+            raise
         except Exception as err:  # noqa: BLE001 - a bad cookie is a 401, never a 500
             app.logger.warning("token refused by an unexpected error: %s", type(err).__name__)
-            return problem(401, "UNAUTHENTICATED", "Sign in at the identity app.", loginUrl=config.login_url)
+            raise Rejected("UNAUTHENTICATED", type(err).__name__) from None
+
+    def refused(err: Rejected) -> Response:
+        detail = ("Your session token expired; refresh it at the identity app." if err.code == "SESSION_EXPIRED"
+                  else "Sign in at the identity app.")
+        return problem(401, err.code, detail, loginUrl=config.login_url)
+
+    def identity_unavailable() -> Response:
+        return problem(503, "IDENTITY_UNAVAILABLE",
+                       "The identity app cannot be reached to verify your session. Try again shortly.")
+
+    def provision(claims: Mapping[str, Any]) -> Optional[dict[str, Any]]:
+        """The local user for these claims; None (logged) when the store fails."""
         try:
-            user = users.upsert(claims)
+            return users.upsert(claims)
         except sqlite3.Error as err:
             app.logger.error("store failed: %s", err)
+            return None
+
+    @app.get("/")
+    def home() -> Response:
+        try:
+            claims = authenticate()
+        except Rejected as err:
+            # Every refusal is one app 1 can repair: it renews the token while the
+            # session lives, else shows its form. No loop if we keep refusing a
+            # fresh token (say a wrong SSO_AUDIENCE): app 1 then shows the form too.
+            if is_page_navigation(request):
+                return login_redirect(config, request)
+            return refused(err)  # fetch/XHR: a code to act on, never a redirect
+        except KeysUnavailable:
+            return identity_unavailable()  # renewing would not help: app 1 is not answering
+        user = provision(claims)
+        if user is None:
+            return problem(503, "STORE_UNAVAILABLE")
+        return page(config, user)
+
+    @app.get("/api/me")
+    def me() -> Response:
+        # An API: always a 401 with a code (the caller renews at loginUrl), never a redirect.
+        try:
+            claims = authenticate()
+        except Rejected as err:
+            return refused(err)
+        except KeysUnavailable:
+            return identity_unavailable()
+        user = provision(claims)
+        if user is None:
             return problem(503, "STORE_UNAVAILABLE")
         expires = datetime.fromtimestamp(claims["exp"], tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         res = Response(json.dumps({"user": user, "tokenExpiresAt": expires}), mimetype="application/json")
@@ -651,7 +772,8 @@ def main() -> None:
     revocations = RevocationFeed(config.revocations_url, interval=config.revocation_poll_ms / 1000)
     revocations.start()
     app = create_app(config, keys=keys, store=store, revocations=revocations)
-    print(f"{SERVICE} ({config.alg}) on http://{config.host}:{config.port}, issuer {config.issuer}", file=sys.stderr)
+    print(f"{SERVICE} ({config.alg}) on http://{config.host}:{config.port} as {config.public_origin}, "
+          f"issuer {config.issuer}", file=sys.stderr)
     app.run(host=config.host, port=config.port, threaded=True, debug=False, use_reloader=False)
 
 
