@@ -52,8 +52,10 @@ describe('race-free provisioning and sign-up', () => {
 describe('storage failures', () => {
   it('a failing write answers 503 STORE_UNAVAILABLE, readyz says so, and both recover when the disk does', async () => {
     domain = await startDomain({ withApp2: false });
-    // Root ignores permissions, so block the temp file's path with a directory instead.
-    const blocker = path.join(domain.dataDir, `app1.json.${process.pid}.tmp`);
+    // Root ignores permissions, so block the store's own path with a
+    // directory: renaming the (randomly named) temp file over it fails.
+    const blocker = path.join(domain.dataDir, 'app1.json');
+    await rm(blocker, { force: true });
     await mkdir(blocker);
     const failed = await new Browser(domain).request('app1', '/api/signup', { json: { username: 'diskfull', password: PASSWORD } });
     expect(failed.status).toBe(503);

@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
-import { apiNotFound, createBaseApp, backChannelHeaders, createLogger, healthRoutes, errorHandler, noStore, serveSpa, HttpError } from '@sso/bff-common';
+import { apiNotFound, createBaseApp, backChannelHeaders, createLogger, healthRoutes, errorHandler, noStore, prepareDataDir, serveSpa, HttpError } from '@sso/bff-common';
 import {
   createRelyingParty,
   isSessionError,
@@ -35,6 +35,8 @@ export interface App2Options {
 export async function createApp(config: App2Config, options: App2Options = {}): Promise<App2> {
   const logger = options.logger ?? createLogger({ name: 'app2', level: config.logLevel, dir: config.logDir });
   const now = options.now ?? Date.now;
+  // DATA_DIR holds the lowdb store: refuse one others may write.
+  if (config.store === 'lowdb') await prepareDataDir(config.dataDir, 'App 2 (relying BFF)');
   const store =
     config.store === 'postgres'
       ? await openPostgresStore({ databaseUrl: config.databaseUrl!, poolMax: config.databasePoolMax, logger })

@@ -11,8 +11,13 @@ import { StoreError } from './json-store';
 export function errorHandler(options: { logger: Logger; mapError?: (err: unknown) => HttpError | undefined }): ErrorRequestHandler {
   return (err, req, res, _next) => {
     const httpError = toHttpError(err, options.mapError);
+    const log = req.log ?? options.logger;
     if (httpError.status >= 500) {
-      (req.log ?? options.logger).error({ err, reqId: req.id }, 'request failed');
+      log.error({ err, reqId: req.id }, 'request failed');
+    } else if (!(err instanceof HttpError)) {
+      // A library refused bad input (body-parser, send, the router): the
+      // client's fault, so one line at info, never the error or its stack.
+      log.info({ reqId: req.id, status: httpError.status, code: httpError.code, reason: reasonOf(err) }, 'request rejected');
     }
     if (res.headersSent) {
       res.destroy();
@@ -42,9 +47,38 @@ function toHttpError(err: unknown, mapError?: (err: unknown) => HttpError | unde
     case 'stream.encoding.set':
     case 'stream.not.readable':
       return new HttpError(400, 'VALIDATION_FAILED', 'The request body could not be read.');
-    default:
-      return new HttpError(500, 'INTERNAL');
   }
+  return clientError(err) ?? new HttpError(500, 'INTERNAL');
+}
+
+/**
+ * Other errors that libraries mark as the client's with a 4xx `status` (or
+ * `statusCode`): a compressed body that does not inflate (body-parser wraps
+ * the zlib error with 400 and no `type`), a path parameter that does not
+ * percent-decode (the router's URIError, 400), a failed precondition or an
+ * unsatisfiable range (send: 412, 416). Never a 500: it is bad input.
+ */
+function clientError(err: unknown): HttpError | undefined {
+  const e = err as { status?: unknown; statusCode?: unknown } | null;
+  const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : undefined;
+  if (status === undefined || !Number.isInteger(status) || status < 400 || status > 499) return undefined;
+  switch (status) {
+    case 404:
+      return new HttpError(404, 'NOT_FOUND');
+    case 413:
+      return new HttpError(413, 'PAYLOAD_TOO_LARGE');
+    case 415:
+      return new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE');
+    default:
+      return new HttpError(status, 'BAD_REQUEST');
+  }
+}
+
+/** What refused the request, for the log: a library's error type or code, never its message. */
+function reasonOf(err: unknown): string {
+  const e = err as { type?: unknown; code?: unknown; name?: unknown } | null;
+  for (const v of [e?.type, e?.code, e?.name]) if (typeof v === 'string' && v) return v.slice(0, 64);
+  return 'unknown';
 }
 
 /** Answers unknown /api paths with a problem document instead of the SPA. */

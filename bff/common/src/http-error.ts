@@ -3,6 +3,7 @@ import { PROBLEM_CONTENT_TYPE, type ErrorCode, type Problem } from '@sso/types';
 
 const TITLES: Record<ErrorCode, string> = {
   VALIDATION_FAILED: 'The request is not valid',
+  BAD_REQUEST: 'The request cannot be processed',
   MALFORMED_JSON: 'The request body is not valid JSON',
   UNSUPPORTED_MEDIA_TYPE: 'Send the request body as application/json',
   PAYLOAD_TOO_LARGE: 'The request body is too large',

@@ -1,6 +1,7 @@
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Low, type Adapter } from 'lowdb';
+import { writeFileAtomic } from './atomic-write';
 
 export type StoreErrorCode = 'STORE_CORRUPT' | 'STORE_UNREADABLE' | 'STORE_WRITE_FAILED';
 
@@ -18,8 +19,8 @@ export class StoreError extends Error {
 
 /**
  * lowdb adapter that never leaves a half-written file: each write goes to a
- * temp file, is fsynced, then renamed over the store (and the directory is
- * fsynced so the rename itself survives a crash). Writes are serialized and
+ * fresh, exclusively created temp file with a random name, is fsynced, then
+ * renamed over the store (see writeFileAtomic). Writes are serialized and
  * coalesced: callers that arrive while a write is under way share the next
  * one, so a burst of N changes costs two disk writes, not N.
  */
@@ -76,27 +77,11 @@ export class AtomicJsonFile<T> implements Adapter<T> {
   }
 
   private async writeNow(data: T): Promise<void> {
-    const dir = path.dirname(this.file);
-    const tmp = `${this.file}.${process.pid}.tmp`;
     try {
-      await mkdir(dir, { recursive: true, mode: 0o700 });
-      const handle = await open(tmp, 'w', 0o600);
-      try {
-        await handle.writeFile(JSON.stringify(data));
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, this.file);
-      const dirHandle = await open(dir, 'r');
-      try {
-        await dirHandle.sync();
-      } finally {
-        await dirHandle.close();
-      }
+      await mkdir(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      await writeFileAtomic(this.file, JSON.stringify(data), { mode: 0o600 });
       this.lastWriteError = null;
     } catch (err) {
-      await unlink(tmp).catch(() => undefined);
       this.lastWriteError = new StoreError('STORE_WRITE_FAILED', `Could not write ${this.file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
       throw this.lastWriteError;
     }

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { constants, fchmodSync, mkdirSync, openSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 'pino';
 import { pinoHttp, type HttpLogger } from 'pino-http';
+import { ConfigError } from './env';
 
 /** Paths never written to a log line: credentials and anything that carries a token. */
 const REDACT = [
@@ -15,10 +17,9 @@ const REDACT = [
   '*.token',
 ];
 
-/** Options for createLogger: `dir` writes to `<dir>/<name>.log` (appending) instead of standard output. */
+/** Options for createLogger: `dir` writes to `<dir>/<name>.log` (appending, mode 0600) instead of standard output. */
 export function createLogger(options: { name: string; level: LevelWithSilent; destination?: DestinationStream; dir?: string | null }): Logger {
-  const destination =
-    options.destination ?? (options.dir ? pino.destination({ dest: path.join(options.dir, `${options.name}.log`), mkdir: true, append: true }) : undefined);
+  const destination = options.destination ?? (options.dir ? pino.destination({ fd: openLogFile(options.dir, options.name), append: true }) : undefined);
   return pino(
     {
       name: options.name,
@@ -28,6 +29,26 @@ export function createLogger(options: { name: string; level: LevelWithSilent; de
     },
     destination,
   );
+}
+
+/**
+ * Opens `<dir>/<name>.log` for appending, readable by this user only: log
+ * lines carry user names, addresses and request ids. The directory is created
+ * with mode 0700, a symlink in place of the file is refused (O_NOFOLLOW), and
+ * a file left by an older version with looser permissions is tightened.
+ */
+function openLogFile(dir: string, name: string): number {
+  const file = path.join(dir, `${name}.log`);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const fd = openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+    fchmodSync(fd, 0o600);
+    return fd;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ELOOP' ? 'it is a symlink, which is never followed' : (code ?? String(err));
+    throw new ConfigError(`Cannot open the log file ${file} (${why}). Remove it or set LOG_DIR to a directory only this service's user can write, then start again.`);
+  }
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

@@ -1,8 +1,9 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import compression from 'compression';
-import express, { type Router } from 'express';
+import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
 import { CLIENT_CONFIG_ELEMENT_ID, type ClientConfig } from '@sso/types';
+import { HttpError } from './http-error';
 
 const PLACEHOLDER = '<!--sso-client-config-->';
 
@@ -22,6 +23,7 @@ export function serveSpa(options: { dir: string; clientConfig: ClientConfig }): 
         .type('text/plain')
         .send(`This app's web UI has not been built (${indexFile} is missing).\nRun "npm run build" (or "npm start", which builds first), then reload.\n`);
     });
+    router.use(notFound);
     return router;
   }
 
@@ -36,14 +38,29 @@ export function serveSpa(options: { dir: string; clientConfig: ClientConfig }): 
   // Static files only: API answers stay uncompressed (small, and never mixed
   // with attacker-chosen text next to secrets, the BREACH pattern).
   router.use(compression());
-  router.use(
-    '/assets',
-    express.static(path.join(options.dir, 'assets'), { immutable: true, maxAge: '1y', index: false, fallthrough: false }),
-  );
+  const assets = express.static(path.join(options.dir, 'assets'), { immutable: true, maxAge: '1y', index: false, redirect: false, fallthrough: false });
+  // Other methods fall through to the 404 below instead of serve-static's empty 405.
+  const assetsOnRead: RequestHandler = (req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? assets(req, res, next) : next());
+  router.use('/assets', assetsOnRead, noSuchAsset);
   router.use(express.static(options.dir, { index: false, maxAge: '1h' }));
   router.get('/{*path}', (_req, res) => {
     res.setHeader('Cache-Control', 'no-cache');
     res.type('html').send(html);
   });
+  router.use(notFound);
   return router;
 }
+
+/**
+ * send refuses an asset path that does not percent-decode or holds a NUL
+ * (400), climbs out or names a dotfile (403), or is missing (404): every one
+ * names no asset, so every one is a plain 404 problem, not an error.
+ */
+const noSuchAsset: ErrorRequestHandler = (err: { status?: unknown }, _req, _res, next) => {
+  next(err.status === 400 || err.status === 403 || err.status === 404 ? new HttpError(404, 'NOT_FOUND') : err);
+};
+
+/** Any other method on a page path: a problem document, not Express's HTML page. */
+const notFound: RequestHandler = () => {
+  throw new HttpError(404, 'NOT_FOUND');
+};

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -52,9 +52,41 @@ describe('key set', () => {
     expect(await verify(pruned)).toMatchObject({ ok: false });
   });
 
+  it.each([0o644, 0o640, 0o604, 0o660, 0o666])('a key file with mode %o stops start-up with the chmod 600 fix and is left as it is', async (mode) => {
+    const file = path.join(dir, KEY_FILE_NAME);
+    await loadOrCreateKeySet({ dir, retainSeconds: 600 });
+    const before = await readFile(file, 'utf8');
+    await chmod(file, mode);
+    const refusal = loadOrCreateKeySet({ dir, retainSeconds: 600 });
+    await expect(refusal).rejects.toMatchObject({ name: 'SessionError', code: 'KEY_FILE_INVALID' });
+    await expect(refusal).rejects.toThrow(`Run chmod 600 ${file}`);
+    await expect(rotateKeySet({ dir, retainSeconds: 600 })).rejects.toThrow(`chmod 600 ${file}`);
+    expect(await readFile(file, 'utf8')).toBe(before);
+    expect((await stat(file)).mode & 0o777).toBe(mode);
+  });
+
+  it('a read-only 0400 key file is accepted', async () => {
+    const first = await loadOrCreateKeySet({ dir, retainSeconds: 600 });
+    await chmod(path.join(dir, KEY_FILE_NAME), 0o400);
+    expect((await loadOrCreateKeySet({ dir, retainSeconds: 600 })).current().kid).toBe(first.current().kid);
+  });
+
+  it('a rotation never follows a symlink planted at a predictable temp name', async () => {
+    await loadOrCreateKeySet({ dir, retainSeconds: 600 });
+    const victim = path.join(dir, 'victim');
+    await writeFile(victim, 'untouched');
+    const file = path.join(dir, KEY_FILE_NAME);
+    for (const p of [`${file}.${process.pid}.tmp`, `${file}.tmp`, `${file}.new`]) await symlink(victim, p);
+    await rotateKeySet({ dir, retainSeconds: 600 });
+    expect(await readFile(victim, 'utf8')).toBe('untouched');
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(await readlink(`${file}.${process.pid}.tmp`)).toBe(victim);
+    expect((await readdir(dir)).filter((n) => /\.(tmp|new)$/.test(n))).toHaveLength(3);
+  });
+
   it('a corrupt key file stops start-up with the file name and is never overwritten', async () => {
     const file = path.join(dir, KEY_FILE_NAME);
-    await writeFile(file, '{"version":1,"keys":[{"kid":');
+    await writeFile(file, '{"version":1,"keys":[{"kid":', { mode: 0o600 });
     await expect(loadOrCreateKeySet({ dir, retainSeconds: 600 })).rejects.toThrow(new RegExp(`${KEY_FILE_NAME}.*not a valid key set`));
     expect(await readFile(file, 'utf8')).toBe('{"version":1,"keys":[{"kid":');
   });

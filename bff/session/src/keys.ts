@@ -1,5 +1,5 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import { chmod, link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { chmod, link, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, type JWK, type JSONWebKeySet } from 'jose';
 import { SessionError } from './errors';
@@ -196,11 +196,27 @@ function buildKeySet(keys: LoadedKey[], now: () => number, activationDelaySecond
 
 async function readKeyFile(file: string): Promise<KeyFile | null> {
   let text: string;
+  let mode: number;
   try {
-    text = await readFile(file, 'utf8');
+    // Mode and content come from one open file, so the checked file is the read one.
+    const handle = await open(file, 'r');
+    try {
+      mode = (await handle.stat()).mode;
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new SessionError('KEY_FILE_INVALID', `Cannot read the key file ${file}: ${(err as Error).message}. Check its permissions.`, { cause: err });
+  }
+  // The private signing keys: anyone who can read them can mint tokens for every app.
+  if (mode & 0o077) {
+    throw new SessionError(
+      'KEY_FILE_INVALID',
+      `The key file ${file} is readable or writable by group/others (mode ${(mode & 0o7777).toString(8).padStart(4, '0')}); it holds the private signing keys. ` +
+        `Run chmod 600 ${file} (and consider rotating the keys if others could read it), then start again.`,
+    );
   }
   try {
     const parsed = JSON.parse(text) as KeyFile;
@@ -224,7 +240,7 @@ async function readKeyFile(file: string): Promise<KeyFile | null> {
 /** Creates the key file only if none exists (link fails on EEXIST); null if another process won. */
 async function createKeyFileExclusive(dir: string, file: string, data: KeyFile): Promise<KeyFile | null> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.${randomUUID()}.new`;
+  const tmp = `${file}.${randomBytes(16).toString('hex')}.new`;
   const handle = await open(tmp, 'wx', 0o600);
   try {
     await handle.writeFile(JSON.stringify(data, null, 2));
@@ -246,14 +262,20 @@ async function createKeyFileExclusive(dir: string, file: string, data: KeyFile):
 /** Written to a temp file with mode 0600, fsynced, then renamed over the old file. */
 async function writeKeyFile(dir: string, file: string, data: KeyFile): Promise<void> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-  const handle = await open(tmp, 'w', 0o600);
+  // Random name and `wx` (O_EXCL): a symlink planted at the temp path is never followed.
+  const tmp = `${file}.${randomBytes(16).toString('hex')}.tmp`;
+  const handle = await open(tmp, 'wx', 0o600);
   try {
     await handle.writeFile(JSON.stringify(data, null, 2));
     await handle.sync();
   } finally {
     await handle.close();
   }
-  await chmod(tmp, 0o600);
-  await rename(tmp, file);
+  try {
+    await chmod(tmp, 0o600);
+    await rename(tmp, file);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
 }

@@ -7,6 +7,8 @@ import { SessionEndReasonSchema } from './auth';
  */
 export const ERROR_CODES = [
   'VALIDATION_FAILED',
+  /** A client error with no more specific code: a body that does not inflate, a path that does not decode. */
+  'BAD_REQUEST',
   'MALFORMED_JSON',
   'UNSUPPORTED_MEDIA_TYPE',
   'PAYLOAD_TOO_LARGE',
