@@ -30,12 +30,15 @@ type Step = {
   schema?: z.core.$ZodType;
   code?: string;
   reason?: string;
+  /** The field a VALIDATION_FAILED or INVALID_CREDENTIALS answer must name in `errors`. */
+  field?: string;
   /** What happens to the browser before this step: time passes, a cookie's lifetime ends. */
   before?: 'token-expires' | 'cookie-lifetime-ends' | 'idle-timeout-passes';
 };
 
 const steps: Step[] = [
   { name: 'sign-up with bad input', app: 'app1', method: 'POST', path: '/api/signup', json: { username: 'x', password: 'short' }, status: 400, code: 'VALIDATION_FAILED' },
+  { name: 'sign-up with a common password', app: 'app1', method: 'POST', path: '/api/signup', json: { username: 'contract', password: 'Password123' }, status: 400, code: 'VALIDATION_FAILED', field: 'password' },
   { name: 'sign-up', app: 'app1', method: 'POST', path: '/api/signup', json: { username: 'contract', password: 'correct horse battery', email: 'c@example.test', name: 'Con Tract' }, status: 201, schema: SignupResponseSchema },
   { name: 'sign-up, username taken', app: 'app1', method: 'POST', path: '/api/signup', json: { username: 'Contract', password: 'correct horse battery' }, status: 409, code: 'USERNAME_TAKEN' },
   { name: 'session', app: 'app1', method: 'GET', path: '/api/session', status: 200, schema: SessionResponseSchema },
@@ -47,6 +50,9 @@ const steps: Step[] = [
   { name: 'sign-in, wrong password', app: 'app1', method: 'POST', path: '/api/login', json: { username: 'contract', password: 'wrong password' }, status: 401, code: 'INVALID_CREDENTIALS' },
   { name: 'sign-in with bad input', app: 'app1', method: 'POST', path: '/api/login', json: { username: 42 }, status: 400, code: 'VALIDATION_FAILED' },
   { name: 'sign-in', app: 'app1', method: 'POST', path: '/api/login', json: { username: 'CONTRACT', password: 'correct horse battery' }, status: 200, schema: LoginResponseSchema },
+  { name: 'password change, wrong current password', app: 'app1', method: 'POST', path: '/api/account/password', json: { currentPassword: 'wrong password', newPassword: 'a new and longer passphrase' }, status: 401, code: 'INVALID_CREDENTIALS', field: 'currentPassword' },
+  { name: 'password change to a common password', app: 'app1', method: 'POST', path: '/api/account/password', json: { currentPassword: 'correct horse battery', newPassword: 'password1' }, status: 400, code: 'VALIDATION_FAILED', field: 'newPassword' },
+  { name: 'password change to the current password', app: 'app1', method: 'POST', path: '/api/account/password', json: { currentPassword: 'correct horse battery', newPassword: 'correct horse battery' }, status: 400, code: 'VALIDATION_FAILED', field: 'newPassword' },
   // Sessions that last: what a browser holds after the token's lifetime.
   { name: 'me with an expired token', app: 'app2', method: 'GET', path: '/api/me', status: 401, code: 'SESSION_EXPIRED', before: 'token-expires' },
   { name: 'session with an expired token', app: 'app1', method: 'GET', path: '/api/session', status: 401, code: 'SESSION_EXPIRED' },
@@ -74,6 +80,7 @@ function check(step: Step, answer: Answer) {
     const problem = ProblemSchema.parse(answer.body);
     expect(problem.code, step.name).toBe(step.code);
     if (step.reason) expect(problem.reason, step.name).toBe(step.reason);
+    if (step.field) expect(Object.keys(problem.errors ?? {}), step.name).toEqual([step.field]);
   }
 }
 

@@ -48,6 +48,76 @@ describe('sign-up', () => {
   });
 });
 
+describe('password rules', () => {
+  const signedIn = async (username: string) => {
+    const b = new Browser(domain);
+    expect((await b.request('app1', '/api/signup', { json: { username, password: PASSWORD } })).status).toBe(201);
+    return b;
+  };
+  const change = (b: Browser, currentPassword: string, newPassword: string) =>
+    b.request('app1', '/api/account/password', { json: { currentPassword, newPassword } });
+  const canSignIn = async (username: string, password: string) =>
+    (await new Browser(domain).request('app1', '/api/login', { json: { username, password } })).status === 200;
+
+  it.each(['password', 'PASSWORD', 'PassWord1', 'qwertyuiop', 'iloveyou', 'trustno1', 'p@ssw0rd'])(
+    'sign-up refuses the common password %j with a field error on password',
+    async (password) => {
+      const res = await new Browser(domain).request('app1', '/api/signup', { json: { username: 'common-pw', password } });
+      expect(res.status).toBe(400);
+      expect(problem(res.body).code).toBe('VALIDATION_FAILED');
+      expect(problem(res.body).errors).toEqual({ password: [expect.stringMatching(/^This password is too common/)] });
+      expect(res.setCookies).toEqual([]);
+    },
+  );
+
+  it('sign-up reports a common password together with the other fields, and only the length rule for a short one', async () => {
+    const both = await new Browser(domain).request('app1', '/api/signup', { json: { username: 'x', password: 'password1' } });
+    expect(both.status).toBe(400);
+    expect(Object.keys(problem(both.body).errors ?? {}).sort()).toEqual(['password', 'username']);
+    const short = await new Browser(domain).request('app1', '/api/signup', { json: { username: 'shorty', password: 'abc123' } });
+    expect(problem(short.body).errors?.password).toEqual(['Use at least 8 characters.']);
+  });
+
+  it('sign-up refused a common password without creating the account (control: the same name signs up with a good one)', async () => {
+    await new Browser(domain).request('app1', '/api/signup', { json: { username: 'not-created', password: 'baseball' } });
+    expect((await new Browser(domain).request('app1', '/api/signup', { json: { username: 'not-created', password: PASSWORD } })).status).toBe(201);
+  });
+
+  it('a password change refuses a common new password on newPassword and keeps the old one', async () => {
+    const b = await signedIn('change-common');
+    const res = await change(b, PASSWORD, 'Sunshine1');
+    expect(res.status).toBe(400);
+    expect(problem(res.body).code).toBe('VALIDATION_FAILED');
+    expect(problem(res.body).errors).toEqual({ newPassword: [expect.stringMatching(/^This password is too common/)] });
+    expect(await canSignIn('change-common', PASSWORD)).toBe(true);
+    expect(await canSignIn('change-common', 'Sunshine1')).toBe(false);
+  });
+
+  it('a password change refuses the current password as the new one, and signs nobody out', async () => {
+    const b = await signedIn('change-same');
+    const res = await change(b, PASSWORD, PASSWORD);
+    expect(res.status).toBe(400);
+    expect(problem(res.body).code).toBe('VALIDATION_FAILED');
+    expect(problem(res.body).errors).toEqual({ newPassword: ['Choose a new password, not your current one.'] });
+    expect(res.setCookies).toEqual([]);
+    expect((await b.request('app1', '/api/session')).status).toBe(200);
+  });
+
+  it('a wrong current password is named as such, on currentPassword, even when the new one repeats it', async () => {
+    const b = await signedIn('change-wrong');
+    for (const [current, next] of [['not my password', 'a good new passphrase'], ['not my password', 'not my password']] as const) {
+      const res = await change(b, current, next);
+      expect(res.status).toBe(401);
+      expect(problem(res.body)).toMatchObject({
+        code: 'INVALID_CREDENTIALS',
+        detail: 'The current password is wrong.',
+        errors: { currentPassword: ['The current password is wrong.'] },
+      });
+    }
+    expect(await canSignIn('change-wrong', PASSWORD)).toBe(true);
+  });
+});
+
 describe('bad input never gets a 500', () => {
   it.each([
     ['malformed JSON', '{"username":', 400, 'MALFORMED_JSON'],

@@ -8,15 +8,26 @@ export function parseBody<S extends z.core.$ZodType>(schema: S, body: unknown): 
   }
   const result = z.safeParse(schema, body);
   if (result.success) return result.data;
+  return failValidation(errorsOf(result.error.issues));
+}
+
+/** The field errors `schema` finds in `body`, keyed by dotted path as parseBody answers them; empty when it passes. */
+export function fieldErrors(schema: z.core.$ZodType, body: unknown): Record<string, string[]> {
+  const result = z.safeParse(schema, body);
+  return result.success ? Object.create(null) : errorsOf(result.error.issues);
+}
+
+/** Throws 400 VALIDATION_FAILED carrying `errors`, the first one as the detail. */
+export function failValidation(errors: Record<string, string[]>): never {
+  const first = Object.entries(errors)[0];
+  throw new HttpError(400, 'VALIDATION_FAILED', first ? `${first[0]}: ${first[1][0]}` : undefined, { errors: { ...errors } });
+}
+
+function errorsOf(issues: readonly z.core.$ZodIssue[]): Record<string, string[]> {
   const errors: Record<string, string[]> = Object.create(null);
-  for (const issue of result.error.issues) {
+  for (const issue of issues) {
     const key = issue.path.map(String).join('.') || '(body)';
     (errors[key] ??= []).push(issue.message);
   }
-  return failValidation(errors);
-}
-
-function failValidation(errors: Record<string, string[]>): never {
-  const first = Object.entries(errors)[0];
-  throw new HttpError(400, 'VALIDATION_FAILED', first ? `${first[0]}: ${first[1][0]}` : undefined, { errors: { ...errors } });
+  return errors;
 }

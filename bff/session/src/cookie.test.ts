@@ -38,6 +38,13 @@ describe('cookie controller', () => {
 
   it('readAll survives garbage and huge headers', () => {
     expect(readAll(';;;===; =x; __Secure-sso', '__Secure-sso')).toEqual([]);
-    expect(readAll(`${'x=y; '.repeat(5000)}__Secure-sso=late`, '__Secure-sso')).toEqual([]);
+    expect(readAll(`${'x=y; '.repeat(5000)}__Secure-sso=late`, '__Secure-sso')).toEqual(['late']);
+    expect(readAll(';'.repeat(16_000), '__Secure-sso')).toEqual([]);
+  });
+
+  it.each([199, 200, 1000])('notices a second cookie of the same name after %i other pairs', (others) => {
+    const padding = Array.from({ length: others }, (_, i) => `c${i}=v`).join('; ');
+    expect(cookie.read(`__Secure-sso=real; ${padding}; __Secure-sso=planted`)).toEqual({ status: 'ambiguous' });
+    expect(cookie.read(`${padding}; __Secure-sso=planted; __Secure-sso=real`)).toEqual({ status: 'ambiguous' });
   });
 });

@@ -81,12 +81,15 @@ export function createCookieController(options: CookieControllerOptions = {}): C
  * Every value sent for `name`. Browsers send one entry per stored cookie, so a
  * sibling subdomain that planted a same-named cookie (say with a narrower Path)
  * shows up as a second entry, usually first in line.
+ *
+ * Every pair is read: a cap on the number of pairs would let a planted cookie
+ * placed after the cap escape the duplicate check. One linear pass, and the
+ * header itself is bounded by the server (Node: 16 KiB of headers by default).
  */
 export function readAll(cookieHeader: string | undefined, name: string): string[] {
   if (!cookieHeader) return [];
   const values: string[] = [];
-  // Bounded: a header of thousands of pairs cannot make this quadratic.
-  for (const part of cookieHeader.split(';', 200)) {
+  for (const part of cookieHeader.split(';')) {
     const eq = part.indexOf('=');
     if (eq === -1) continue;
     if (part.slice(0, eq).trim() !== name) continue;

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SignJWT, base64url, exportJWK } from 'jose';
+import { SignJWT, base64url, exportJWK, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateKeySet, type KeySet } from './keys';
 import { createTokenSigner, createTokenVerifier, hs256Secret, type TokenVerifier } from './token';
@@ -198,6 +198,69 @@ describe('verified-token cache', () => {
     const i = token.lastIndexOf('.') + 10;
     const flipped = `${token.slice(0, i)}${token[i] === 'A' ? 'B' : 'A'}${token.slice(i + 1)}`;
     expect(await v.verify(flipped)).toMatchObject({ ok: false });
+  });
+});
+
+describe('canonical base64url', () => {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  /** The segment with an unused bit of its last character set: other text, same bytes. */
+  function respellSegment(segment: string): string {
+    expect(segment.length % 4).not.toBe(0); // otherwise every bit is used
+    const last = alphabet.indexOf(segment.at(-1)!);
+    return `${segment.slice(0, -1)}${alphabet[last ^ 0b0001]}`;
+  }
+  /** The token with its signature's last character swapped for one that decodes to the same bytes. */
+  function respell(token: string): string {
+    const [h, p, sig] = token.split('.') as [string, string, string];
+    expect(sig).toHaveLength(86); // 64 bytes: the last character has 4 unused bits
+    return `${h}.${p}.${respellSegment(sig)}`;
+  }
+
+  it('a respelled signature decodes to the same bytes, and jose alone accepts it (the control)', async () => {
+    const token = await forge(validClaims());
+    const variant = respell(token);
+    expect(variant).not.toBe(token);
+    expect(base64url.decode(variant.split('.')[2]!)).toEqual(base64url.decode(token.split('.')[2]!));
+    const { payload } = await jwtVerify(variant, keys.getKey, { algorithms: ['EdDSA'], issuer: ISS, audience: AUD, typ: TOKEN_TYPE });
+    expect(payload.sub).toBe(subject.sub);
+  });
+
+  it('verify refuses a genuine token whose signature is spelled non-canonically', async () => {
+    const token = await forge(validClaims());
+    expect(await verifier.verify(token)).toMatchObject({ ok: true });
+    expect(await verifier.verify(respell(token))).toMatchObject({ ok: false, code: 'TOKEN_INVALID', reason: 'non-canonical base64url' });
+  });
+
+  it('verify refuses a non-canonical payload, and a segment of 1 mod 4 characters', async () => {
+    // A jti of the right length gives a payload segment whose last character has spare bits.
+    let token = '';
+    for (let n = 1; !token; n++) {
+      const t = await forge({ ...validClaims(), jti: 'j'.repeat(n) });
+      if (t.split('.')[1]!.length % 4 !== 0) token = t;
+    }
+    const [h, p, sig] = token.split('.') as [string, string, string];
+    const variant = respellSegment(p);
+    expect(base64url.decode(variant)).toEqual(base64url.decode(p));
+    expect(await verifier.verify(token)).toMatchObject({ ok: true });
+    expect(await verifier.verify(`${h}.${variant}.${sig}`)).toMatchObject({ ok: false, code: 'TOKEN_INVALID', reason: 'non-canonical base64url' });
+    expect(await verifier.verify(`${h}.${p}.${sig}A`)).toMatchObject({ ok: false, code: 'TOKEN_INVALID' });
+  });
+
+  it('a refused respelling takes no cache slot and costs no signature check', async () => {
+    let keyLookups = 0;
+    const v = createTokenVerifier({
+      issuer: ISS,
+      audience: AUD,
+      method: { alg: 'EdDSA', getKey: (header, input) => { keyLookups++; return keys.getKey(header, input); } },
+      cacheSize: 1,
+    });
+    const token = await forge(validClaims());
+    expect(await v.verify(token)).toMatchObject({ ok: true });
+    expect(keyLookups).toBe(1);
+    expect(await v.verify(respell(token))).toMatchObject({ ok: false, code: 'TOKEN_INVALID' });
+    expect(keyLookups).toBe(1); // refused before jose
+    expect(await v.verify(token)).toMatchObject({ ok: true });
+    expect(keyLookups).toBe(1); // the one slot still holds the genuine token
   });
 });
 

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify, type JWTHeaderParameters, type FlattenedJWSInput, type JWTPayload } from 'jose';
 import { SessionError, type SessionErrorCode } from './errors';
@@ -45,7 +46,11 @@ export interface IssuedToken {
 
 export interface TokenSigner {
   readonly ttlSeconds: number;
-  sign(subject: SubjectClaims): Promise<IssuedToken>;
+  /**
+   * Signs a token for `subject`. `notAfter` (seconds since epoch) caps `exp`:
+   * a token never outlives the session it belongs to.
+   */
+  sign(subject: SubjectClaims, options?: { notAfter?: number }): Promise<IssuedToken>;
 }
 
 /** Validates an HS256 secret (from a string) and returns its bytes. */
@@ -70,8 +75,10 @@ export function createTokenSigner(options: TokenSignerOptions): TokenSigner {
   }
   return {
     ttlSeconds,
-    async sign(subject) {
+    async sign(subject, signOptions = {}) {
       const iat = Math.floor(now() / 1000);
+      // At least one second: a session renewed in its last second gets a token that dies with it.
+      const exp = Math.max(iat + 1, Math.min(iat + ttlSeconds, signOptions.notAfter ?? Infinity));
       const claims: SsoClaims = {
         iss: options.issuer,
         aud: options.audience,
@@ -81,7 +88,7 @@ export function createTokenSigner(options: TokenSignerOptions): TokenSigner {
         email: subject.email ?? null,
         name: subject.name ?? null,
         iat,
-        exp: iat + ttlSeconds,
+        exp,
         jti: randomUUID(),
       };
       const jwt = new SignJWT({ ...claims });
@@ -146,6 +153,14 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 
   return {
     async verify(token) {
+      // Before the cache: a token has one spelling, so a variant can neither
+      // verify nor take a cache slot of its own.
+      if (token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) {
+        return { ok: false, code: 'TOKEN_INVALID', reason: 'not a compact JWS' };
+      }
+      if (!token.split('.').every(isCanonicalBase64url)) {
+        return { ok: false, code: 'TOKEN_INVALID', reason: 'non-canonical base64url' };
+      }
       const hit = cache.get(token);
       if (hit) {
         const nowSeconds = clock() / 1000;
@@ -154,9 +169,6 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
           return { ok: true, claims: hit };
         }
         cache.delete(token); // expired: the full check below says so
-      }
-      if (token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) {
-        return { ok: false, code: 'TOKEN_INVALID', reason: 'not a compact JWS' };
       }
       let payload: JWTPayload;
       try {
@@ -204,6 +216,17 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       return { ok: true, claims: verified };
     },
   };
+}
+
+/**
+ * True when `segment` is the one base64url spelling of its bytes. The last
+ * character can carry unused bits (a 64-byte Ed25519 signature is 86
+ * characters, the last holding 4 spare bits), so up to 16 spellings decode to
+ * the same bytes and jose accepts them all; a length of 1 mod 4 is no encoding
+ * at all. Decoding then re-encoding refuses both.
+ */
+function isCanonicalBase64url(segment: string): boolean {
+  return Buffer.from(segment, 'base64url').toString('base64url') === segment;
 }
 
 function isNullableString(value: unknown): boolean {

@@ -1,16 +1,24 @@
 import { useRef, useState, type FormEvent } from 'react';
 import type { z } from 'zod/mini';
-import { isApiError } from './api-error';
+import { isApiError, type ApiError } from './api-error';
 import { describeError } from './describe-error';
 import { fieldErrorsOf } from './form-errors';
 import { useFocusFirstError } from './use-focus-first-error';
+
+export interface UseFormOptions {
+  /**
+   * This form's own sentence for a code, where the shared one would mislead:
+   * the change-password form's INVALID_CREDENTIALS is the current password.
+   */
+  messages?: Partial<Record<ApiError['code'], string>>;
+}
 
 /**
  * Form state shared by the sign-in and sign-up forms: client-side validation
  * with the same zod schema the BFF uses, server errors mapped back onto the
  * fields, and focus moved to the first invalid field after each attempt.
  */
-export function useForm<S extends z.core.$ZodType>(schema: S) {
+export function useForm<S extends z.core.$ZodType>(schema: S, options: UseFormOptions = {}) {
   const formRef = useRef<HTMLFormElement>(null);
   const [fieldErrors, setFieldErrors] = useState<Record<string, string[]>>({});
   const [formError, setFormError] = useState<string | null>(null);
@@ -44,7 +52,7 @@ export function useForm<S extends z.core.$ZodType>(schema: S) {
     showServerError(err: unknown) {
       const errors = isApiError(err) ? err.fieldErrors : {};
       setFieldErrors(errors);
-      setFormError(describeError(err));
+      setFormError((isApiError(err) ? options.messages?.[err.code] : undefined) ?? describeError(err));
       setAttempt((n) => n + 1);
     },
   };

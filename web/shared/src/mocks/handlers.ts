@@ -54,6 +54,14 @@ function validationProblem(error: z.core.$ZodError) {
 
 const APP_ORIGINS = [DEV_ORIGINS.app1, DEV_ORIGINS.app2];
 
+/**
+ * A few entries of BFF 1's common-password list (about 49,000 entries, kept
+ * out of the SPA bundle): enough for the mocks to answer as it does.
+ */
+const COMMON_PASSWORDS = new Set(['password', 'password1', 'password123', '12345678', '123456789', 'qwertyuiop', 'iloveyou', 'sunshine', 'trustno1', 'passw0rd']);
+const COMMON_PASSWORD_MESSAGE = 'This password is too common: it is on the lists attackers try first. Choose another.';
+const isCommonPassword = (password: string) => COMMON_PASSWORDS.has(password.toLowerCase());
+
 function redirectFor(returnTo: string | undefined, identityOrigin: string): string {
   try {
     if (returnTo && /^https?:\/\//.test(returnTo) && APP_ORIGINS.includes(new URL(returnTo).origin as never)) return returnTo;
@@ -92,6 +100,7 @@ export const identityHandlers = [
     const parsed = SignupRequestSchema.safeParse(await request.json().catch(() => null));
     if (!parsed.success) return validationProblem(parsed.error);
     const { username, password, email, name, returnTo } = parsed.data;
+    if (isCommonPassword(password)) return problem(400, 'VALIDATION_FAILED', { errors: { password: [COMMON_PASSWORD_MESSAGE] } });
     if (mockDb.users.has(username)) {
       return problem(409, 'USERNAME_TAKEN', { detail: 'That username is taken. Choose another, or sign in if it is yours.', errors: { username: ['That username is taken.'] } });
     }
@@ -148,8 +157,13 @@ export const identityHandlers = [
     if (!user) return problem(401, 'UNAUTHENTICATED');
     const parsed = ChangePasswordRequestSchema.safeParse(await request.json().catch(() => null));
     if (!parsed.success) return validationProblem(parsed.error);
+    // In BFF 1's order: the list, then the current password, then "same as current".
+    if (isCommonPassword(parsed.data.newPassword)) return problem(400, 'VALIDATION_FAILED', { errors: { newPassword: [COMMON_PASSWORD_MESSAGE] } });
     if (parsed.data.currentPassword !== user.password) {
       return problem(401, 'INVALID_CREDENTIALS', { detail: 'The current password is wrong.', errors: { currentPassword: ['The current password is wrong.'] } });
+    }
+    if (parsed.data.newPassword === parsed.data.currentPassword) {
+      return problem(400, 'VALIDATION_FAILED', { errors: { newPassword: ['Choose a new password, not your current one.'] } });
     }
     user.password = parsed.data.newPassword;
     return HttpResponse.json({ user: user.account, revokedSessions: 0 });

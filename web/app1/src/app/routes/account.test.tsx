@@ -54,6 +54,8 @@ describe('account page', () => {
     await userEvent.click(within(section).getByRole('button', { name: 'Change password' }));
     expect(await within(section).findByText('The current password is wrong.', { selector: '.field__error' })).toBeInTheDocument();
     expect(within(section).getByLabelText('Current password')).toHaveFocus();
+    expect(within(section).getByRole('alert')).toHaveTextContent('Your current password is wrong.');
+    expect(within(section).getByRole('alert')).not.toHaveTextContent(/username/i);
 
     await userEvent.clear(within(section).getByLabelText('Current password'));
     await userEvent.type(within(section).getByLabelText('Current password'), 'demo-password');
@@ -61,6 +63,24 @@ describe('account page', () => {
     await userEvent.type(within(section).getByLabelText('New password'), 'a brand new password');
     await userEvent.click(within(section).getByRole('button', { name: 'Change password' }));
     expect(await within(section).findByText(/Password changed\./)).toBeInTheDocument();
+  });
+
+  it.each([
+    ['a common password', 'demo-password', 'Sunshine', 'This password is too common'],
+    ['the current password again', 'demo-password', 'demo-password', 'Choose a new password, not your current one.'],
+  ])('refuses %s as the new password, on the new-password field', async (_name, current, next, message) => {
+    renderRoutes(routes, '/account');
+    const section = await screen.findByRole('region', { name: 'Password' });
+    await userEvent.type(within(section).getByLabelText('Current password'), current);
+    await userEvent.type(within(section).getByLabelText('New password'), next);
+    await userEvent.click(within(section).getByRole('button', { name: 'Change password' }));
+    expect(await within(section).findByRole('alert')).toHaveTextContent('Some fields need attention.');
+    const field = within(section).getByLabelText('New password');
+    expect(field).toHaveAttribute('aria-invalid', 'true');
+    expect(field).toHaveAccessibleDescription(expect.stringContaining(message));
+    expect(field).toHaveFocus();
+    expect(within(section).getByLabelText('Current password')).not.toHaveAttribute('aria-invalid');
+    expect(within(section).queryByText(/Password changed\./)).not.toBeInTheDocument();
   });
 
   it('offers a retry when the server fails', async () => {

@@ -32,6 +32,19 @@ describe('sign-up page', () => {
     expect(screen.getByLabelText('Username')).toHaveFocus();
   });
 
+  it('shows a common password, in any letter case, on the password field', async () => {
+    resetMockDb('signed-out');
+    const { router } = renderRoutes(routes, '/signup');
+    await fillSignup('newcomer', 'PassWord123');
+    expect(await screen.findByRole('alert')).toHaveTextContent('Some fields need attention.');
+    const password = screen.getByLabelText('Password');
+    expect(password).toHaveAttribute('aria-invalid', 'true');
+    expect(password).toHaveAccessibleDescription(expect.stringContaining('This password is too common'));
+    expect(password).toHaveFocus();
+    expect(screen.getByLabelText('Username')).not.toHaveAttribute('aria-invalid');
+    expect(router.state.location.pathname).toBe('/signup');
+  });
+
   it('creates the account and lands on the account page', async () => {
     resetMockDb('signed-out');
     const { router } = renderRoutes(routes, '/signup');

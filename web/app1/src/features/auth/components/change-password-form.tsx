@@ -5,7 +5,8 @@ import { NewPasswordField } from './new-password-field';
 
 /** Change the password; other devices are signed out, this one stays signed in. */
 export function ChangePasswordForm() {
-  const form = useForm(ChangePasswordRequestSchema);
+  // INVALID_CREDENTIALS here is the current password alone, not a username and password.
+  const form = useForm(ChangePasswordRequestSchema, { messages: { INVALID_CREDENTIALS: 'Your current password is wrong. Check it and try again.' } });
   const change = useChangePassword();
   return (
     <form
