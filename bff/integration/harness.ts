@@ -5,7 +5,6 @@ import path from 'node:path';
 import type { App1Options } from '../app1/src/app';
 import type { App2Options } from '../app2/src/app';
 import { startApp1 } from '../app1/src/server';
-import { DEFAULT_THROTTLE_LIMITS } from '../app1/src/users/login-throttle';
 import { startApp2 } from '../app2/src/server';
 
 /** A clock for both apps that a test moves forward (real time plus an offset). */
@@ -78,7 +77,7 @@ async function startDomainOnce(options: StartDomainOptions): Promise<Domain> {
   // throttling is relaxed here unless a test sets its own limit.
   const app1Options: App1Options = {
     ...options.app1,
-    throttleLimits: { ...DEFAULT_THROTTLE_LIMITS, signupsPerAddress: { failures: 1e9, durationSeconds: 60, blockSeconds: 1 }, ...options.app1?.throttleLimits },
+    throttleLimits: { signupsPerAddress: { failures: 1e9, durationSeconds: 60, blockSeconds: 1 }, ...options.app1?.throttleLimits },
   };
   const domain: Domain = {
     dataDir,

@@ -84,7 +84,9 @@ describe('sign in once at app 1, signed in at app 2', () => {
     const out = await b.request('app1', '/api/logout', { json: {} });
     expect(out.status).toBe(200);
     expect(out.body).toEqual({ signedOut: true, revokedSessions: 1 });
-    expect(out.headers.get('clear-site-data')).toBe('"cookies"');
+    // Not Clear-Site-Data: the device cookie must outlive the session (ADR 012).
+    expect(out.headers.get('clear-site-data')).toBeNull();
+    expect(out.setCookies.some((c) => c.startsWith('__Host-sso-device='))).toBe(false);
     expect(out.setCookies.find((c) => c.startsWith('__Secure-sso='))).toMatch(/^__Secure-sso=; Max-Age=0; Domain=sso\.localhost; Path=\/; Expires=.*; HttpOnly; Secure; SameSite=Lax$/);
     expect(out.setCookies.find((c) => c.startsWith('__Host-sso-refresh='))).toMatch(/Max-Age=0/);
 

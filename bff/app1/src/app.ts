@@ -8,6 +8,7 @@ import {
   healthRoutes,
   errorHandler,
   noStore,
+  prepareDataDir,
   requireTrustedOrigin,
   serveSpa,
   HttpError,
@@ -25,6 +26,7 @@ import type { App1Context } from './context';
 import { accountRoutes } from './routes/account';
 import { authRoutes } from './routes/auth';
 import { loginPageRoutes } from './routes/login-page';
+import { passwordPolicyRoutes } from './routes/password-policy';
 import { sessionRoutes } from './routes/session';
 import { revocationRoutes, wellKnownRoutes } from './routes/well-known';
 import { createApp1Cookies } from './sessions/cookies';
@@ -32,6 +34,7 @@ import { createSessionService } from './sessions/session-service';
 import { openLowdbStore } from './storage/lowdb-store';
 import { openPostgresStore } from './storage/postgres-store';
 import { createLoginThrottle, type ThrottleLimits } from './users/login-throttle';
+import { createDeviceCookies, loadDeviceSecret } from './users/device-cookie';
 import { createPasswordHasher, HasherBusyError } from './users/passwords';
 
 export interface App1 {
@@ -43,7 +46,8 @@ export interface App1 {
 
 export interface App1Options {
   logger?: Logger;
-  throttleLimits?: ThrottleLimits;
+  /** Overrides the configured limits (tests). */
+  throttleLimits?: Partial<ThrottleLimits>;
   now?: () => number;
 }
 
@@ -51,6 +55,9 @@ export interface App1Options {
 export async function createApp(config: App1Config, options: App1Options = {}): Promise<App1> {
   const logger = options.logger ?? createLogger({ name: 'app1', level: config.logLevel, dir: config.logDir });
   const now = options.now ?? Date.now;
+  // DATA_DIR holds the lowdb store and the signing keys: refuse one others may write.
+  // (Always: the device-cookie secret lives there too.)
+  await prepareDataDir(config.dataDir, 'App 1 (identity BFF)');
   const pgStore = config.store === 'postgres' ? await openPostgresStore({ databaseUrl: config.databaseUrl!, poolMax: config.databasePoolMax, logger }) : null;
   const store = pgStore ?? (await openLowdbStore(config.dataDir));
   const keys =
@@ -65,7 +72,13 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
   const method = keys ? ({ alg: 'EdDSA', currentKey: keys.current } as const) : ({ alg: 'HS256', secret: config.hs256Secret! } as const);
   const verifyMethod = keys ? ({ alg: 'EdDSA', getKey: keys.getKey } as const) : ({ alg: 'HS256', secret: config.hs256Secret! } as const);
   const cookies = createApp1Cookies(config);
-  const hasher = await createPasswordHasher({ cost: config.bcryptCost });
+  const devices = createDeviceCookies(await loadDeviceSecret(config.dataDir));
+  const hasher = await createPasswordHasher({
+    cost: config.bcryptCost,
+    storedCosts: await store.users.passwordCosts(),
+    // Which dummy cost an unknown username gets: fixed per name, unpredictable to clients.
+    position: (username) => devices.keyedHash('dummy-cost', username).readUInt32BE(0) / 2 ** 32,
+  });
   const context: App1Context = {
     config,
     logger,
@@ -77,10 +90,12 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
       tokenTtlSeconds: config.tokenTtlSeconds,
       clockToleranceSeconds: DEFAULT_CLOCK_TOLERANCE_SECONDS,
       refreshGraceSeconds: config.refreshGraceSeconds,
+      maxSessionsPerUser: config.sessionsPerUser,
     }),
     hasher,
     // With PostgreSQL, failure counts are shared by every instance.
-    throttle: createLoginThrottle(options.throttleLimits, pgStore?.pool),
+    throttle: createLoginThrottle({ ...config.throttleLimits, ...options.throttleLimits }, pgStore?.pool),
+    devices,
     signer: createTokenSigner({ issuer: config.origin, audience: config.audience, ttlSeconds: config.tokenTtlSeconds, method, now }),
     keys,
     reader: createSessionReader({
@@ -117,6 +132,8 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
   );
   api.use(requireTrustedOrigin(config.appOrigins));
   api.use(express.json({ limit: '16kb', strict: false, type: 'application/json' }));
+  // Before authRoutes: the common-password check of sign-up (see password-policy.ts).
+  api.use(passwordPolicyRoutes());
   api.use(authRoutes(context));
   api.use(sessionRoutes(context));
   api.use(accountRoutes(context));

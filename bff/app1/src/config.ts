@@ -2,10 +2,19 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { KEY_ACTIVATION_DELAY_SECONDS } from '@sso/session';
+import { DEFAULT_SESSIONS_PER_USER } from './sessions/session-service';
+import { DEFAULT_THROTTLE_LIMITS, type ThrottleLimits } from './users/login-throttle';
 import { ConfigError, DomainEnvSchema, envSeconds, envString, parseEnv, resolveDomainConfig, resolveStoreConfig, StoreEnvSchema, type DomainConfig, type StoreConfig } from '@sso/bff-common';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const SERVICE = 'App 1 (identity BFF)';
+
+/** A limit: a whole number of at least 1. */
+const envCount = (fallback: number) =>
+  z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(1_000_000_000).default(fallback),
+  );
 
 const EnvSchema = DomainEnvSchema.extend({
   SSO_IDLE_TIMEOUT: envSeconds(30 * 60, 60),
@@ -16,6 +25,16 @@ const EnvSchema = DomainEnvSchema.extend({
   ),
   /** A rotated-in key signs this long after it is published (ADR 010): at least the relying apps' 30 s refetch cooldown. */
   SSO_KEY_ACTIVATION_DELAY: envSeconds(KEY_ACTIVATION_DELAY_SECONDS, 30, 3600),
+  SSO_LOGIN_FAILURES_PER_USER_ADDRESS: envCount(DEFAULT_THROTTLE_LIMITS.perUserAddress.failures),
+  SSO_LOGIN_FAILURES_PER_ADDRESS: envCount(DEFAULT_THROTTLE_LIMITS.perAddress.failures),
+  SSO_LOGIN_FAILURES_PER_USER: envCount(DEFAULT_THROTTLE_LIMITS.perUser.failures),
+  SSO_LOGIN_FAILURES_PER_DEVICE: envCount(DEFAULT_THROTTLE_LIMITS.perDevice.failures),
+  SSO_LOGIN_SUCCESSES_PER_USER: envCount(DEFAULT_THROTTLE_LIMITS.successesPerUser.failures),
+  SSO_LOGIN_CONCURRENCY_PER_ADDRESS: envCount(DEFAULT_THROTTLE_LIMITS.concurrentPerAddress),
+  SSO_LOGIN_CONCURRENCY_PER_USER: envCount(DEFAULT_THROTTLE_LIMITS.concurrentPerUser),
+  SSO_SIGNUPS_PER_ADDRESS: envCount(DEFAULT_THROTTLE_LIMITS.signupsPerAddress.failures),
+  /** Live sessions one account may hold; a new sign-in past it ends the oldest. */
+  SSO_SESSIONS_PER_USER: envCount(DEFAULT_SESSIONS_PER_USER),
   SPA_DIR: envString(path.join(repoRoot, 'web/app1/dist')),
   BCRYPT_COST: z.preprocess(
     (v) => (v === '' ? undefined : v),
@@ -42,6 +61,9 @@ export interface App1Config extends DomainConfig, StoreConfig {
   readonly keyActivationDelaySeconds: number;
   readonly spaDir: string;
   readonly bcryptCost: number;
+  /** Sign-in and sign-up limits (windows fixed, counts from the environment). */
+  readonly throttleLimits: Required<ThrottleLimits>;
+  readonly sessionsPerUser: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): App1Config {
@@ -65,5 +87,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     keyActivationDelaySeconds: e.SSO_KEY_ACTIVATION_DELAY,
     spaDir: path.resolve(e.SPA_DIR),
     bcryptCost: e.BCRYPT_COST,
+    throttleLimits: Object.freeze({
+      perUserAddress: { ...DEFAULT_THROTTLE_LIMITS.perUserAddress, failures: e.SSO_LOGIN_FAILURES_PER_USER_ADDRESS },
+      perAddress: { ...DEFAULT_THROTTLE_LIMITS.perAddress, failures: e.SSO_LOGIN_FAILURES_PER_ADDRESS },
+      perUser: { ...DEFAULT_THROTTLE_LIMITS.perUser, failures: e.SSO_LOGIN_FAILURES_PER_USER },
+      perDevice: { ...DEFAULT_THROTTLE_LIMITS.perDevice, failures: e.SSO_LOGIN_FAILURES_PER_DEVICE },
+      signupsPerAddress: { ...DEFAULT_THROTTLE_LIMITS.signupsPerAddress, failures: e.SSO_SIGNUPS_PER_ADDRESS },
+      successesPerUser: { ...DEFAULT_THROTTLE_LIMITS.successesPerUser, failures: e.SSO_LOGIN_SUCCESSES_PER_USER },
+      concurrentPerAddress: e.SSO_LOGIN_CONCURRENCY_PER_ADDRESS,
+      concurrentPerUser: e.SSO_LOGIN_CONCURRENCY_PER_USER,
+    }),
+    sessionsPerUser: e.SSO_SESSIONS_PER_USER,
   } satisfies App1Config);
 }

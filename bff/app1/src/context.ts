@@ -4,6 +4,7 @@ import type { App1Config } from './config';
 import type { App1Cookies } from './sessions/cookies';
 import type { SessionService } from './sessions/session-service';
 import type { SessionStore } from './sessions/session-store';
+import type { DeviceCookies } from './users/device-cookie';
 import type { LoginThrottle } from './users/login-throttle';
 import type { PasswordHasher } from './users/passwords';
 import type { UserStore } from './users/user-store';
@@ -17,6 +18,8 @@ export interface App1Context {
   sessions: SessionService;
   hasher: PasswordHasher;
   throttle: LoginThrottle;
+  /** Marks browsers that signed in to an account before (sign-in limits, OWASP device cookies). */
+  devices: DeviceCookies;
   signer: TokenSigner;
   keys: KeySet | null;
   reader: SessionReader;

@@ -1,9 +1,12 @@
 import { Router, type Request } from 'express';
-import { HttpError, parseBody } from '@sso/bff-common';
+import { HttpError, failValidation, parseBody } from '@sso/bff-common';
 import { ChangePasswordRequestSchema, type ChangePasswordResponse } from '@sso/types';
 import type { App1Context } from '../context';
 import { issueSessionCookies } from '../sessions/issue';
 import { toAccount } from '../users/account';
+import { checkPassword } from '../users/password-check';
+import { bcryptCost } from '../users/user-store';
+import { SAME_PASSWORD_MESSAGE, newPasswordProblems } from '../users/password-policy';
 
 /** The signed-in user and their live server session, or a 401. */
 export async function requireAccount(ctx: App1Context, req: Request) {
@@ -28,15 +31,18 @@ export function accountRoutes(ctx: App1Context): Router {
   router.post('/account/password', async (req, res) => {
     const { user, session } = await requireAccount(ctx, req);
     const body = parseBody(ChangePasswordRequestSchema, req.body);
-    // The client's address; behind a proxy only with TRUST_PROXY configured.
-    const address = req.ip ?? 'unknown';
-    const wait = await ctx.throttle.retryAfter(user.username, address);
-    if (wait > 0) throw new HttpError(429, 'RATE_LIMITED', 'Too many attempts. Try again later.', { retryAfter: wait });
-    if (!(await ctx.hasher.verify(body.currentPassword, user.passwordHash))) {
-      await ctx.throttle.failed(user.username, address);
+    const problems = newPasswordProblems(body.newPassword);
+    if (problems.length > 0) failValidation({ newPassword: problems });
+    // Under the sign-in limits: a stolen session must not become a password oracle.
+    const checked = await checkPassword(ctx, { username: user.username, password: body.currentPassword, address: req.ip, cookieHeader: req.headers.cookie, countSuccess: false });
+    if (!checked.ok) {
+      if (checked.code === 'RATE_LIMITED') throw new HttpError(429, 'RATE_LIMITED', 'Too many attempts. Try again later.', { retryAfter: checked.retryAfter });
       throw new HttpError(401, 'INVALID_CREDENTIALS', 'The current password is wrong.', { errors: { currentPassword: ['The current password is wrong.'] } });
     }
+    // Only now, with the current password proven, does "same as current" mean anything.
+    if (body.newPassword === body.currentPassword) failValidation({ newPassword: [SAME_PASSWORD_MESSAGE] });
     await ctx.users.updatePassword(user.id, await ctx.hasher.hash(body.newPassword));
+    ctx.hasher.noteStored(bcryptCost(user.passwordHash), ctx.hasher.cost);
     // Every session, this one included, ends; this browser gets a fresh one.
     const revoked = await ctx.sessions.revokeAllForUser(user.id, 'password-change', ctx.now());
     const fresh = await ctx.sessions.start(user.id, ctx.now());

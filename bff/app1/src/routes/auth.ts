@@ -6,6 +6,26 @@ import { clearSessionCookies, issueSessionCookies } from '../sessions/issue';
 import { newId } from '../sessions/session-service';
 import { safeRedirect } from '../sessions/return-to';
 import { toAccount } from '../users/account';
+import { checkPassword } from '../users/password-check';
+import { bcryptCost, type UserRecord } from '../users/user-store';
+
+const THROTTLED_MESSAGES = {
+  failures: 'Too many sign-in attempts. Try again later.',
+  concurrency: 'A sign-in for this account or from your network is already running. Try again in a moment.',
+  successes: 'This account signed in too often in a short time. Try again later.',
+} as const;
+
+/**
+ * After BCRYPT_COST changed, an account's hash is redone at the new cost at
+ * its next successful sign-in (the password is at hand only then).
+ */
+async function rehashIfNeeded(ctx: App1Context, user: UserRecord, password: string): Promise<UserRecord> {
+  if (!ctx.hasher.needsRehash(user.passwordHash)) return user;
+  const passwordHash = await ctx.hasher.hash(password);
+  await ctx.users.updatePassword(user.id, passwordHash);
+  ctx.hasher.noteStored(bcryptCost(user.passwordHash), ctx.hasher.cost);
+  return { ...user, passwordHash };
+}
 
 /** POST /api/signup, /api/login, /api/logout. */
 export function authRoutes(ctx: App1Context): Router {
@@ -15,7 +35,7 @@ export function authRoutes(ctx: App1Context): Router {
 
   router.post('/signup', async (req, res) => {
     const body = parseBody(SignupRequestSchema, req.body);
-    const wait = await ctx.throttle.signupRetryAfter(req.ip ?? 'unknown');
+    const wait = await ctx.throttle.signupRetryAfter(req.ip);
     if (wait > 0) {
       req.log.warn({ event: 'signup.throttled', retryAfter: wait }, 'audit');
       throw new HttpError(429, 'RATE_LIMITED', 'Too many sign-ups from your network. Try again later.', { retryAfter: wait });
@@ -35,8 +55,10 @@ export function authRoutes(ctx: App1Context): Router {
         errors: { username: ['That username is taken.'] },
       });
     }
+    ctx.hasher.noteStored(null, ctx.hasher.cost);
     const { session, refreshToken } = await ctx.sessions.start(created.user.id, ctx.now());
     await issueSessionCookies(ctx, res, created.user, session, refreshToken);
+    res.append('Set-Cookie', ctx.devices.issue(created.user.username));
     req.log.info({ event: 'signup', userId: created.user.id, sid: session.id }, 'audit');
     res.status(201).json({ user: toAccount(created.user), redirectTo: redirectFor(body.returnTo) } satisfies LoginResponse);
   });
@@ -44,23 +66,19 @@ export function authRoutes(ctx: App1Context): Router {
   router.post('/login', async (req, res) => {
     const body = parseBody(LoginRequestSchema, req.body);
     // The client's address; behind a proxy only with TRUST_PROXY configured.
-    const address = req.ip ?? 'unknown';
-    const wait = await ctx.throttle.retryAfter(body.username, address);
-    if (wait > 0) {
-      req.log.warn({ event: 'login.throttled', retryAfter: wait }, 'audit');
-      throw new HttpError(429, 'RATE_LIMITED', 'Too many sign-in attempts. Try again later.', { retryAfter: wait });
-    }
-    const user = await ctx.users.findByUsername(body.username);
-    // Always one bcrypt comparison, against a dummy hash for unknown users.
-    const ok = await ctx.hasher.verify(body.password, user?.passwordHash ?? null);
-    if (!ok || !user || user.disabledAt !== null) {
-      await ctx.throttle.failed(body.username, address);
+    const checked = await checkPassword(ctx, { username: body.username, password: body.password, address: req.ip, cookieHeader: req.headers.cookie, countSuccess: true });
+    if (!checked.ok) {
+      if (checked.code === 'RATE_LIMITED') {
+        req.log.warn({ event: 'login.throttled', reason: checked.reason, retryAfter: checked.retryAfter }, 'audit');
+        throw new HttpError(429, 'RATE_LIMITED', THROTTLED_MESSAGES[checked.reason], { retryAfter: checked.retryAfter });
+      }
       req.log.info({ event: 'login.failure' }, 'audit');
       throw new HttpError(401, 'INVALID_CREDENTIALS', 'The username or password is wrong.');
     }
-    await ctx.throttle.succeeded(body.username, address);
+    const user = await rehashIfNeeded(ctx, checked.user, body.password);
     const { session, refreshToken } = await ctx.sessions.start(user.id, ctx.now());
     await issueSessionCookies(ctx, res, user, session, refreshToken);
+    res.append('Set-Cookie', ctx.devices.issue(user.username));
     req.log.info({ event: 'login.success', userId: user.id, sid: session.id }, 'audit');
     res.json({ user: toAccount(user), redirectTo: redirectFor(body.returnTo) } satisfies LoginResponse);
   });
@@ -83,8 +101,10 @@ export function authRoutes(ctx: App1Context): Router {
         : await ctx.sessions.revoke([session.id], 'logout', now);
       req.log.info({ event: body.everywhere ? 'logout.everywhere' : 'logout', userId: session.userId, sid: session.id, revoked: revoked.length }, 'audit');
     }
+    // Both session cookies go, with the attributes they were set with. Not
+    // Clear-Site-Data: it would also drop the device cookie that keeps this
+    // browser known to the sign-in limits (ADR 012).
     clearSessionCookies(ctx, res);
-    res.setHeader('Clear-Site-Data', '"cookies"');
     res.json({ signedOut: true, revokedSessions: revoked.length } satisfies LogoutResponse);
   });
 

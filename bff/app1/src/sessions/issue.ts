@@ -18,13 +18,18 @@ export async function issueSessionCookies(
   session: SessionRecord,
   refreshToken: string | null,
 ): Promise<{ tokenExpiresAt: Date }> {
-  const issued = await ctx.signer.sign({
-    sub: user.id,
-    sid: session.id,
-    preferred_username: user.username,
-    email: user.email,
-    name: user.name,
-  });
+  const issued = await ctx.signer.sign(
+    {
+      sub: user.id,
+      sid: session.id,
+      preferred_username: user.username,
+      email: user.email,
+      name: user.name,
+    },
+    // Never past the session's absolute expiry: sign-out everywhere then
+    // finds every session that may still have a live token.
+    { notAfter: Math.floor(session.absoluteExpiresAt / 1000) },
+  );
   const sessionMaxAge = Math.max(1, Math.round((session.absoluteExpiresAt - ctx.now()) / 1000));
   res.append('Set-Cookie', ctx.cookies.token.serialize(issued.token, sessionMaxAge));
   if (refreshToken !== null) res.append('Set-Cookie', ctx.cookies.refresh.serialize(refreshToken, sessionMaxAge));

@@ -15,7 +15,12 @@ export interface SessionPolicy {
    * cookie value; only the first can rotate it. ADR 011.
    */
   refreshGraceSeconds: number;
+  /** Live sessions one account may hold; a new one past it ends the oldest (default DEFAULT_SESSIONS_PER_USER). */
+  maxSessionsPerUser?: number;
 }
+
+/** Enough for every browser and device a person uses; small enough that a sign-in flood cannot grow the store. */
+export const DEFAULT_SESSIONS_PER_USER = 50;
 
 export type RefreshOutcome =
   /** `refreshToken` is null when a just-rotated token renewed within the grace window: keep the cookie the browser has. */
@@ -92,6 +97,14 @@ export function createSessionService(store: SessionStore, policy: SessionPolicy)
         revokeReason: null,
       };
       await store.create(session);
+      // Past the cap, the oldest live sessions end: a flood of successful
+      // sign-ins cannot grow the store without bound.
+      const live = (await store.listActiveForUser(userId, now)).filter((s) => isLive(s, now));
+      const excess = live.length - (policy.maxSessionsPerUser ?? DEFAULT_SESSIONS_PER_USER);
+      if (excess > 0) {
+        const oldest = live.filter((s) => s.id !== session.id).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+        await store.revoke(oldest.slice(0, excess).map((s) => s.id), 'session-limit', now, tokenLifetimeMs);
+      }
       return { session, refreshToken };
     },
 
@@ -133,8 +146,13 @@ export function createSessionService(store: SessionStore, policy: SessionPolicy)
       return store.revoke(ids, reason, now, tokenLifetimeMs);
     },
 
+    /**
+     * Revokes every session of the user that may still have a live token:
+     * tokens expire at the latest at the session's absolute expiry (their
+     * `exp` is capped there), and verifiers allow the clock tolerance past it.
+     */
     async revokeAllForUser(userId: string, reason: string, now: number): Promise<string[]> {
-      const active = await store.listActiveForUser(userId, now);
+      const active = await store.listActiveForUser(userId, now - policy.clockToleranceSeconds * 1000);
       return store.revoke(active.map((s) => s.id), reason, now, tokenLifetimeMs);
     },
   };

@@ -30,7 +30,8 @@ export interface SessionStore {
   rotate(id: string, fromHash: string, toHash: string, now: number): Promise<'rotated' | 'stale'>;
   /** Marks sessions revoked and appends them to the revocation feed; returns the ids newly revoked. */
   revoke(ids: readonly string[], reason: string, now: number, tokenLifetimeMs: number): Promise<string[]>;
-  listActiveForUser(userId: string, now: number): Promise<SessionRecord[]>;
+  /** The user's sessions not revoked whose absolute expiry is after `after` (idle ones included). */
+  listActiveForUser(userId: string, after: number): Promise<SessionRecord[]>;
   /** Revocations after `cursor` (exclusive) whose tokens may still be alive. */
   revocationsSince(cursor: number, now: number): Promise<RevocationFeed>;
 }

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { openJsonStore, probeStore } from '@sso/bff-common';
 import type { RevocationFeed } from '@sso/types';
-import type { UserRecord, UserStore, CreateUserResult } from '../users/user-store';
+import { bcryptCost, type UserRecord, type UserStore, type CreateUserResult } from '../users/user-store';
 import type { SessionRecord, SessionStore, RefreshLookup } from '../sessions/session-store';
 
 interface Revocation {
@@ -89,6 +89,14 @@ export async function openLowdbStore(dataDir: string): Promise<{ users: UserStor
       if (!user) return;
       user.passwordHash = passwordHash;
       await save();
+    },
+    async passwordCosts() {
+      const counts = new Map<number, number>();
+      for (const user of data.users) {
+        const cost = bcryptCost(user.passwordHash);
+        if (cost !== null) counts.set(cost, (counts.get(cost) ?? 0) + 1);
+      }
+      return counts;
     },
     async setDisabled(id, disabledAt) {
       const user = byUserId.get(id);

@@ -118,6 +118,15 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async updatePassword(id, passwordHash) {
       await write('UPDATE app1.users SET password_hash = $2 WHERE id = $1', [id, passwordHash]);
     },
+    async passwordCosts() {
+      // "$2b$10$...": the two digits after the version.
+      const { rows } = await read<{ cost: string; n: number }>(
+        `SELECT cost, count(*)::int AS n
+           FROM (SELECT substring(password_hash from '^\\$2[abxy]?\\$([0-9]{2})\\$') AS cost FROM app1.users) c
+          WHERE cost IS NOT NULL GROUP BY cost`,
+      );
+      return new Map(rows.map((r) => [Number(r.cost), r.n]));
+    },
     async setDisabled(id, disabledAt) {
       await write('UPDATE app1.users SET disabled_at = $2 WHERE id = $1', [id, disabledAt]);
     },

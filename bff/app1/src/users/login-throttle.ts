@@ -1,20 +1,33 @@
 import type { Pool } from 'pg';
-import { RateLimiterMemory, RateLimiterPostgres, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { addressKey } from './client-address';
 
 /**
- * Brute-force regulation for sign-in, in the manner of Authelia's: failures
- * are counted, and past a limit further attempts are refused for a while.
- * Keys use the normalized username whether or not the account exists, so
- * throttling never reveals which usernames are real.
+ * Brute-force regulation for sign-in and password checks, in the manner of
+ * Authelia's and OWASP's "device cookies". Every limit is consumed
+ * atomically BEFORE the password is checked (a burst of concurrent guesses
+ * cannot all pass a check made before any of them failed) and refunded when
+ * the password was right. Keys use the normalized username whether or not
+ * the account exists, so throttling never reveals which usernames are real;
+ * client addresses count by their /64 for IPv6 (see client-address.ts).
  *
- * - per (username, client address): 5 failures in 15 min, then 15 min off.
- *   The main defence against guessing one account's password.
- * - per client address: 30 failures in 15 min, then 15 min off. Stops one
- *   client from spraying many accounts.
+ * An unknown browser is subject to:
+ * - per (username, address): 5 failures in 15 min, then 15 min off. The main
+ *   defence against guessing one account's password.
+ * - per address: 30 failures in 15 min, then 15 min off. One client spraying
+ *   many accounts.
  * - per username, from anywhere: 100 failures in an hour, then 1 min off.
- *   Slows a distributed attack on one account; short on purpose, so that an
- *   attacker can never lock the real owner out for long.
- * A success clears the (username, address) count.
+ *   Slows a distributed attack on one account.
+ * A browser carrying a valid device cookie for that username (it signed in
+ * to that account before) is subject to its own limit instead (5 failures
+ * in 15 min, then it counts as unknown again) and to the per-address limit:
+ * an attacker spraying the account from any number of addresses trips the
+ * per-username limit, which the owner's browser does not see.
+ *
+ * Fair admission to the bcrypt pool: at most `concurrentPerAddress` and
+ * `concurrentPerUser` checks in flight at once (per instance: the pool is
+ * per instance), and at most `successesPerUser` successful sign-ins per
+ * account in 15 min, so one account cannot fill the queue for everyone.
  *
  * Counts live in memory by default (one instance). Given a PostgreSQL pool,
  * they live in THROTTLE_TABLE (created by app 1's migrations) and every
@@ -22,41 +35,99 @@ import { RateLimiterMemory, RateLimiterPostgres, type RateLimiterAbstract, type 
  * counting in its own memory until it answers again.
  */
 export interface LoginThrottle {
-  /** Seconds the client must wait before this attempt is allowed; 0 if allowed now. */
-  retryAfter(username: string, address: string): Promise<number>;
-  failed(username: string, address: string): Promise<void>;
-  succeeded(username: string, address: string): Promise<void>;
   /**
-   * Counts a sign-up from this client address; the seconds to wait if it is
-   * over its limit (0 if allowed). Slows account spam and username probing.
+   * Takes one attempt from every limit that applies to this sign-in (or
+   * password check), before the password is verified. Refused: the seconds
+   * to wait. Admitted: a ticket that must be settled exactly once.
    */
-  signupRetryAfter(address: string): Promise<number>;
+  begin(attempt: LoginAttempt): Promise<Admission>;
+  /**
+   * Counts a sign-up from this client address atomically; the seconds to
+   * wait if it is over its limit (0 if allowed). Slows account spam and
+   * username probing.
+   */
+  signupRetryAfter(address: string | undefined): Promise<number>;
+}
+
+export interface LoginAttempt {
+  username: string;
+  address: string | undefined;
+  /** The id in a valid device cookie for this username, if the browser sent one. */
+  deviceId?: string | null;
+}
+
+export type Admission =
+  | { ok: true; ticket: AttemptTicket }
+  | { ok: false; retryAfter: number; reason: 'failures' | 'concurrency' | 'successes' };
+
+export interface AttemptTicket {
+  /** The password was right: refunds the attempt. Refused when the account signed in too often lately. */
+  succeeded(options?: { countSuccess?: boolean }): Promise<{ ok: true } | { ok: false; retryAfter: number }>;
+  /** The password was wrong: the attempt stays counted. */
+  failed(): Promise<void>;
+  /** The check never ran (the hasher was busy): the attempt is given back. */
+  abandon(): Promise<void>;
+}
+
+export interface Limit {
+  /** Attempts allowed within `durationSeconds`; the next is refused for `blockSeconds`. */
+  failures: number;
+  durationSeconds: number;
+  blockSeconds: number;
 }
 
 export interface ThrottleLimits {
-  /** `failures` within `durationSeconds` block further attempts for `blockSeconds`. */
-  perUserAddress: { failures: number; durationSeconds: number; blockSeconds: number };
-  perAddress: { failures: number; durationSeconds: number; blockSeconds: number };
-  perUser: { failures: number; durationSeconds: number; blockSeconds: number };
+  perUserAddress: Limit;
+  perAddress: Limit;
+  perUser: Limit;
+  /** Failures from one trusted browser (device cookie) before it counts as unknown again. */
+  perDevice?: Limit;
   /** Sign-ups per client address (every valid attempt counts). */
-  signupsPerAddress?: { failures: number; durationSeconds: number; blockSeconds: number };
+  signupsPerAddress?: Limit;
+  /** Successful sign-ins per account (`failures` = successes allowed). */
+  successesPerUser?: Limit;
+  /** Password checks in flight at once per client address and per account (per instance). */
+  concurrentPerAddress?: number;
+  concurrentPerUser?: number;
 }
 
-export const DEFAULT_THROTTLE_LIMITS: ThrottleLimits = {
-  perUserAddress: { failures: 5, durationSeconds: 15 * 60, blockSeconds: 15 * 60 },
-  perAddress: { failures: 30, durationSeconds: 15 * 60, blockSeconds: 15 * 60 },
+const FIFTEEN_MINUTES = 15 * 60;
+
+export const DEFAULT_THROTTLE_LIMITS = {
+  perUserAddress: { failures: 5, durationSeconds: FIFTEEN_MINUTES, blockSeconds: FIFTEEN_MINUTES },
+  perAddress: { failures: 30, durationSeconds: FIFTEEN_MINUTES, blockSeconds: FIFTEEN_MINUTES },
   perUser: { failures: 100, durationSeconds: 60 * 60, blockSeconds: 60 },
-  signupsPerAddress: { failures: 30, durationSeconds: 15 * 60, blockSeconds: 15 * 60 },
-};
+  perDevice: { failures: 5, durationSeconds: FIFTEEN_MINUTES, blockSeconds: FIFTEEN_MINUTES },
+  signupsPerAddress: { failures: 30, durationSeconds: FIFTEEN_MINUTES, blockSeconds: FIFTEEN_MINUTES },
+  successesPerUser: { failures: 30, durationSeconds: FIFTEEN_MINUTES, blockSeconds: 5 * 60 },
+  concurrentPerAddress: 2,
+  concurrentPerUser: 1,
+} satisfies Required<ThrottleLimits>;
 
 /** Where shared counts live with PostgreSQL (see bff/app1/migrations). */
 export const THROTTLE_TABLE = { schemaName: 'app1', tableName: 'login_throttle' } as const;
 
-export function createLoginThrottle(limits: ThrottleLimits = DEFAULT_THROTTLE_LIMITS, storeClient?: Pool): LoginThrottle {
-  const make = (prefix: string, l: ThrottleLimits['perUser']): RateLimiterAbstract => {
-    // The failure that reaches the limit consumes one point past `points`,
-    // which blocks the key for blockDuration; the next attempt is refused.
-    const opts = { keyPrefix: prefix, points: l.failures - 1, duration: l.durationSeconds, blockDuration: l.blockSeconds };
+/** Counts of checks in flight, per key, in this process. */
+class InFlight {
+  private readonly counts = new Map<string, number>();
+  constructor(private readonly max: number) {}
+  tryTake(key: string): boolean {
+    const n = this.counts.get(key) ?? 0;
+    if (n >= this.max) return false;
+    this.counts.set(key, n + 1);
+    return true;
+  }
+  release(key: string): void {
+    const n = (this.counts.get(key) ?? 1) - 1;
+    if (n <= 0) this.counts.delete(key);
+    else this.counts.set(key, n);
+  }
+}
+
+export function createLoginThrottle(configured: Partial<ThrottleLimits> = DEFAULT_THROTTLE_LIMITS, storeClient?: Pool): LoginThrottle {
+  const limits = { ...DEFAULT_THROTTLE_LIMITS, ...configured };
+  const make = (prefix: string, l: Limit): RateLimiterAbstract => {
+    const opts = { keyPrefix: prefix, points: l.failures, duration: l.durationSeconds, blockDuration: l.blockSeconds };
     if (!storeClient) return new RateLimiterMemory(opts);
     return new RateLimiterPostgres({ ...opts, ...THROTTLE_TABLE, storeClient, storeType: 'pool', tableCreated: true, insuranceLimiter: new RateLimiterMemory(opts) });
   };
@@ -65,34 +136,86 @@ export function createLoginThrottle(limits: ThrottleLimits = DEFAULT_THROTTLE_LI
   const userAddress = make('login-ua', limits.perUserAddress);
   const address = make('login-a', limits.perAddress);
   const user = make('login-u', limits.perUser);
-  const signups = make('signup-a', limits.signupsPerAddress ?? DEFAULT_THROTTLE_LIMITS.signupsPerAddress!);
-  const keys = (u: string, a: string): [RateLimiterAbstract, string][] => [
-    [userAddress, pair(u, a)],
-    [address, a],
-    [user, u],
-  ];
+  const device = make('login-d', limits.perDevice);
+  const successes = make('login-ok-u', limits.successesPerUser);
+  const signups = make('signup-a', limits.signupsPerAddress);
+  const inFlightByAddress = new InFlight(limits.concurrentPerAddress);
+  const inFlightByUser = new InFlight(limits.concurrentPerUser);
+
+  /** Consumes one point; the seconds to wait when that went over the limit (rejected), else null. */
+  async function take(limiter: RateLimiterAbstract, key: string): Promise<number | null> {
+    try {
+      await limiter.consume(key);
+      return null;
+    } catch (err) {
+      if (err instanceof RateLimiterRes) return Math.max(1, Math.ceil(err.msBeforeNext / 1000));
+      throw err;
+    }
+  }
+
+  /** A trusted device that used up its own limit is an unknown browser again (OWASP). */
+  async function trusted(deviceId: string | null | undefined): Promise<boolean> {
+    if (!deviceId) return false;
+    const res = await device.get(deviceId);
+    return !res || res.consumedPoints < device.points;
+  }
 
   return {
-    async retryAfter(u, a) {
-      let waitMs = 0;
-      for (const [limiter, key] of keys(u, a)) {
-        const res: RateLimiterRes | null = await limiter.get(key);
-        if (res && res.consumedPoints > limiter.points) waitMs = Math.max(waitMs, res.msBeforeNext);
+    async begin({ username, address: rawAddress, deviceId }) {
+      const a = addressKey(rawAddress);
+      if (!inFlightByAddress.tryTake(a)) return { ok: false, retryAfter: 1, reason: 'concurrency' };
+      if (!inFlightByUser.tryTake(username)) {
+        inFlightByAddress.release(a);
+        return { ok: false, retryAfter: 1, reason: 'concurrency' };
       }
-      return Math.ceil(waitMs / 1000);
+      const release = () => {
+        inFlightByAddress.release(a);
+        inFlightByUser.release(username);
+      };
+      try {
+        const keys: [RateLimiterAbstract, string][] = (await trusted(deviceId))
+          ? [[device, deviceId!], [address, a]]
+          : [[userAddress, pair(username, a)], [address, a], [user, username]];
+        const waits = await Promise.all(keys.map(([limiter, key]) => take(limiter, key)));
+        const refused = waits.filter((w): w is number => w !== null);
+        if (refused.length > 0) {
+          // The attempt does not happen: give back what the other limits took.
+          await Promise.all(keys.filter((_, i) => waits[i] === null).map(([limiter, key]) => limiter.reward(key, 1)));
+          release();
+          return { ok: false, retryAfter: Math.max(...refused), reason: 'failures' };
+        }
+        let settled = false;
+        const settle = () => {
+          if (settled) throw new Error('an attempt ticket was settled twice');
+          settled = true;
+          release();
+        };
+        return {
+          ok: true,
+          ticket: {
+            async succeeded({ countSuccess = true } = {}) {
+              settle();
+              await Promise.all(keys.map(([limiter, key]) => (limiter === userAddress ? limiter.delete(key) : limiter.reward(key, 1))));
+              if (!countSuccess) return { ok: true };
+              const wait = await take(successes, username);
+              return wait === null ? { ok: true } : { ok: false, retryAfter: wait };
+            },
+            async failed() {
+              settle();
+            },
+            async abandon() {
+              settle();
+              await Promise.all(keys.map(([limiter, key]) => limiter.reward(key, 1)));
+            },
+          },
+        };
+      } catch (err) {
+        release();
+        throw err;
+      }
     },
-    async failed(u, a) {
-      // consume() rejects once over the limit; that is the expected outcome here.
-      await Promise.allSettled(keys(u, a).map(([limiter, key]) => limiter.consume(key)));
-    },
-    async succeeded(u, a) {
-      await userAddress.delete(pair(u, a));
-    },
-    async signupRetryAfter(a) {
-      const existing = await signups.get(a);
-      if (existing && existing.consumedPoints > signups.points) return Math.ceil(existing.msBeforeNext / 1000);
-      await signups.consume(a).catch(() => undefined);
-      return 0;
+    async signupRetryAfter(rawAddress) {
+      return (await take(signups, addressKey(rawAddress))) ?? 0;
     },
   };
 }

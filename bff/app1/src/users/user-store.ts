@@ -20,6 +20,14 @@ export interface UserStore {
   /** Creates the user unless the username is taken; atomic with respect to that check. */
   create(user: UserRecord): Promise<CreateUserResult>;
   updatePassword(id: string, passwordHash: string): Promise<void>;
+  /** How many stored password hashes have each bcrypt cost (sign-in timing for unknown users follows it). */
+  passwordCosts(): Promise<Map<number, number>>;
   /** Disables (or re-enables) an account; a disabled account cannot sign in or refresh. */
   setDisabled(id: string, disabledAt: string | null): Promise<void>;
+}
+
+/** The bcrypt cost written in a hash (`$2b$10$...` → 10); null if it is not a bcrypt hash. */
+export function bcryptCost(hash: string): number | null {
+  const match = /^\$2[abxy]?\$(\d{2})\$/.exec(hash);
+  return match ? Number(match[1]) : null;
 }
