@@ -10,7 +10,14 @@ import autocannon from 'autocannon';
 if (!parentPort) throw new Error('bench/load-worker.mjs must run in a worker thread');
 const port = parentPort;
 
+/** The run under way, so that a `stop` message can end it early. */
+let current = null;
+
 port.on('message', async (message) => {
+  if (message.stop) {
+    current?.stop();
+    return;
+  }
   const { id, spec } = message;
   try {
     const result = await run(spec);
@@ -101,6 +108,7 @@ function run(spec) {
     }, spec.maxSeconds * 1000);
     instance = autocannon(options, (err, res) => {
       clearTimeout(cap);
+      current = null;
       // From the start to the last answer, not to autocannon's callback
       // (which comes on its next tick).
       const elapsedMs = lastResponseAt - started;
@@ -120,6 +128,7 @@ function run(spec) {
         latencies: Float64Array.from(latencies),
       });
     });
+    current = instance;
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
       lastResponseAt = performance.now();
       statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;

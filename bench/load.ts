@@ -76,6 +76,11 @@ export class LoadGenerator {
     });
   }
 
+  /** Ends the run under way now (a run given a long duration); it resolves with what it measured. */
+  stop(): void {
+    this.worker.postMessage({ stop: true });
+  }
+
   async close(): Promise<void> {
     await this.worker.terminate();
   }

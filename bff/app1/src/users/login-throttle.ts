@@ -173,6 +173,14 @@ export function createLoginThrottle(configured: Partial<ThrottleLimits> = DEFAUL
         inFlightByUser.release(username);
       };
       try {
+        // An account past its successful sign-in limit is refused before
+        // bcrypt: a flood of right passwords must not keep a thread busy.
+        // (The atomic count is taken after the check; this only saves work.)
+        const successCount = await successes.get(username);
+        if (successCount && successCount.consumedPoints > successes.points) {
+          release();
+          return { ok: false, retryAfter: Math.max(1, Math.ceil(successCount.msBeforeNext / 1000)), reason: 'successes' };
+        }
         const keys: [RateLimiterAbstract, string][] = (await trusted(deviceId))
           ? [[device, deviceId!], [address, a]]
           : [[userAddress, pair(username, a)], [address, a], [user, username]];
