@@ -105,6 +105,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
         audience: config.audience,
         method: verifyMethod,
         maxTokenAgeSeconds: config.tokenTtlSeconds,
+        isKeyWithdrawn: keys ? (kid) => keys.isWithdrawn(kid) : undefined,
         now,
       }),
     }),

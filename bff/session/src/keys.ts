@@ -19,12 +19,21 @@ interface StoredKey {
   createdAt: string;
   /** When a newer key replaced this one as current; null for the current key. */
   retiredAt: string | null;
+  /** Signs from this time on, skipping the activation delay (a key made by an emergency withdrawal). */
+  activeFrom?: string;
   privateKeyPem: string;
+}
+
+/** A key taken out of service at once (`npm run keys:withdraw`): its tokens are refused everywhere. */
+interface WithdrawnKey {
+  kid: string;
+  withdrawnAt: string;
 }
 
 interface KeyFile {
   version: 1;
   keys: StoredKey[];
+  withdrawn?: WithdrawnKey[];
 }
 
 interface LoadedKey extends SigningKey {
@@ -32,6 +41,7 @@ interface LoadedKey extends SigningKey {
   publicJwk: JWK;
   createdAt: Date;
   retiredAt: Date | null;
+  activeFrom: Date | null;
 }
 
 /** The identity app's signing keys: one current key and older, still-verifiable ones. */
@@ -44,6 +54,14 @@ export interface KeySet {
   getKey: KeyResolver;
   /** Key ids, newest first. */
   kids(): string[];
+  /**
+   * Keys withdrawn in an emergency whose tokens may still be alive, with the
+   * time (ms) until which relying apps must refuse them. Published in the
+   * revocation feed.
+   */
+  withdrawn(): { kid: string; expiresAt: number }[];
+  /** True for a withdrawn key's id: its tokens are refused, cached or not. */
+  isWithdrawn(kid: string): boolean;
   /**
    * Re-reads the key file if it changed (after `keys:rotate`), so a running
    * identity app signs with the new key without a restart. True if reloaded.
@@ -94,12 +112,15 @@ export async function loadOrCreateKeySet(options: KeySetOptions): Promise<KeySet
     }
   }
   let state = buildKeySet(await Promise.all(stored.keys.map(loadKey)), now, options.activationDelaySeconds ?? 0);
+  let withdrawn = withdrawnUntil(stored, retention(options));
   let mtime = await mtimeOf(file);
   return {
     current: () => state.current(),
     jwks: () => state.jwks(),
     getKey: (header, token) => state.getKey(header, token),
     kids: () => state.kids(),
+    withdrawn: () => [...withdrawn].filter(([, until]) => until > now()).map(([kid, expiresAt]) => ({ kid, expiresAt })),
+    isWithdrawn: (kid) => (withdrawn.get(kid) ?? -Infinity) > now(),
     async reload() {
       const changedAt = await mtimeOf(file);
       if (changedAt === mtime) return false;
@@ -107,10 +128,53 @@ export async function loadOrCreateKeySet(options: KeySetOptions): Promise<KeySet
       if (!fresh || fresh.keys.length === 0) return false;
       const kept = pruneRetired(fresh, retention(options), (options.now ?? Date.now)());
       state = buildKeySet(await Promise.all(kept.keys.map(loadKey)), now, options.activationDelaySeconds ?? 0);
+      withdrawn = withdrawnUntil(kept, retention(options));
       mtime = changedAt;
       return true;
     },
   };
+}
+
+/** Withdrawn kid -> until when (ms) its tokens may live. */
+function withdrawnUntil(file: KeyFile, retainSeconds: number): Map<string, number> {
+  return new Map((file.withdrawn ?? []).map((w) => [w.kid, Date.parse(w.withdrawnAt) + retainSeconds * 1000]));
+}
+
+/**
+ * Emergency withdrawal: removes key `kid` from the set at once (it leaves the
+ * JWKS) and lists it as withdrawn until every token it signed has expired,
+ * so relying apps refuse its tokens, cached ones included, within one poll
+ * of the revocation feed. If it was the signing key, a fresh key signs from
+ * now on, without the activation delay (relying apps refetch the JWKS when
+ * they learn of the withdrawal).
+ */
+export async function withdrawKey(options: KeySetOptions & { kid: string }): Promise<{ withdrawn: string; replacement: string | null }> {
+  const now = options.now ?? Date.now;
+  const file = path.join(options.dir, KEY_FILE_NAME);
+  const stored = await readKeyFile(file);
+  if (!stored) throw new SessionError('KEY_FILE_INVALID', `There is no key file ${file}: nothing to withdraw.`);
+  const target = stored.keys.find((k) => k.kid === options.kid);
+  if (!target) {
+    if (stored.withdrawn?.some((w) => w.kid === options.kid)) return { withdrawn: options.kid, replacement: null };
+    throw new SessionError('CONFIG_INVALID', `No signing key ${options.kid} in ${file}. Its keys: ${stored.keys.map((k) => k.kid).join(', ')}.`);
+  }
+  const loaded = await Promise.all(stored.keys.map(loadKey));
+  const wasSigning = buildKeySet(loaded, now, options.activationDelaySeconds ?? 0).current().kid === options.kid;
+  const at = new Date(now()).toISOString();
+  const next: KeyFile = {
+    version: 1,
+    keys: stored.keys.filter((k) => k.kid !== options.kid),
+    withdrawn: [...(stored.withdrawn ?? []).filter((w) => Date.parse(w.withdrawnAt) + retention(options) * 1000 > now()), { kid: options.kid, withdrawnAt: at }],
+  };
+  let replacement: string | null = null;
+  if (wasSigning || next.keys.length === 0) {
+    const fresh = { ...(await newStoredKey(now())), activeFrom: at };
+    for (const key of next.keys) key.retiredAt ??= at;
+    next.keys.unshift(fresh);
+    replacement = fresh.kid;
+  }
+  await writeKeyFile(options.dir, file, next);
+  return { withdrawn: options.kid, replacement };
 }
 
 async function mtimeOf(file: string): Promise<number> {
@@ -151,9 +215,11 @@ async function kidOfPem(pem: string): Promise<string> {
 }
 
 function pruneRetired(file: KeyFile, retainSeconds: number, nowMs: number): KeyFile {
+  const withdrawn = (file.withdrawn ?? []).filter((w) => Date.parse(w.withdrawnAt) + retainSeconds * 1000 > nowMs);
   return {
     version: 1,
     keys: file.keys.filter((k) => k.retiredAt === null || Date.parse(k.retiredAt) + retainSeconds * 1000 > nowMs),
+    ...(withdrawn.length ? { withdrawn } : {}),
   };
 }
 
@@ -171,6 +237,7 @@ async function loadKey(stored: StoredKey): Promise<LoadedKey> {
     publicJwk: { ...publicJwk, kid: stored.kid, alg: 'EdDSA', use: 'sig' },
     createdAt: new Date(stored.createdAt),
     retiredAt: stored.retiredAt ? new Date(stored.retiredAt) : null,
+    activeFrom: stored.activeFrom ? new Date(stored.activeFrom) : null,
   };
 }
 
@@ -179,11 +246,12 @@ function retention(options: KeySetOptions): number {
   return options.retainSeconds + (options.activationDelaySeconds ?? 0);
 }
 
-function buildKeySet(keys: LoadedKey[], now: () => number, activationDelaySeconds: number): Omit<KeySet, 'reload'> {
+function buildKeySet(keys: LoadedKey[], now: () => number, activationDelaySeconds: number): Omit<KeySet, 'reload' | 'withdrawn' | 'isWithdrawn'> {
   if (keys.length === 0) throw new SessionError('KEY_FILE_INVALID', 'The key file holds no keys.');
   // Newest first; the newest key already published for the activation delay signs.
   const byAge = [...keys].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
-  const current = () => byAge.find((k) => k.createdAt.getTime() + activationDelaySeconds * 1000 <= now()) ?? byAge[byAge.length - 1]!;
+  const signsFrom = (k: LoadedKey) => (k.activeFrom ?? new Date(k.createdAt.getTime() + activationDelaySeconds * 1000)).getTime();
+  const current = () => byAge.find((k) => signsFrom(k) <= now()) ?? byAge[byAge.length - 1]!;
   const jwks: JSONWebKeySet = { keys: keys.map((k) => k.publicJwk) };
   const local = createLocalJWKSet(jwks);
   return {

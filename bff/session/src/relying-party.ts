@@ -75,6 +75,8 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
     now: options.now,
     headers: options.headers,
     onError: (err) => options.onError?.(err, 'revocations'),
+    // Drop the withdrawn key from our copy of the JWKS and learn its replacement now.
+    onKeysWithdrawn: () => keys?.refresh().catch((err: unknown) => options.onError?.(err, 'jwks')),
   });
   const cookie = createCookieController({ name: options.cookieName ?? DEFAULT_COOKIE_NAME, domain: options.cookieDomain });
   const loginUrl = options.loginUrl ?? new URL('/login', options.issuer).href;
@@ -90,6 +92,7 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
         : { alg: 'HS256', secret: typeof options.hs256Secret === 'string' ? hs256Secret(options.hs256Secret) : options.hs256Secret! },
       maxTokenAgeSeconds: options.maxTokenAgeSeconds ?? DEFAULT_TOKEN_TTL_SECONDS,
       isRevoked: revocations.isRevoked,
+      isKeyWithdrawn: revocations.isKeyWithdrawn,
       now: options.now,
     }),
   });

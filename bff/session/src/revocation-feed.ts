@@ -9,11 +9,15 @@ export interface RevocationFeedOptions {
   onError?: (err: unknown) => void;
   /** Extra headers per poll (a request id, say). */
   headers?: () => Record<string, string>;
+  /** Told of signing keys the feed newly lists as withdrawn (a relying app refetches the JWKS). */
+  onKeysWithdrawn?: (kids: string[]) => void;
 }
 
 export interface RevocationFeed {
   /** True when the identity app reported this session revoked. */
   isRevoked(sid: string): boolean;
+  /** True when the identity app withdrew this signing key: its tokens are refused. */
+  isKeyWithdrawn(kid: string): boolean;
   /** Polls once now (used at start and by tests). */
   sync(): Promise<void>;
   start(): void;
@@ -35,6 +39,7 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
   const doFetch = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
   const revoked = new Map<string, number>();
+  const withdrawnKeys = new Map<string, number>();
   let cursor = 0;
   let lastSync: number | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -49,14 +54,23 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
       redirect: 'error',
     });
     if (!res.ok) throw new Error(`revocation feed answered ${res.status}`);
-    const body = (await res.json()) as { revocations?: unknown; cursor?: unknown };
+    const body = (await res.json()) as { revocations?: unknown; cursor?: unknown; withdrawnKeys?: unknown };
     if (!Array.isArray(body.revocations) || typeof body.cursor !== 'number') throw new Error('revocation feed sent an unexpected body');
     for (const r of body.revocations as { sid?: unknown; expiresAt?: unknown }[]) {
       if (typeof r.sid === 'string' && typeof r.expiresAt === 'number') revoked.set(r.sid, r.expiresAt);
     }
+    // The whole list every time (it is tiny): an identity app that predates withdrawal sends none.
+    const fresh: string[] = [];
+    for (const w of Array.isArray(body.withdrawnKeys) ? (body.withdrawnKeys as { kid?: unknown; expiresAt?: unknown }[]) : []) {
+      if (typeof w.kid !== 'string' || typeof w.expiresAt !== 'number') continue;
+      if (!withdrawnKeys.has(w.kid)) fresh.push(w.kid);
+      withdrawnKeys.set(w.kid, w.expiresAt);
+    }
     cursor = body.cursor;
     const t = now();
     for (const [sid, expiresAt] of revoked) if (expiresAt <= t) revoked.delete(sid);
+    for (const [kid, expiresAt] of withdrawnKeys) if (expiresAt <= t) withdrawnKeys.delete(kid);
+    if (fresh.length) options.onKeysWithdrawn?.(fresh);
     lastSync = t;
   }
 
@@ -80,6 +94,7 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
 
   return {
     isRevoked: (sid) => revoked.has(sid),
+    isKeyWithdrawn: (kid) => (withdrawnKeys.get(kid) ?? -Infinity) > now(),
     sync,
     start() {
       if (timer === null) schedule();

@@ -117,6 +117,8 @@ export interface TokenVerifierOptions {
   clockToleranceSeconds?: number;
   /** Called after the signature and claims check out; true refuses the token. */
   isRevoked?: (sid: string) => boolean;
+  /** True for a signing key withdrawn in an emergency: its tokens are refused, cached ones included. */
+  isKeyWithdrawn?: (kid: string) => boolean;
   /** Injected clock (ms since epoch), for tests. */
   now?: () => number;
   /**
@@ -149,7 +151,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const clock = options.now ?? Date.now;
   const cacheSize = options.cacheSize ?? 10_000;
   // Insertion-ordered: when full, the oldest entry goes first.
-  const cache = new Map<string, SsoClaims>();
+  const cache = new Map<string, { claims: SsoClaims; kid: string | undefined }>();
+  const withdrawn = (kid: string | undefined) => kid !== undefined && options.isKeyWithdrawn?.(kid) === true;
 
   return {
     async verify(token) {
@@ -161,16 +164,19 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       if (!token.split('.').every(isCanonicalBase64url)) {
         return { ok: false, code: 'TOKEN_INVALID', reason: 'non-canonical base64url' };
       }
-      const hit = cache.get(token);
-      if (hit) {
+      const cached = cache.get(token);
+      if (cached) {
+        const hit = cached.claims;
         const nowSeconds = clock() / 1000;
         if (hit.exp + clockTolerance > nowSeconds && nowSeconds - hit.iat <= maxTokenAge + clockTolerance) {
+          if (withdrawn(cached.kid)) return { ok: false, code: 'TOKEN_REVOKED', reason: 'signing key withdrawn' };
           if (options.isRevoked?.(hit.sid)) return { ok: false, code: 'TOKEN_REVOKED', reason: 'session revoked' };
           return { ok: true, claims: hit };
         }
         cache.delete(token); // expired: the full check below says so
       }
       let payload: JWTPayload;
+      let kid: string | undefined;
       try {
         const verifyOptions = {
           // Pinned: the header's `alg` never chooses the algorithm, so `none`
@@ -191,6 +197,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
             ? await jwtVerify(token, method.getKey, verifyOptions)
             : await jwtVerify(token, method.secret, verifyOptions);
         payload = result.payload;
+        kid = result.protectedHeader.kid;
       } catch (err) {
         return mapVerifyError(err);
       }
@@ -205,13 +212,15 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       ) {
         return { ok: false, code: 'TOKEN_INVALID', reason: 'claims have the wrong types' };
       }
+      // The key set may still hold a withdrawn key until its next refetch.
+      if (withdrawn(kid)) return { ok: false, code: 'TOKEN_REVOKED', reason: 'signing key withdrawn' };
       if (options.isRevoked?.(claims.sid)) {
         return { ok: false, code: 'TOKEN_REVOKED', reason: 'session revoked' };
       }
       const verified = Object.freeze({ ...(claims as SsoClaims), email: claims.email ?? null, name: claims.name ?? null });
       if (cacheSize > 0) {
         if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
-        cache.set(token, verified);
+        cache.set(token, { claims: verified, kid });
       }
       return { ok: true, claims: verified };
     },

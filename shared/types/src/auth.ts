@@ -95,6 +95,11 @@ export const RevocationFeedSchema = z.object({
   revocations: z.array(RevocationSchema),
   /** Pass back as `?since=` to receive only newer entries. */
   cursor: z.int(),
+  /**
+   * Signing keys withdrawn in an emergency (`npm run keys:withdraw`), the whole
+   * list on every poll: refuse tokens with these `kid`s until `expiresAt` (ms).
+   */
+  withdrawnKeys: z.array(z.object({ kid: z.string(), expiresAt: z.int() })),
 });
 export type RevocationFeed = z.infer<typeof RevocationFeedSchema>;
 

@@ -1,5 +1,8 @@
 import type { RevocationFeed } from '@sso/types';
 
+/** What the store keeps of the revocation feed (withdrawn keys live in the key file). */
+export type StoredRevocations = Pick<RevocationFeed, 'revocations' | 'cursor'>;
+
 /** A server-side session: what a signed-in browser holds a refresh cookie for. */
 export interface SessionRecord {
   /** Opaque id; the token's `sid`. */
@@ -33,5 +36,5 @@ export interface SessionStore {
   /** The user's sessions not revoked whose absolute expiry is after `after` (idle ones included). */
   listActiveForUser(userId: string, after: number): Promise<SessionRecord[]>;
   /** Revocations after `cursor` (exclusive) whose tokens may still be alive. */
-  revocationsSince(cursor: number, now: number): Promise<RevocationFeed>;
+  revocationsSince(cursor: number, now: number): Promise<StoredRevocations>;
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { openJsonStore, probeStore } from '@sso/bff-common';
-import type { RevocationFeed } from '@sso/types';
+import type { StoredRevocations } from '../sessions/session-store';
 import { bcryptCost, type UserRecord, type UserStore, type CreateUserResult } from '../users/user-store';
 import type { SessionRecord, SessionStore, RefreshLookup } from '../sessions/session-store';
 
@@ -151,7 +151,7 @@ export async function openLowdbStore(dataDir: string): Promise<{ users: UserStor
     async listActiveForUser(userId, now) {
       return data.sessions.filter((s) => s.userId === userId && s.revokedAt === null && s.absoluteExpiresAt > now);
     },
-    async revocationsSince(cursor, now): Promise<RevocationFeed> {
+    async revocationsSince(cursor, now): Promise<StoredRevocations> {
       const revocations = data.revocations.filter((r) => r.revokedAt > cursor && r.expiresAt > now);
       return { revocations, cursor: Math.max(cursor, lastRevokedAt) };
     },

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import type { Pool } from 'pg';
 import { openPgDatabase, pgStoreError, type PostgresStoreOptions } from '@sso/bff-common';
-import type { RevocationFeed } from '@sso/types';
+import type { StoredRevocations } from '../sessions/session-store';
 import type { RefreshLookup, SessionRecord, SessionStore } from '../sessions/session-store';
 import type { CreateUserResult, UserRecord, UserStore } from '../users/user-store';
 
@@ -235,7 +235,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       );
       return rows.map(toSession);
     },
-    async revocationsSince(cursor, now): Promise<RevocationFeed> {
+    async revocationsSince(cursor, now): Promise<StoredRevocations> {
       // The clock and the entries are read in one snapshot: the cursor handed
       // out never runs ahead of the entries returned.
       const { rows } = await read<{ last: string; sid: string | null; revoked_at: string | null; expires_at: string | null }>(

@@ -67,11 +67,12 @@ function suite(name: string, make: (l: ThrottleLimits) => LoginThrottle | Promis
     it('a known browser gets its own 5 failures, then counts as unknown again', async () => {
       const t = await make(limits({ perUserAddress: roomy, perUser: { failures: 3, durationSeconds: 60, blockSeconds: 60 } }));
       const burst = await Promise.all(Array.from({ length: 30 }, () => wrong(t, 'stolen-device', '192.0.2.5', 'dev-1')));
-      expect(admitted(burst)).toBe(5); // the device's own limit
-      // From then on it is an unknown browser: the per-account limit (3) applies.
+      // The device's own 5 (a request that finds them used up mid-burst is an unknown browser already)...
+      expect(admitted(burst)).toBeGreaterThanOrEqual(5);
+      // ...then an unknown browser's: the per-account limit (3). Never more than 5 + 3 in all.
       const after = [];
       for (let i = 0; i < 10; i++) after.push(await wrong(t, 'stolen-device', '192.0.2.5', 'dev-1'));
-      expect(admitted(after)).toBe(3);
+      expect(admitted(burst) + admitted(after)).toBe(8);
     });
 
     it('sign-ups from one address at once: exactly the limit is accepted', async () => {
