@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTokenSigner, loadOrCreateKeySet, type SigningKey } from '@sso/session';
+import { createTokenSigner, loadOrCreateKeySet, withdrawKey, type SigningKey } from '@sso/session';
 import { MeResponseSchema, ProblemSchema } from '@sso/types';
 import { Browser, freePort, startDomain, type Domain } from './harness';
 
@@ -166,6 +166,18 @@ function load(app: PythonApp, target: string, cookie?: string, headers: Record<s
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
+const kidOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8')).kid as string;
+
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/**
+ * The same bytes spelled another way: a segment of length 2 or 3 (mod 4) ends
+ * in a character whose low bits carry nothing, and lenient decoders ignore them.
+ */
+function nonCanonical(segment: string): string {
+  expect([2, 3]).toContain(segment.length % 4);
+  const last = BASE64URL.indexOf(segment.at(-1)!);
+  return segment.slice(0, -1) + BASE64URL[last ^ 1];
+}
 
 /** A compact JWS with any header, signed with an Ed25519 key (or left with the given signature). */
 function signEd25519(header: Record<string, unknown>, payload: Record<string, unknown>, key: KeyObject): string {
@@ -272,6 +284,24 @@ describe.skipIf(skip)('python relying app (Flask + PyJWT) with EdDSA tokens from
     const other = (await signer().sign({ sub: claims.sub, sid: claims.sid, preferred_username: 'py-token' })).token;
     expectRefused(await me(py, `${COOKIE}=${other}; ${COOKIE}=${token}`), domain);
     expect((await me(py, `${COOKIE}=${token}; ${COOKIE}=${token}`)).status).toBe(200);
+  });
+
+  it('refuses a second cookie of the same name however many pairs come before it', async () => {
+    const other = (await signer().sign({ sub: claims.sub, sid: claims.sid, preferred_username: 'py-token' })).token;
+    for (const count of [199, 1000]) {
+      const junk = Array.from({ length: count }, (_, i) => `j${i}=x`).join('; ');
+      expect((await me(py, `${COOKIE}=${token}; ${junk}`)).status, `${count} pairs`).toBe(200);
+      expectRefused(await me(py, `${COOKIE}=${token}; ${junk}; ${COOKIE}=${other}`), domain);
+    }
+  });
+
+  it('refuses a token spelled in non-canonical base64url (same bytes, another last character)', async () => {
+    const [h, p, s] = token.split('.') as [string, string, string];
+    const respelled = nonCanonical(s);
+    expect(respelled).not.toBe(s);
+    expect(Buffer.from(respelled, 'base64url').equals(Buffer.from(s, 'base64url'))).toBe(true);
+    expect((await me(py, `${COOKIE}=${token}`)).status).toBe(200);
+    expectRefused(await me(py, `${COOKIE}=${h}.${p}.${respelled}`), domain);
   });
 
   it('refuses a tampered token (one payload character flipped)', async () => {
@@ -496,6 +526,56 @@ describe.skipIf(skip)('python relying app (Flask + PyJWT) with EdDSA tokens from
       expect(res.stderr).toContain('PUBLIC_ORIGIN');
       expect(res.stderr).toContain('SSO_EXTRA_ORIGINS');
     }
+  });
+});
+
+// A domain of its own: withdrawing the signing key would break the other tests' tokens.
+describe.skipIf(skip)('python relying app and an emergency key withdrawal at app 1', () => {
+  let domain: Domain;
+  let py: PythonApp;
+
+  beforeAll(async () => {
+    domain = await startDomain();
+    py = await startPythonApp({
+      SSO_ISSUER: domain.origins.app1,
+      SSO_JWKS_URL: `${domain.urls.app1}/.well-known/jwks.json`,
+      SSO_REVOCATIONS_URL: `${domain.urls.app1}/api/revocations`,
+      SSO_REVOCATION_POLL_MS: '100',
+    });
+  });
+  afterAll(async () => {
+    await stopAll();
+    await domain?.stop();
+  });
+
+  it("refuses the withdrawn key's tokens within a poll and accepts the replacement key's at once", async () => {
+    const b = new Browser(domain);
+    expect((await signup(b, 'py-withdrawn')).status).toBe(201);
+    const old = b.cookie(COOKIE)!;
+    const before = await me(py, `${COOKIE}=${old}`);
+    expect(before.status, JSON.stringify(before.body)).toBe(200);
+
+    const { replacement } = await withdrawKey({ dir: domain.dataDir, kid: kidOf(old), retainSeconds: 605, activationDelaySeconds: 60 });
+    expect(replacement).not.toBeNull();
+    expect(await domain.app1.context.keys!.reload()).toBe(true); // app 1's key-file watcher, now
+
+    const started = Date.now();
+    let res = await me(py, `${COOKIE}=${old}`);
+    while (res.status === 200 && Date.now() - started < 3000) {
+      await new Promise((r) => setTimeout(r, 20));
+      res = await me(py, `${COOKIE}=${old}`);
+    }
+    expectRefused(res, domain);
+    expect(Date.now() - started).toBeLessThan(2000);
+
+    // Still signed in at app 1: the renewed token carries the new kid, known here without waiting for a cooldown.
+    expect((await b.request('app1', '/api/session/refresh', { json: {} })).status).toBe(200);
+    const fresh = b.cookie(COOKIE)!;
+    expect(kidOf(fresh)).toBe(replacement);
+    const after = await me(py, `${COOKIE}=${fresh}`);
+    expect(after.status, JSON.stringify(after.body)).toBe(200);
+    expect(MeResponseSchema.parse(after.body).user.sub).toBe(MeResponseSchema.parse(before.body).user.sub);
+    expectRefused(await me(py, `${COOKIE}=${old}`), domain);
   });
 });
 

@@ -3,8 +3,8 @@
 
 It does what BFF 2 does, in another language: read the `__Secure-sso` cookie,
 verify it as a compact JWS against app 1's JWKS (or the HS256 shared secret in
-compatibility mode), refuse it if app 1's revocation feed lists its session,
-and provision a local user keyed by (iss, sub) in SQLite. The rules follow
+compatibility mode), refuse it if app 1's revocation feed lists its session or
+its signing key (an emergency withdrawal), and provision a local user keyed by (iss, sub) in SQLite. The rules follow
 bff/session/src/token.ts, bff/session/src/revocation-feed.ts, ADR 002 and ADR 003.
 
 Runs on Debian's system Python with python3-flask, python3-jwt and
@@ -22,6 +22,8 @@ Configuration comes from environment variables (see README.md next to this file)
 
 from __future__ import annotations
 
+import base64
+import binascii
 import html
 import json
 import math
@@ -38,7 +40,7 @@ import urllib.request
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Callable, Iterable, Mapping, Optional
 
 import jwt
 from flask import Flask, Request, Response, request
@@ -254,6 +256,27 @@ class RemoteKeySet:
             self._refresh_quietly()
         return (self._keys or {}).get(kid)
 
+    def forget(self, kids: Iterable[str]) -> None:
+        """App 1 withdrew these keys: drop them from the cached set and refetch it in the background.
+
+        The refetch learns the replacement key at once, so the next renewed token
+        is accepted without waiting for the unknown-`kid` cooldown. The cooldown is
+        reset here, before the caller publishes the withdrawal: a token with the new
+        `kid` that arrives before the background fetch ends fetches for itself
+        rather than being refused. Only the withdrawn keys are dropped, not the
+        whole set: if app 1 does not answer now, the other keys keep working.
+        """
+        gone = set(kids)
+        self._last_attempt = -math.inf
+
+        def drop_and_refetch() -> None:
+            with self._lock:
+                if self._keys is not None:
+                    self._keys = {kid: key for kid, key in self._keys.items() if kid not in gone}
+            self._refresh_quietly()
+
+        threading.Thread(target=drop_and_refetch, name="jwks-refetch", daemon=True).start()
+
 
 # --- app 1's revoked sessions -----------------------------------------------
 
@@ -263,27 +286,33 @@ def _is_whole_number(value: Any) -> bool:
 
 
 class RevocationFeed:
-    """App 1's revoked sessions, polled from its feed (ADR 003; the equivalent of createRevocationFeed).
+    """App 1's revoked sessions and withdrawn keys, polled from its feed (ADR 003; the equivalent of createRevocationFeed).
 
     Every `interval` seconds, a daemon thread asks `GET <url>?since=<cursor>`
-    and keeps sid -> expiresAt (ms since the epoch). An entry is dropped once
-    `expiresAt` has passed: by then every token of that session has expired.
+    and keeps sid -> expiresAt (ms since the epoch), and kid -> expiresAt for
+    the signing keys app 1 withdrew (`withdrawnKeys`, the whole list on every
+    poll). An entry is dropped once `expiresAt` has passed: by then every token
+    of that session, or signed by that key, has expired. A newly listed kid is
+    passed to `on_keys_withdrawn` (the key set refetches the JWKS).
     While app 1 does not answer, the last copy keeps being used and a warning is
     logged (at most once a minute); nothing here ever stops the app. Staleness
     is at most one interval plus one request while app 1 answers.
     """
 
     def __init__(self, url: str, *, interval: float = 1.0, timeout: float = REVOCATION_POLL_TIMEOUT_SECONDS,
-                 clock: Callable[[], float] = time.time, max_bytes: int = 32 * 1024 * 1024) -> None:
+                 clock: Callable[[], float] = time.time, max_bytes: int = 32 * 1024 * 1024,
+                 on_keys_withdrawn: Optional[Callable[[list[str]], None]] = None) -> None:
         self.url = url
         self.interval = interval
         self.timeout = timeout
         self.clock = clock  # wall clock: expiresAt is app 1's Date.now()
         self.max_bytes = max_bytes
+        self.on_keys_withdrawn = on_keys_withdrawn
         self._revoked: dict[str, float] = {}
+        self._withdrawn: dict[str, float] = {}  # kid -> expiresAt (ms)
         self._cursor = 0
         self._last_sync: Optional[float] = None
-        self._lock = threading.Lock()  # guards _revoked (read by request threads)
+        self._lock = threading.Lock()  # guards _revoked and _withdrawn (read by request threads)
         self._poll_lock = threading.Lock()  # one poll at a time; guards _cursor
         self._stop: Optional[threading.Event] = None
         self._thread: Optional[threading.Thread] = None
@@ -296,6 +325,11 @@ class RevocationFeed:
         with self._lock:
             return sid in self._revoked
 
+    def is_key_withdrawn(self, kid: str) -> bool:
+        """True when app 1 withdrew this signing key and its tokens may still be alive."""
+        with self._lock:
+            return self._withdrawn.get(kid, -math.inf) > self.clock() * 1000
+
     def last_sync_at(self) -> Optional[float]:
         """Time (seconds) of the last successful poll, or None before the first."""
         return self._last_sync
@@ -306,7 +340,7 @@ class RevocationFeed:
         query.append(("since", str(cursor)))
         return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
 
-    def _fetch(self, cursor: int) -> tuple[dict[str, float], int]:
+    def _fetch(self, cursor: int) -> tuple[dict[str, float], int, dict[str, float]]:
         req = urllib.request.Request(self._url(cursor), headers={
             "Accept": "application/json",
             "x-request-id": f"python-app-{uuid.uuid4()}",
@@ -318,28 +352,51 @@ class RevocationFeed:
         if len(raw) > self.max_bytes:
             raise ValueError(f"revocation feed sent more than {self.max_bytes} bytes")
         body = json.loads(raw)
+        # An app 1 that predates key withdrawal sends no withdrawnKeys: none are withdrawn.
         if not (isinstance(body, dict) and isinstance(body.get("revocations"), list)
-                and _is_whole_number(body.get("cursor"))):
+                and _is_whole_number(body.get("cursor"))
+                and isinstance(body.get("withdrawnKeys", []), list)):
             raise ValueError("revocation feed sent an unexpected body")
         entries: dict[str, float] = {}
         for r in body["revocations"]:
             if isinstance(r, dict) and isinstance(r.get("sid"), str) and _is_number(r.get("expiresAt")):
                 entries[r["sid"]] = r["expiresAt"]
-        return entries, int(body["cursor"])
+        withdrawn: dict[str, float] = {}
+        for w in body.get("withdrawnKeys", []):
+            if isinstance(w, dict) and isinstance(w.get("kid"), str) and _is_number(w.get("expiresAt")):
+                withdrawn[w["kid"]] = w["expiresAt"]
+        return entries, int(body["cursor"]), withdrawn
 
     def _prune(self) -> None:
         now_ms = self.clock() * 1000
         with self._lock:
             for sid in [sid for sid, expires_at in self._revoked.items() if expires_at <= now_ms]:
                 del self._revoked[sid]
+            for kid in [kid for kid, expires_at in self._withdrawn.items() if expires_at <= now_ms]:
+                del self._withdrawn[kid]
+
+    def _tell_keys_withdrawn(self, withdrawn: Mapping[str, float]) -> None:
+        """Passes the kids this poll lists for the first time (and still alive) to on_keys_withdrawn."""
+        now_ms = self.clock() * 1000
+        with self._lock:
+            fresh = [kid for kid, expires_at in withdrawn.items() if kid not in self._withdrawn and expires_at > now_ms]
+        if fresh and self.on_keys_withdrawn is not None:
+            try:
+                self.on_keys_withdrawn(fresh)
+            except Exception as err:  # noqa: BLE001 - refusing the key's tokens below matters more
+                print(f"{SERVICE}: could not act on withdrawn key(s) {fresh}: {err}", file=sys.stderr)
 
     def sync(self) -> None:
         """Polls once now; on failure the last copy stays and the error is raised."""
         with self._poll_lock:
             try:
-                entries, cursor = self._fetch(self._cursor)
+                entries, cursor, withdrawn = self._fetch(self._cursor)
+                # Told before the withdrawal is published: by the time a request sees
+                # the old key refused, the key set is already fetching its replacement.
+                self._tell_keys_withdrawn(withdrawn)
                 with self._lock:
                     self._revoked.update(entries)
+                    self._withdrawn.update(withdrawn)
                 self._cursor = cursor
                 self._last_sync = self.clock()
             finally:
@@ -400,11 +457,13 @@ def read_cookie(cookie_header: Optional[str], name: str) -> Optional[str]:
 
     Same parsing as bff/session's readAll(): a sibling subdomain can plant a
     same-named cookie (say with a narrower Path) that arrives as a second entry.
+    Every pair is read, however many come first: a cap would let a second copy
+    hide behind junk pairs. The server already bounds the header (64 KiB a line).
     """
     if not cookie_header:
         return None
     values = []
-    for part in cookie_header.split(";", 199):
+    for part in cookie_header.split(";"):
         eq = part.find("=")
         if eq == -1 or part[:eq].strip() != name:
             continue
@@ -428,19 +487,40 @@ def _is_nullable_string(value: Any) -> bool:
     return value is None or isinstance(value, str)
 
 
+def _is_canonical_base64url(segment: str) -> bool:
+    """True when `segment` is the only base64url spelling (unpadded) of the bytes it decodes to.
+
+    urlsafe_b64decode (and so PyJWT) ignores the unused low bits of the last
+    character, so one token would have several spellings that all verify: each
+    a different cookie value, a different cache or replay key. bff/session
+    refuses them too (isCanonicalBase64url). A length of 1 mod 4 encodes no bytes.
+    """
+    if len(segment) % 4 == 1:
+        return False
+    try:
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    except (binascii.Error, ValueError):
+        return False
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") == segment
+
+
 class TokenVerifier:
     def __init__(self, config: Config, keys: Optional[RemoteKeySet],
                  clock: Callable[[], float] = time.time,
-                 is_revoked: Callable[[str], bool] = lambda _sid: False) -> None:
+                 is_revoked: Callable[[str], bool] = lambda _sid: False,
+                 is_key_withdrawn: Callable[[str], bool] = lambda _kid: False) -> None:
         self.config = config
         self.keys = keys
         self.clock = clock
         self.is_revoked = is_revoked
+        self.is_key_withdrawn = is_key_withdrawn
 
     def verify(self, token: str) -> dict[str, Any]:
         """The verified claims, or raises Rejected / KeysUnavailable."""
         if len(token) > MAX_TOKEN_LENGTH or not COMPACT_JWS.match(token):
             raise Rejected("UNAUTHENTICATED", "not a compact JWS")
+        if not all(_is_canonical_base64url(segment) for segment in token.split(".")):
+            raise Rejected("UNAUTHENTICATED", "non-canonical base64url")
         try:
             header = jwt.get_unverified_header(token)
         except jwt.exceptions.PyJWTError as err:
@@ -451,9 +531,13 @@ class TokenVerifier:
             raise Rejected("UNAUTHENTICATED", "unexpected alg")
         if header.get("typ") != TOKEN_TYPE:
             raise Rejected("UNAUTHENTICATED", "unexpected typ")
+        # A key app 1 withdrew (it leaked, say): anyone may hold it, so whatever its
+        # tokens claim they are refused, even while our copy of the JWKS still has it.
+        kid = header.get("kid")
+        if isinstance(kid, str) and self.is_key_withdrawn(kid):
+            raise Rejected("UNAUTHENTICATED", "signing key withdrawn")
 
         if self.config.alg == "EdDSA":
-            kid = header.get("kid")
             if not isinstance(kid, str) or not kid or len(kid) > 256:
                 raise Rejected("UNAUTHENTICATED", "no kid")
             assert self.keys is not None
@@ -662,15 +746,22 @@ def page(config: Config, user: Mapping[str, Any]) -> Response:
     return res
 
 
+def revocation_feed(config: Config, keys: Optional[RemoteKeySet]) -> RevocationFeed:
+    """App 1's feed, told to drop a withdrawn key from `keys` and refetch the JWKS (as createRelyingParty does)."""
+    return RevocationFeed(config.revocations_url, interval=config.revocation_poll_ms / 1000,
+                          on_keys_withdrawn=keys.forget if keys is not None else None)
+
+
 def create_app(config: Config, *, keys: Optional[RemoteKeySet] = None, store: Optional[UserStore] = None,
                revocations: Optional[RevocationFeed] = None) -> Flask:
     """The Flask app. Without `revocations`, it creates app 1's revocation feed and starts polling it."""
     if config.alg == "EdDSA" and keys is None:
         keys = RemoteKeySet(config.jwks_url)
     if revocations is None:
-        revocations = RevocationFeed(config.revocations_url, interval=config.revocation_poll_ms / 1000)
+        revocations = revocation_feed(config, keys)
         revocations.start()
-    verifier = TokenVerifier(config, keys, is_revoked=revocations.is_revoked)
+    verifier = TokenVerifier(config, keys, is_revoked=revocations.is_revoked,
+                             is_key_withdrawn=revocations.is_key_withdrawn)
     users = store or UserStore(config.database)
     app = Flask(__name__)
 
@@ -767,9 +858,9 @@ def main() -> None:
     if keys is not None:
         # Warm the cache; failing here is fine (the first request retries).
         threading.Thread(target=keys._refresh_quietly, daemon=True).start()
-    # Learn the revoked sessions before serving: one poll now (a failure is only
-    # logged), then one every SSO_REVOCATION_POLL_MS in a daemon thread.
-    revocations = RevocationFeed(config.revocations_url, interval=config.revocation_poll_ms / 1000)
+    # Learn the revoked sessions and withdrawn keys before serving: one poll now
+    # (a failure is only logged), then one every SSO_REVOCATION_POLL_MS in a daemon thread.
+    revocations = revocation_feed(config, keys)
     revocations.start()
     app = create_app(config, keys=keys, store=store, revocations=revocations)
     print(f"{SERVICE} ({config.alg}) on http://{config.host}:{config.port} as {config.public_origin}, "
