@@ -3,6 +3,7 @@ export * from './lib/api-error';
 export * from './lib/api-client';
 export * from './lib/client-config';
 export * from './lib/session-api';
+export * from './lib/session-keep-alive';
 export * from './lib/navigation';
 export * from './lib/query-client';
 export * from './lib/use-document-title';

@@ -103,7 +103,7 @@ describe('account page', () => {
       resetMockDb('session-ended');
       const { router } = renderRoutes(routes, '/account');
       expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
-      expect(screen.getByRole('status')).toHaveTextContent('You were signed out after 30 minutes without activity.');
+      expect(await screen.findByRole('status')).toHaveTextContent('You were signed out after 30 minutes without activity.');
       expect(router.state.location.search).toBe('?ended=idle');
     });
 

@@ -1,7 +1,8 @@
 import { Navigate } from 'react-router';
 import { Alert, Loading, Page, describeError, formatDate, formatDateTime } from '@sso/web-shared';
 import { config } from '../../config/env';
-import { sessionEndedBecause, useKeepSessionAlive, useSession } from '../../features/auth/api/get-session';
+import { sessionEndedBecause, useSession } from '../../features/auth/api/get-session';
+import { useKeepSessionAlive } from '../../features/auth/api/keep-session-alive';
 import { ChangePasswordForm } from '../../features/auth/components/change-password-form';
 import { SignOutButtons } from '../../features/auth/components/sign-out-buttons';
 

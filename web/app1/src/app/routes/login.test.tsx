@@ -89,7 +89,7 @@ describe('sign-in page', () => {
     resetMockDb('signed-out');
     renderRoutes(routes, `/login?returnTo=${encodeURIComponent('http://app2.sso.localhost:5172/x')}&ended=${reason}`);
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
-    expect(screen.getByText(message)).toBeInTheDocument();
+    expect(await screen.findByText(message)).toBeInTheDocument(); // its messages load on demand
     expect(screen.getByRole('link', { name: 'Create an account' })).toHaveAttribute('href', `/signup?returnTo=${encodeURIComponent('http://app2.sso.localhost:5172/x')}`);
   });
 

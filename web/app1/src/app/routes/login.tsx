@@ -1,10 +1,14 @@
+import { lazy, Suspense } from 'react';
 import { Link, Navigate, useLocation } from 'react-router';
 import { Alert, Loading, Page } from '@sso/web-shared';
 import { config } from '../../config/env';
 import { sessionEndedBecause, useSession } from '../../features/auth/api/get-session';
-import { parseEnded, sessionEndedMessage } from '../../features/auth/session-ended';
+import { parseEnded } from '../../features/auth/session-ended';
 import { useJustSignedOut } from '../../features/auth/api/logout';
 import { LoginForm } from '../../features/auth/components/login-form';
+
+// Most sign-ins have no reason to show: its messages load only when one does.
+const SessionEndedNotice = lazy(async () => ({ default: (await import('../../features/auth/components/session-ended-notice')).SessionEndedNotice }));
 
 /** /login?returnTo=…: sign in once for every app on the domain. */
 export function LoginRoute() {
@@ -32,7 +36,9 @@ export function LoginRoute() {
       {signedOut ? (
         <Alert tone="success">You are signed out on every app.</Alert>
       ) : ended ? (
-        <Alert tone="info">{sessionEndedMessage(ended, config)}</Alert>
+        <Suspense fallback={null}>
+          <SessionEndedNotice reason={ended} />
+        </Suspense>
       ) : null}
       {session.data ? (
         <Alert tone="info">

@@ -1,7 +1,6 @@
-import { useCallback } from 'react';
-import { queryOptions, useQuery, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useQuery } from '@tanstack/react-query';
 import { SessionResponseSchema, type SessionEndReason, type SessionResponse } from '@sso/types';
-import { apiRequest, isSignedOutError, sessionEndReason, useSessionKeepAlive, withSessionRefresh } from '@sso/web-shared';
+import { apiRequest, isSignedOutError, sessionEndReason, withSessionRefresh } from '@sso/web-shared';
 import { config } from '../../../config/env';
 
 let lastEnd: SessionEndReason | null = null;
@@ -34,23 +33,7 @@ export const sessionQueryOptions = () => queryOptions({ queryKey: ['session'], q
 
 export const useSession = () => useQuery(sessionQueryOptions());
 
-/** Keeps an open tab of app 1 signed in: renews before the token expires, notices when the session ends. */
-export function useKeepSessionAlive(session: SessionResponse | null | undefined): void {
-  const queryClient = useQueryClient();
-  const key = sessionQueryOptions().queryKey;
-  const onRenewed = useCallback(
-    (tokenExpiresAt: string) =>
-      queryClient.setQueryData(key, (old: SessionResponse | null | undefined) => (old ? { ...old, session: { ...old.session, tokenExpiresAt } } : old)),
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [queryClient],
-  );
-  const onEnded = useCallback(
-    (err: unknown) => {
-      lastEnd = sessionEndReason(err);
-      queryClient.setQueryData(key, null);
-    },
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [queryClient],
-  );
-  useSessionKeepAlive({ identityOrigin: config.identityOrigin, tokenExpiresAt: session?.session.tokenExpiresAt, onRenewed, onEnded });
+/** Remembers why the session ended (the keep-alive learned it), for the sign-in page. */
+export function noteSessionEnded(reason: SessionEndReason | null): void {
+  lastEnd = reason;
 }
