@@ -2,6 +2,7 @@
 import express from 'express';
 import { JSONFilePreset } from 'lowdb/node';
 import { createRelyingParty, isSessionError, sessionOf, sessionProblem } from '@sso/session';
+import { PROBLEM_CONTENT_TYPE, problemOf } from '@sso/types';
 
 const env = process.env;
 const app1Port = env.APP1_PORT ?? '3001';
@@ -41,9 +42,8 @@ app.get('/', sso.requireSession(), async (_req, res) => {
 });
 app.use(((err, _req, res, next) => {
   if (!isSessionError(err)) return next(err);
-  const { status, ...problem } = sessionProblem(err.code, sso.loginUrl);
-  const type = `https://sso.dev/problems/${problem.code.toLowerCase().replaceAll('_', '-')}`;
-  res.status(status).type('application/problem+json').send(JSON.stringify({ type, title: problem.detail, status, ...problem }));
+  const { status, code, detail, loginUrl } = sessionProblem(err.code, sso.loginUrl);
+  res.status(status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemOf(code, { detail, loginUrl })));
 }) as express.ErrorRequestHandler);
 
 app.listen(port, env.HOST ?? '127.0.0.1', () => console.log(`App 3 on http://app3.sso.localhost:${port}`));

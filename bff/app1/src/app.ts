@@ -12,6 +12,7 @@ import {
   requireTrustedOrigin,
   serveSpa,
   HttpError,
+  sessionHttpError,
 } from '@sso/bff-common';
 import {
   DEFAULT_CLOCK_TOLERANCE_SECONDS,
@@ -158,12 +159,11 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
   app.use(
     errorHandler({
       logger,
-      mapError: (err) =>
-        isSessionError(err)
-          ? new HttpError(401, 'UNAUTHENTICATED')
-          : err instanceof HasherBusyError
-            ? new HttpError(429, 'RATE_LIMITED', 'Sign-in is busy right now. Try again in a moment.', { retryAfter: 1 })
-            : undefined,
+      mapError: (err) => {
+        if (isSessionError(err)) return sessionHttpError(err.code, `${config.origin}/login`);
+        if (err instanceof HasherBusyError) return new HttpError('RATE_LIMITED', 'Sign-in is busy right now. Try again in a moment.', { retryAfter: 1 });
+        return undefined;
+      },
     }),
   );
 

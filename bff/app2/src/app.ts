@@ -1,10 +1,9 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
-import { apiNotFound, createBaseApp, backChannelHeaders, createLogger, healthRoutes, errorHandler, noStore, prepareDataDir, serveSpa, HttpError } from '@sso/bff-common';
+import { apiNotFound, createBaseApp, backChannelHeaders, createLogger, healthRoutes, errorHandler, noStore, prepareDataDir, serveSpa, sessionHttpError } from '@sso/bff-common';
 import {
   createRelyingParty,
   isSessionError,
-  sessionProblem,
   type RemoteKeySet,
   type RevocationFeed,
 } from '@sso/session';
@@ -92,11 +91,7 @@ export async function createApp(config: App2Config, options: App2Options = {}): 
   app.use(
     errorHandler({
       logger,
-      mapError: (err) => {
-        if (!isSessionError(err)) return undefined;
-        const p = sessionProblem(err.code, config.loginUrl);
-        return new HttpError(p.status, p.code, p.detail, p.loginUrl ? { loginUrl: p.loginUrl } : {});
-      },
+      mapError: (err) => (isSessionError(err) ? sessionHttpError(err.code, config.loginUrl) : undefined),
     }),
   );
 

@@ -6,7 +6,6 @@ import { ConfigError, envLogLevel, envOptional, envOriginList, envPort, envSecon
 
 /** Variables every BFF on the domain reads, with the same names and defaults. */
 export const DomainEnvSchema = z.object({
-  NODE_ENV: envString('development'),
   HOST: envString('127.0.0.1'),
   APP1_PORT: envPort(3001),
   APP2_PORT: envPort(3002),
@@ -41,7 +40,6 @@ export type DomainEnv = z.output<typeof DomainEnvSchema>;
 
 /** The parts of the configuration that every app on the domain must agree on. */
 export interface DomainConfig {
-  readonly env: string;
   readonly host: string;
   readonly app1Origin: string;
   readonly app2Origin: string;
@@ -102,7 +100,6 @@ export function resolveDomainConfig(e: DomainEnv, service: string): DomainConfig
   }
 
   return {
-    env: e.NODE_ENV,
     host: e.HOST,
     app1Origin,
     app2Origin,

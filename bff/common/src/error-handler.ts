@@ -31,24 +31,28 @@ function toHttpError(err: unknown, mapError?: (err: unknown) => HttpError | unde
   if (err instanceof HttpError) return err;
   const mapped = mapError?.(err);
   if (mapped) return mapped;
-  if (err instanceof StoreError) return new HttpError(503, 'STORE_UNAVAILABLE', 'Your request was not saved. Try again in a moment.');
+  if (err instanceof StoreError) {
+    return err.code === 'STORE_REJECTED'
+      ? new HttpError('VALIDATION_FAILED', err.message)
+      : new HttpError('STORE_UNAVAILABLE', 'Your request was not saved. Try again in a moment.');
+  }
   // body-parser errors carry a `type`; they are the client's fault.
   const type = (err as { type?: unknown } | null)?.type;
   switch (type) {
     case 'entity.parse.failed':
-      return new HttpError(400, 'MALFORMED_JSON');
+      return new HttpError('MALFORMED_JSON');
     case 'entity.too.large':
-      return new HttpError(413, 'PAYLOAD_TOO_LARGE');
+      return new HttpError('PAYLOAD_TOO_LARGE');
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send UTF-8 JSON.');
+      return new HttpError('UNSUPPORTED_MEDIA_TYPE', 'Send UTF-8 JSON.');
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':
     case 'stream.not.readable':
-      return new HttpError(400, 'VALIDATION_FAILED', 'The request body could not be read.');
+      return new HttpError('VALIDATION_FAILED', 'The request body could not be read.');
   }
-  return clientError(err) ?? new HttpError(500, 'INTERNAL');
+  return clientError(err) ?? new HttpError('INTERNAL');
 }
 
 /**
@@ -64,13 +68,13 @@ function clientError(err: unknown): HttpError | undefined {
   if (status === undefined || !Number.isInteger(status) || status < 400 || status > 499) return undefined;
   switch (status) {
     case 404:
-      return new HttpError(404, 'NOT_FOUND');
+      return new HttpError('NOT_FOUND');
     case 413:
-      return new HttpError(413, 'PAYLOAD_TOO_LARGE');
+      return new HttpError('PAYLOAD_TOO_LARGE');
     case 415:
-      return new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE');
+      return new HttpError('UNSUPPORTED_MEDIA_TYPE');
     default:
-      return new HttpError(status, 'BAD_REQUEST');
+      return new HttpError('BAD_REQUEST', undefined, {}, status);
   }
 }
 
@@ -84,6 +88,6 @@ function reasonOf(err: unknown): string {
 /** Answers unknown /api paths with a problem document instead of the SPA. */
 export function apiNotFound(): RequestHandler {
   return () => {
-    throw new HttpError(404, 'NOT_FOUND');
+    throw new HttpError('NOT_FOUND');
   };
 }

@@ -15,12 +15,12 @@ export function requireTrustedOrigin(allowedOrigins: readonly string[]): Request
     if (SAFE_METHODS.has(req.method)) return next();
     const origin = req.headers.origin;
     if (req.headers['sec-fetch-site'] === 'cross-site' || origin === undefined || !allowed.has(origin)) {
-      throw new HttpError(403, 'FORBIDDEN_ORIGIN', origin === undefined ? 'The Origin header is required.' : 'This origin is not one of the apps on this domain.');
+      throw new HttpError('FORBIDDEN_ORIGIN', origin === undefined ? 'The Origin header is required.' : 'This origin is not one of the apps on this domain.');
     }
     // Checked on the header itself: a form post (urlencoded, multipart,
     // text/plain) never gets here, with or without a body.
     const mediaType = req.headers['content-type']?.split(';', 1)[0]?.trim().toLowerCase();
-    if (mediaType !== 'application/json') throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE');
+    if (mediaType !== 'application/json') throw new HttpError('UNSUPPORTED_MEDIA_TYPE');
     next();
   };
 }

@@ -1,4 +1,13 @@
-/** @sso/bff-common: HTTP plumbing shared by the BFFs (never token or cookie logic). */
+/**
+ * @sso/bff-common: what both BFFs share around their routes: problem+json
+ * errors, request guards, logging, security headers, SPA serving, atomic JSON
+ * and Postgres stores, env parsing and the domain configuration. It issues,
+ * verifies and reads no token or cookie: that stays in @sso/session. The
+ * domain configuration does check cookie settings at start-up: it builds an
+ * @sso/session cookie controller and HS256 secret to refuse bad values early,
+ * and `diagnoseCookieDomain` checks that browsers will accept SSO_COOKIE_DOMAIN
+ * for the app origins.
+ */
 export * from './http-error';
 export * from './error-handler';
 export * from './validate';

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { Low, type Adapter } from 'lowdb';
 import { writeFileAtomic } from './atomic-write';
 
-export type StoreErrorCode = 'STORE_CORRUPT' | 'STORE_UNREADABLE' | 'STORE_WRITE_FAILED';
+/** STORE_REJECTED: the store cannot hold this input (text with NUL, say): the client's fault, a 400. The others: an outage, a 503. */
+export type StoreErrorCode = 'STORE_CORRUPT' | 'STORE_UNREADABLE' | 'STORE_WRITE_FAILED' | 'STORE_REJECTED';
 
 /** A storage failure. Corruption is raised at start-up; write failures become 503s. */
 export class StoreError extends Error {

@@ -3,7 +3,6 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from 'pino';
-import { HttpError } from './http-error';
 import { redactDatabaseUrl } from './store-config';
 import { StoreError } from './json-store';
 
@@ -126,10 +125,10 @@ const UNSTORABLE_TEXT = new Set(['22021', '22P05']);
  * schema missing) is a store outage, answered 503 STORE_UNAVAILABLE.
  */
 export function pgStoreError(err: unknown, operation: 'read' | 'write'): Error {
-  if (err instanceof StoreError || err instanceof HttpError) return err;
+  if (err instanceof StoreError) return err;
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && UNSTORABLE_TEXT.has(code)) {
-    return new HttpError(400, 'VALIDATION_FAILED', 'Text fields must not contain NUL or other characters the database cannot store.');
+    return new StoreError('STORE_REJECTED', 'Text fields must not contain NUL or other characters the database cannot store.', { cause: err });
   }
   const reason = `${typeof code === 'string' ? `${code} ` : ''}${(err as Error)?.message ?? String(err)}`;
   return new StoreError(operation === 'read' ? 'STORE_UNREADABLE' : 'STORE_WRITE_FAILED', `PostgreSQL ${operation} failed: ${reason}`, { cause: err });
@@ -165,6 +164,12 @@ export interface PgDatabase {
   pool: pg.Pool;
   /** Runs one statement; a failure becomes a StoreError (503) or, for text PostgreSQL cannot store, a 400. */
   query<R extends pg.QueryResultRow = any>(operation: 'read' | 'write', text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+  /**
+   * Runs `fn` in one transaction on one connection: COMMIT when it resolves,
+   * ROLLBACK when it throws (the connection is then discarded); failures are
+   * store errors, as for query().
+   */
+  transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T>;
   /** Readiness: the server answers. */
   probe(): Promise<{ ok: boolean; error?: string }>;
   /** Releases the connections, once (nothing is buffered: every change is committed before it is answered). */
@@ -193,6 +198,27 @@ export async function openPgDatabase(
         return await pool.query(text, values);
       } catch (err) {
         throw pgStoreError(err, operation);
+      }
+    },
+    async transaction(fn) {
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (err) {
+        throw pgStoreError(err, 'write');
+      }
+      let failed: Error | undefined;
+      try {
+        await client.query('BEGIN');
+        const result = await fn(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        failed = err as Error;
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw pgStoreError(err, 'write');
+      } finally {
+        client.release(failed);
       }
     },
     async probe() {

@@ -57,10 +57,10 @@ export function serveSpa(options: { dir: string; clientConfig: ClientConfig }): 
  * names no asset, so every one is a plain 404 problem, not an error.
  */
 const noSuchAsset: ErrorRequestHandler = (err: { status?: unknown }, _req, _res, next) => {
-  next(err.status === 400 || err.status === 403 || err.status === 404 ? new HttpError(404, 'NOT_FOUND') : err);
+  next(err.status === 400 || err.status === 403 || err.status === 404 ? new HttpError('NOT_FOUND') : err);
 };
 
 /** Any other method on a page path: a problem document, not Express's HTML page. */
 const notFound: RequestHandler = () => {
-  throw new HttpError(404, 'NOT_FOUND');
+  throw new HttpError('NOT_FOUND');
 };

@@ -22,8 +22,6 @@ export interface RevocationFeed {
   sync(): Promise<void>;
   start(): void;
   stop(): void;
-  /** Time of the last successful poll, or null before the first. */
-  lastSyncAt(): number | null;
 }
 
 /**
@@ -31,7 +29,7 @@ export interface RevocationFeed {
  * short-lived, so an entry is kept only until every token of that session has
  * expired; the set stays small. Staleness is at most one interval plus one
  * request while the identity app answers; while it does not, the last copy
- * keeps being used (and `lastSyncAt` shows since when).
+ * keeps being used.
  */
 export function createRevocationFeed(options: RevocationFeedOptions): RevocationFeed {
   const intervalMs = options.intervalMs ?? 1000;
@@ -41,7 +39,6 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
   const revoked = new Map<string, number>();
   const withdrawnKeys = new Map<string, number>();
   let cursor = 0;
-  let lastSync: number | null = null;
   let timer: NodeJS.Timeout | null = null;
   let pending: Promise<void> | null = null;
 
@@ -71,7 +68,6 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
     for (const [sid, expiresAt] of revoked) if (expiresAt <= t) revoked.delete(sid);
     for (const [kid, expiresAt] of withdrawnKeys) if (expiresAt <= t) withdrawnKeys.delete(kid);
     if (fresh.length) options.onKeysWithdrawn?.(fresh);
-    lastSync = t;
   }
 
   function sync(): Promise<void> {
@@ -103,6 +99,5 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
       if (timer !== null) clearTimeout(timer);
       timer = null;
     },
-    lastSyncAt: () => lastSync,
   };
 }

@@ -29,6 +29,36 @@ export const ERROR_CODES = [
 export const ErrorCodeSchema = z.enum(ERROR_CODES);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 
+/**
+ * Each code's HTTP status and title: the one table the BFFs, the msw mocks
+ * and the Python example follow. A code has one status (BAD_REQUEST, the
+ * catch-all, may carry another 4xx).
+ */
+export const ERRORS = {
+  VALIDATION_FAILED: { status: 400, title: 'The request is not valid' },
+  BAD_REQUEST: { status: 400, title: 'The request cannot be processed' },
+  MALFORMED_JSON: { status: 400, title: 'The request body is not valid JSON' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Send the request body as application/json' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large' },
+  INVALID_CREDENTIALS: { status: 401, title: 'Wrong username or password' },
+  USERNAME_TAKEN: { status: 409, title: 'That username is taken' },
+  UNAUTHENTICATED: { status: 401, title: 'You are not signed in' },
+  SESSION_EXPIRED: { status: 401, title: 'Your session token has expired' },
+  SESSION_ENDED: { status: 401, title: 'Your session has ended' },
+  REFRESH_REUSED: { status: 401, title: 'This session was ended for your safety' },
+  FORBIDDEN_ORIGIN: { status: 403, title: 'This request is not allowed from that origin' },
+  RATE_LIMITED: { status: 429, title: 'Too many attempts' },
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  IDENTITY_UNAVAILABLE: { status: 503, title: 'The identity service cannot be reached' },
+  STORE_UNAVAILABLE: { status: 503, title: 'Storage is unavailable' },
+  INTERNAL: { status: 500, title: 'Something went wrong on our side' },
+} as const satisfies Record<ErrorCode, { status: number; title: string }>;
+
+/** The problem `type` URI of a code: `https://sso.dev/problems/session-expired`. */
+export function problemType(code: ErrorCode): string {
+  return `https://sso.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`;
+}
+
 /** RFC 9457 problem details with this product's stable `code` member. */
 export const ProblemSchema = z.object({
   type: z.string(),
@@ -49,3 +79,19 @@ export const ProblemSchema = z.object({
 export type Problem = z.infer<typeof ProblemSchema>;
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+/** The problem document for `code`, with the table's status and title. */
+export function problemOf(code: ErrorCode, extra: Partial<Omit<Problem, 'type' | 'title' | 'code'>> = {}): Problem {
+  const { status, title } = ERRORS[code];
+  return { type: problemType(code), title, status, code, ...extra };
+}
+
+/** Field errors from zod issues, keyed by dotted path (`(body)` for the whole body): how every 400 VALIDATION_FAILED and every form names them. */
+export function fieldErrorsOf(issues: readonly z.core.$ZodIssue[]): Record<string, string[]> {
+  const errors: Record<string, string[]> = Object.create(null);
+  for (const issue of issues) {
+    const key = issue.path.map(String).join('.') || '(body)';
+    (errors[key] ??= []).push(issue.message);
+  }
+  return errors;
+}

@@ -1,5 +1,5 @@
 import { Router, type Request } from 'express';
-import { HttpError, failValidation, parseBody } from '@sso/bff-common';
+import { HttpError, failValidation, parseBody, sessionHttpError } from '@sso/bff-common';
 import { ChangePasswordRequestSchema, type ChangePasswordResponse } from '@sso/types';
 import type { App1Context } from '../context';
 import { issueSessionCookies } from '../sessions/issue';
@@ -11,15 +11,11 @@ import { SAME_PASSWORD_MESSAGE, newPasswordProblems } from '../users/password-po
 /** The signed-in user and their live server session, or a 401. */
 export async function requireAccount(ctx: App1Context, req: Request) {
   const result = await ctx.reader.verifyRequest({ cookieHeader: req.headers.cookie });
-  if (!result.ok) {
-    throw result.code === 'TOKEN_EXPIRED'
-      ? new HttpError(401, 'SESSION_EXPIRED', 'Your session token expired; refresh it.')
-      : new HttpError(401, 'UNAUTHENTICATED');
-  }
+  if (!result.ok) throw sessionHttpError(result.code, `${ctx.config.origin}/login`);
   const session = await ctx.sessionStore.get(result.claims.sid);
   const user = session ? await ctx.users.findById(session.userId) : null;
   if (!session || !user || !ctx.sessions.isLive(session, ctx.now()) || user.disabledAt !== null) {
-    throw new HttpError(401, 'UNAUTHENTICATED');
+    throw new HttpError('UNAUTHENTICATED');
   }
   return { claims: result.claims, session, user };
 }
@@ -36,8 +32,8 @@ export function accountRoutes(ctx: App1Context): Router {
     // Under the sign-in limits: a stolen session must not become a password oracle.
     const checked = await checkPassword(ctx, { username: user.username, password: body.currentPassword, address: req.ip, cookieHeader: req.headers.cookie, countSuccess: false });
     if (!checked.ok) {
-      if (checked.code === 'RATE_LIMITED') throw new HttpError(429, 'RATE_LIMITED', 'Too many attempts. Try again later.', { retryAfter: checked.retryAfter });
-      throw new HttpError(401, 'INVALID_CREDENTIALS', 'The current password is wrong.', { errors: { currentPassword: ['The current password is wrong.'] } });
+      if (checked.code === 'RATE_LIMITED') throw new HttpError('RATE_LIMITED', 'Too many attempts. Try again later.', { retryAfter: checked.retryAfter });
+      throw new HttpError('INVALID_CREDENTIALS', 'The current password is wrong.', { errors: { currentPassword: ['The current password is wrong.'] } });
     }
     // Only now, with the current password proven, does "same as current" mean anything.
     if (body.newPassword === body.currentPassword) failValidation({ newPassword: [SAME_PASSWORD_MESSAGE] });

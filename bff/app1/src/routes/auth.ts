@@ -38,7 +38,7 @@ export function authRoutes(ctx: App1Context): Router {
     const wait = await ctx.throttle.signupRetryAfter(req.ip);
     if (wait > 0) {
       req.log.warn({ event: 'signup.throttled', retryAfter: wait }, 'audit');
-      throw new HttpError(429, 'RATE_LIMITED', 'Too many sign-ups from your network. Try again later.', { retryAfter: wait });
+      throw new HttpError('RATE_LIMITED', 'Too many sign-ups from your network. Try again later.', { retryAfter: wait });
     }
     const passwordHash = await ctx.hasher.hash(body.password);
     const created = await ctx.users.create({
@@ -51,7 +51,7 @@ export function authRoutes(ctx: App1Context): Router {
       disabledAt: null,
     });
     if (!created.ok) {
-      throw new HttpError(409, 'USERNAME_TAKEN', 'That username is taken. Choose another, or sign in if it is yours.', {
+      throw new HttpError('USERNAME_TAKEN', 'That username is taken. Choose another, or sign in if it is yours.', {
         errors: { username: ['That username is taken.'] },
       });
     }
@@ -70,10 +70,10 @@ export function authRoutes(ctx: App1Context): Router {
     if (!checked.ok) {
       if (checked.code === 'RATE_LIMITED') {
         req.log.warn({ event: 'login.throttled', reason: checked.reason, retryAfter: checked.retryAfter }, 'audit');
-        throw new HttpError(429, 'RATE_LIMITED', THROTTLED_MESSAGES[checked.reason], { retryAfter: checked.retryAfter });
+        throw new HttpError('RATE_LIMITED', THROTTLED_MESSAGES[checked.reason], { retryAfter: checked.retryAfter });
       }
       req.log.info({ event: 'login.failure' }, 'audit');
-      throw new HttpError(401, 'INVALID_CREDENTIALS', 'The username or password is wrong.');
+      throw new HttpError('INVALID_CREDENTIALS', 'The username or password is wrong.');
     }
     const user = await rehashIfNeeded(ctx, checked.user, body.password);
     const { session, refreshToken } = await ctx.sessions.start(user.id, ctx.now());

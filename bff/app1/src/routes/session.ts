@@ -27,8 +27,8 @@ export function sessionRoutes(ctx: App1Context): Router {
   router.post('/session/refresh', async (req, res) => {
     const outcome = await renewSession(ctx, req, res);
     if (!outcome.ok) {
-      if (outcome.code === 'UNAUTHENTICATED') throw new HttpError(401, 'UNAUTHENTICATED', 'Sign in again.');
-      throw new HttpError(401, outcome.code, 'Sign in again.', { reason: outcome.reason });
+      if (outcome.code === 'UNAUTHENTICATED') throw new HttpError('UNAUTHENTICATED', 'Sign in again.');
+      throw new HttpError(outcome.code, 'Sign in again.', { reason: outcome.reason });
     }
     res.json({ tokenExpiresAt: outcome.tokenExpiresAt.toISOString() } satisfies RefreshResponse);
   });

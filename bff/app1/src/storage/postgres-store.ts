@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import type { Pool } from 'pg';
-import { openPgDatabase, pgStoreError, type PostgresStoreOptions } from '@sso/bff-common';
+import { openPgDatabase, type PostgresStoreOptions } from '@sso/bff-common';
 import type { StoredRevocations } from '../sessions/session-store';
 import type { RefreshLookup, SessionRecord, SessionStore } from '../sessions/session-store';
 import type { CreateUserResult, UserRecord, UserStore } from '../users/user-store';
@@ -189,15 +189,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
     async revoke(ids, reason, now, tokenLifetimeMs) {
       if (ids.length === 0) return [];
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (err) {
-        throw pgStoreError(err, 'write');
-      }
-      let failed: Error | undefined;
-      try {
-        await client.query('BEGIN');
+      return db.transaction(async (client) => {
         // Every revocation locks the clock first: revocations commit one after
         // another, in cursor order, so the feed never skips an entry.
         const clock = await client.query<{ last: string }>('SELECT last FROM app1.revocation_clock WHERE id FOR UPDATE');
@@ -217,15 +209,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           );
           await client.query('UPDATE app1.revocation_clock SET last = $1 WHERE id', [last]);
         }
-        await client.query('COMMIT');
         return revoked;
-      } catch (err) {
-        failed = err as Error;
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw pgStoreError(err, 'write');
-      } finally {
-        client.release(failed);
-      }
+      });
     },
     async listActiveForUser(userId, now) {
       const { rows } = await read<SessionRow>(

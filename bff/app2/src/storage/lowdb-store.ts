@@ -63,9 +63,6 @@ export async function openLowdbStore(dataDir: string): Promise<{ users: LocalUse
       }
       return { user: existing, created: false };
     },
-    async count() {
-      return db.data.users.length;
-    },
   };
   return { users, flush: save, probe: () => probeStore(db as never) };
 }

@@ -100,10 +100,6 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       recent.set(cacheKey, result.user);
       return result;
     },
-    async count() {
-      const { rows } = await query<{ n: string }>('read', 'SELECT count(*) AS n FROM app2.local_users');
-      return Number(rows[0]!.n);
-    },
   };
 
   return {

@@ -26,5 +26,4 @@ export interface LocalUserStore {
    * Race-free: concurrent calls for one new subject yield one record.
    */
   upsert(input: ProvisionInput, now: number): Promise<{ user: LocalUserRecord; created: boolean }>;
-  count(): Promise<number>;
 }
