@@ -6,6 +6,7 @@ export * from './errors';
 export * from './claims';
 export * from './token';
 export * from './keys';
+export { KEY_FILE_NAME } from './key-file';
 export * from './jwks-client';
 export * from './cookie';
 export * from './express';

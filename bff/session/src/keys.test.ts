@@ -1,8 +1,9 @@
-import { chmod, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KEY_FILE_NAME, loadOrCreateKeySet, rotateKeySet } from './keys';
+import { KEY_FILE_NAME } from './key-file';
+import { loadOrCreateKeySet, rotateKeySet } from './keys';
 import { createTokenSigner, createTokenVerifier } from './token';
 
 let dir: string;
@@ -118,10 +119,36 @@ describe('key set reload', () => {
     const running = await loadOrCreateKeySet({ dir, retainSeconds: 600 });
     const before = running.current().kid;
     expect(await running.reload()).toBe(false);
-    await new Promise((r) => setTimeout(r, 20));
+    // No pause: a rotation within the same mtime tick is seen too.
     const { kid } = await rotateKeySet({ dir, retainSeconds: 600 });
     expect(await running.reload()).toBe(true);
     expect(running.current().kid).toBe(kid);
     expect(running.kids()).toEqual([kid, before]);
+  });
+
+  it('reload goes by content: a rewrite with the old mtime restored is picked up', async () => {
+    const file = path.join(dir, KEY_FILE_NAME);
+    await loadOrCreateKeySet({ dir, retainSeconds: 600 });
+    // A whole second, so the restored mtime is exactly the one the key set saw.
+    const mtime = new Date(Date.parse('2026-01-01T00:00:00Z'));
+    await utimes(file, mtime, mtime);
+    const running = await loadOrCreateKeySet({ dir, retainSeconds: 600 });
+    const before = running.current().kid;
+
+    const { kid } = await rotateKeySet({ dir, retainSeconds: 600 });
+    await utimes(file, mtime, mtime);
+    expect((await stat(file)).mtimeMs).toBe(mtime.getTime());
+
+    expect(await running.reload()).toBe(true);
+    expect(running.current().kid).toBe(kid);
+    expect(running.jwks().keys.map((k) => k.kid)).toEqual([kid, before]);
+  });
+
+  it('reload leaves the keys alone when only the mtime changed', async () => {
+    const file = path.join(dir, KEY_FILE_NAME);
+    const running = await loadOrCreateKeySet({ dir, retainSeconds: 600 });
+    const later = new Date(Date.now() + 60_000);
+    await utimes(file, later, later);
+    expect(await running.reload()).toBe(false);
   });
 });

@@ -1,40 +1,17 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
-import { chmod, link, mkdir, open, rename, stat, unlink } from 'node:fs/promises';
-import path from 'node:path';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { calculateJwkThumbprint, createLocalJWKSet, exportJWK, type JWK, type JSONWebKeySet } from 'jose';
 import { SessionError } from './errors';
+import { createKeyFileExclusive, keyFilePath, readKeyFile, writeKeyFile, type KeyFile, type StoredKey } from './key-file';
 import type { KeyResolver, SigningKey } from './token';
+
+// The key set: which key signs, what is published, rotation and withdrawal.
+// The file it lives in (format, checks, safe writes) is key-file.ts.
 
 /**
  * How long a rotated-in key is published before it signs: above the 30 s
  * unknown-`kid` cooldown of relying apps, so they always fetch it in time.
  */
 export const KEY_ACTIVATION_DELAY_SECONDS = 60;
-
-/** File name of the identity app's key set inside its key directory. */
-export const KEY_FILE_NAME = 'signing-keys.json';
-
-interface StoredKey {
-  kid: string;
-  createdAt: string;
-  /** When a newer key replaced this one as current; null for the current key. */
-  retiredAt: string | null;
-  /** Signs from this time on, skipping the activation delay (a key made by an emergency withdrawal). */
-  activeFrom?: string;
-  privateKeyPem: string;
-}
-
-/** A key taken out of service at once (`npm run keys:withdraw`): its tokens are refused everywhere. */
-interface WithdrawnKey {
-  kid: string;
-  withdrawnAt: string;
-}
-
-interface KeyFile {
-  version: 1;
-  keys: StoredKey[];
-  withdrawn?: WithdrawnKey[];
-}
 
 interface LoadedKey extends SigningKey {
   publicKey: KeyObject;
@@ -63,8 +40,9 @@ export interface KeySet {
   /** True for a withdrawn key's id: its tokens are refused, cached or not. */
   isWithdrawn(kid: string): boolean;
   /**
-   * Re-reads the key file if it changed (after `keys:rotate`), so a running
-   * identity app signs with the new key without a restart. True if reloaded.
+   * Re-reads the key file if its content changed (after `keys:rotate`), so a
+   * running identity app signs with the new key without a restart. True if
+   * reloaded.
    */
   reload(): Promise<boolean>;
 }
@@ -94,26 +72,22 @@ export interface KeySetOptions {
  */
 export async function loadOrCreateKeySet(options: KeySetOptions): Promise<KeySet> {
   const now = options.now ?? Date.now;
-  const file = path.join(options.dir, KEY_FILE_NAME);
-  let stored = await readKeyFile(file);
-  if (!stored) {
+  const file = keyFilePath(options.dir);
+  let version = await readKeyFile(file);
+  if (!version) {
     // Several instances sharing DATA_DIR may start at once: the first to
     // create the file wins and every other one uses its key.
-    stored = (await createKeyFileExclusive(options.dir, file, { version: 1, keys: [await newStoredKey(now())] })) ?? (await readKeyFile(file))!;
+    version = (await createKeyFileExclusive(file, { version: 1, keys: [await newStoredKey(now())] })) ?? (await readKeyFile(file))!;
   }
-  if (stored.keys.length === 0) {
-    stored = { version: 1, keys: [await newStoredKey(now())] };
-    await writeKeyFile(options.dir, file, stored);
+  if (version.data.keys.length === 0) {
+    version = await writeKeyFile(file, { version: 1, keys: [await newStoredKey(now())] });
   } else {
-    const kept = pruneRetired(stored, retention(options), now());
-    if (kept.keys.length !== stored.keys.length) {
-      stored = kept;
-      await writeKeyFile(options.dir, file, stored);
-    }
+    const kept = pruneRetired(version.data, retention(options), now());
+    if (kept.keys.length !== version.data.keys.length) version = await writeKeyFile(file, kept);
   }
-  let state = buildKeySet(await Promise.all(stored.keys.map(loadKey)), now, options.activationDelaySeconds ?? 0);
-  let withdrawn = withdrawnUntil(stored, retention(options));
-  let mtime = await mtimeOf(file);
+  let state = buildKeySet(await Promise.all(version.data.keys.map(loadKey)), now, options.activationDelaySeconds ?? 0);
+  let withdrawn = withdrawnUntil(version.data, retention(options));
+  let digest = version.digest;
   return {
     current: () => state.current(),
     jwks: () => state.jwks(),
@@ -122,14 +96,13 @@ export async function loadOrCreateKeySet(options: KeySetOptions): Promise<KeySet
     withdrawn: () => [...withdrawn].filter(([, until]) => until > now()).map(([kid, expiresAt]) => ({ kid, expiresAt })),
     isWithdrawn: (kid) => (withdrawn.get(kid) ?? -Infinity) > now(),
     async reload() {
-      const changedAt = await mtimeOf(file);
-      if (changedAt === mtime) return false;
+      // The file is small: reading it whole is the only sure sign of a change.
       const fresh = await readKeyFile(file);
-      if (!fresh || fresh.keys.length === 0) return false;
-      const kept = pruneRetired(fresh, retention(options), (options.now ?? Date.now)());
+      if (!fresh || fresh.digest === digest || fresh.data.keys.length === 0) return false;
+      const kept = pruneRetired(fresh.data, retention(options), now());
       state = buildKeySet(await Promise.all(kept.keys.map(loadKey)), now, options.activationDelaySeconds ?? 0);
       withdrawn = withdrawnUntil(kept, retention(options));
-      mtime = changedAt;
+      digest = fresh.digest;
       return true;
     },
   };
@@ -150,8 +123,8 @@ function withdrawnUntil(file: KeyFile, retainSeconds: number): Map<string, numbe
  */
 export async function withdrawKey(options: KeySetOptions & { kid: string }): Promise<{ withdrawn: string; replacement: string | null }> {
   const now = options.now ?? Date.now;
-  const file = path.join(options.dir, KEY_FILE_NAME);
-  const stored = await readKeyFile(file);
+  const file = keyFilePath(options.dir);
+  const stored = (await readKeyFile(file))?.data;
   if (!stored) throw new SessionError('KEY_FILE_INVALID', `There is no key file ${file}: nothing to withdraw.`);
   const target = stored.keys.find((k) => k.kid === options.kid);
   if (!target) {
@@ -173,12 +146,8 @@ export async function withdrawKey(options: KeySetOptions & { kid: string }): Pro
     next.keys.unshift(fresh);
     replacement = fresh.kid;
   }
-  await writeKeyFile(options.dir, file, next);
+  await writeKeyFile(file, next);
   return { withdrawn: options.kid, replacement };
-}
-
-async function mtimeOf(file: string): Promise<number> {
-  return (await stat(file)).mtimeMs;
 }
 
 /**
@@ -187,8 +156,8 @@ async function mtimeOf(file: string): Promise<number> {
  */
 export async function rotateKeySet(options: KeySetOptions): Promise<{ kid: string; retired: string[] }> {
   const now = options.now ?? Date.now;
-  const file = path.join(options.dir, KEY_FILE_NAME);
-  const stored = pruneRetired((await readKeyFile(file)) ?? { version: 1, keys: [] }, retention(options), now());
+  const file = keyFilePath(options.dir);
+  const stored = pruneRetired((await readKeyFile(file))?.data ?? { version: 1, keys: [] }, retention(options), now());
   const at = new Date(now()).toISOString();
   const retired: string[] = [];
   for (const key of stored.keys) {
@@ -199,7 +168,7 @@ export async function rotateKeySet(options: KeySetOptions): Promise<{ kid: strin
   }
   const fresh = await newStoredKey(now());
   stored.keys.unshift(fresh);
-  await writeKeyFile(options.dir, file, stored);
+  await writeKeyFile(file, stored);
   return { kid: fresh.kid, retired };
 }
 
@@ -260,90 +229,4 @@ function buildKeySet(keys: LoadedKey[], now: () => number, activationDelaySecond
     getKey: (header, token) => local(header, token),
     kids: () => keys.map((k) => k.kid),
   };
-}
-
-async function readKeyFile(file: string): Promise<KeyFile | null> {
-  let text: string;
-  let mode: number;
-  try {
-    // Mode and content come from one open file, so the checked file is the read one.
-    const handle = await open(file, 'r');
-    try {
-      mode = (await handle.stat()).mode;
-      text = await handle.readFile('utf8');
-    } finally {
-      await handle.close();
-    }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new SessionError('KEY_FILE_INVALID', `Cannot read the key file ${file}: ${(err as Error).message}. Check its permissions.`, { cause: err });
-  }
-  // The private signing keys: anyone who can read them can mint tokens for every app.
-  if (mode & 0o077) {
-    throw new SessionError(
-      'KEY_FILE_INVALID',
-      `The key file ${file} is readable or writable by group/others (mode ${(mode & 0o7777).toString(8).padStart(4, '0')}); it holds the private signing keys. ` +
-        `Run chmod 600 ${file} (and consider rotating the keys if others could read it), then start again.`,
-    );
-  }
-  try {
-    const parsed = JSON.parse(text) as KeyFile;
-    if (parsed.version !== 1 || !Array.isArray(parsed.keys)) throw new Error('unexpected shape');
-    for (const k of parsed.keys) {
-      if (typeof k.kid !== 'string' || typeof k.privateKeyPem !== 'string' || typeof k.createdAt !== 'string') {
-        throw new Error('a key entry is incomplete');
-      }
-    }
-    return parsed;
-  } catch (err) {
-    throw new SessionError(
-      'KEY_FILE_INVALID',
-      `The key file ${file} is not a valid key set (${(err as Error).message}). ` +
-        'Restore it from a backup, or move it away to generate new keys (every signed-in user is then signed out).',
-      { cause: err },
-    );
-  }
-}
-
-/** Creates the key file only if none exists (link fails on EEXIST); null if another process won. */
-async function createKeyFileExclusive(dir: string, file: string, data: KeyFile): Promise<KeyFile | null> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${randomBytes(16).toString('hex')}.new`;
-  const handle = await open(tmp, 'wx', 0o600);
-  try {
-    await handle.writeFile(JSON.stringify(data, null, 2));
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await link(tmp, file);
-    return data;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return null;
-    throw err;
-  } finally {
-    await unlink(tmp).catch(() => undefined);
-  }
-}
-
-/** Written to a temp file with mode 0600, fsynced, then renamed over the old file. */
-async function writeKeyFile(dir: string, file: string, data: KeyFile): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  // Random name and `wx` (O_EXCL): a symlink planted at the temp path is never followed.
-  const tmp = `${file}.${randomBytes(16).toString('hex')}.tmp`;
-  const handle = await open(tmp, 'wx', 0o600);
-  try {
-    await handle.writeFile(JSON.stringify(data, null, 2));
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await chmod(tmp, 0o600);
-    await rename(tmp, file);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
 }

@@ -191,6 +191,59 @@ describe('verified-token cache', () => {
     expect(await v.verify(token.token)).toMatchObject({ ok: false, code: 'TOKEN_EXPIRED' });
   });
 
+  /** A verifier over our key set that counts key lookups: one per full check. */
+  function countingVerifier(options: { cacheSize?: number; isKeyWithdrawn?: (kid: string) => boolean } = {}) {
+    const counter = { lookups: 0 };
+    const v = createTokenVerifier({
+      issuer: ISS,
+      audience: AUD,
+      method: { alg: 'EdDSA', getKey: (header, input) => { counter.lookups++; return keys.getKey(header, input); } },
+      ...options,
+    });
+    return { v, counter };
+  }
+
+  it('a cached token from a key withdrawn since is refused without a full check', async () => {
+    const withdrawn = new Set<string>();
+    const { v, counter } = countingVerifier({ isKeyWithdrawn: (kid) => withdrawn.has(kid) });
+    const token = await forge(validClaims());
+    expect(await v.verify(token)).toMatchObject({ ok: true });
+    withdrawn.add(keys.current().kid);
+    expect(await v.verify(token)).toMatchObject({ ok: false, code: 'TOKEN_REVOKED', reason: 'signing key withdrawn' });
+    expect(counter.lookups).toBe(1);
+  });
+
+  it('when full, the cache drops the least recently used token, not the oldest', async () => {
+    const { v, counter } = countingVerifier({ cacheSize: 2 });
+    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((jti) => forge({ ...validClaims(), jti })));
+    for (const t of [a!, b!, a!, c!]) expect(await v.verify(t)).toMatchObject({ ok: true });
+    expect(counter.lookups).toBe(3);
+    expect(await v.verify(a!)).toMatchObject({ ok: true });
+    expect(counter.lookups).toBe(3); // used just before c came in: kept
+    expect(await v.verify(b!)).toMatchObject({ ok: true });
+    expect(counter.lookups).toBe(4); // least recently used: dropped
+  });
+
+  it('cacheSize 0 checks every token in full, and a fractional or negative size is refused', async () => {
+    const { v, counter } = countingVerifier({ cacheSize: 0 });
+    const token = await forge(validClaims());
+    expect(await v.verify(token)).toMatchObject({ ok: true });
+    expect(await v.verify(token)).toMatchObject({ ok: true });
+    expect(counter.lookups).toBe(2);
+    for (const cacheSize of [1.5, -1]) expect(() => countingVerifier({ cacheSize })).toThrow(/whole number of entries/);
+  });
+
+  it('a cached token expires on the injected clock, with the clock tolerance', async () => {
+    let clock = Date.now();
+    const v = createTokenVerifier({ issuer: ISS, audience: AUD, method: { alg: 'EdDSA', getKey: keys.getKey }, clockToleranceSeconds: 5, now: () => clock });
+    const issued = await createTokenSigner({ issuer: ISS, audience: AUD, ttlSeconds: 60, method: { alg: 'EdDSA', currentKey: keys.current }, now: () => clock }).sign(subject);
+    expect(await v.verify(issued.token)).toMatchObject({ ok: true });
+    clock = issued.claims.exp * 1000 + 4_000;
+    expect(await v.verify(issued.token)).toMatchObject({ ok: true });
+    clock = issued.claims.exp * 1000 + 5_000;
+    expect(await v.verify(issued.token)).toMatchObject({ ok: false, code: 'TOKEN_EXPIRED' });
+  });
+
   it('a tampered copy of a cached token is still checked in full', async () => {
     const v = createTokenVerifier({ issuer: ISS, audience: AUD, method: { alg: 'EdDSA', getKey: keys.getKey } });
     const token = await forge(validClaims());

@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify, type JWTHeaderParameters, type FlattenedJWSInput, type JWTPayload } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { SessionError, type SessionErrorCode } from './errors';
 import { TOKEN_TYPE, type SsoClaims, type SubjectClaims } from './claims';
 
@@ -123,8 +124,9 @@ export interface TokenVerifierOptions {
   now?: () => number;
   /**
    * Verified tokens remembered (by their exact text) until they expire, so a
-   * token seen again skips the signature check; revocation is still checked
-   * on every hit. 0 turns the cache off. Default 10,000 entries.
+   * token seen again skips the signature check; revocation and key withdrawal
+   * are still checked on every hit. When full, the least recently used token
+   * goes first. 0 turns the cache off. Default 10,000 entries.
    */
   cacheSize?: number;
 }
@@ -150,8 +152,22 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const currentDate = options.now ? () => new Date(options.now!()) : undefined;
   const clock = options.now ?? Date.now;
   const cacheSize = options.cacheSize ?? 10_000;
-  // Insertion-ordered: when full, the oldest entry goes first.
-  const cache = new Map<string, { claims: SsoClaims; kid: string | undefined }>();
+  if (!Number.isInteger(cacheSize) || cacheSize < 0) {
+    throw new SessionError('CONFIG_INVALID', `Token cache size must be a whole number of entries, 0 to turn the cache off (got ${cacheSize}).`);
+  }
+  /** True while jose would still accept these claims: before exp and within maxTokenAge, with the tolerance. */
+  const acceptable = (claims: SsoClaims, nowMs: number) =>
+    claims.exp + clockTolerance > nowMs / 1000 && nowMs / 1000 - claims.iat <= maxTokenAge + clockTolerance;
+  const cache =
+    cacheSize > 0
+      ? new LRUCache<string, { claims: SsoClaims; kid: string | undefined }>({
+          max: cacheSize,
+          // Entry lifetimes run on the verifier's clock (the injected one in
+          // tests), read on every check rather than memoised for a millisecond.
+          perf: { now: clock },
+          ttlResolution: 0,
+        })
+      : null;
   const withdrawn = (kid: string | undefined) => kid !== undefined && options.isKeyWithdrawn?.(kid) === true;
 
   return {
@@ -164,16 +180,18 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       if (!token.split('.').every(isCanonicalBase64url)) {
         return { ok: false, code: 'TOKEN_INVALID', reason: 'non-canonical base64url' };
       }
-      const cached = cache.get(token);
+      // An entry's TTL ends when its token stops being acceptable, so an
+      // expired one is not returned. The check below still runs: lru-cache
+      // returns an entry in the very millisecond its TTL ends.
+      const cached = cache?.get(token);
       if (cached) {
         const hit = cached.claims;
-        const nowSeconds = clock() / 1000;
-        if (hit.exp + clockTolerance > nowSeconds && nowSeconds - hit.iat <= maxTokenAge + clockTolerance) {
+        if (acceptable(hit, clock())) {
           if (withdrawn(cached.kid)) return { ok: false, code: 'TOKEN_REVOKED', reason: 'signing key withdrawn' };
           if (options.isRevoked?.(hit.sid)) return { ok: false, code: 'TOKEN_REVOKED', reason: 'session revoked' };
           return { ok: true, claims: hit };
         }
-        cache.delete(token); // expired: the full check below says so
+        cache?.delete(token); // expired: the full check below says so
       }
       let payload: JWTPayload;
       let kid: string | undefined;
@@ -218,9 +236,10 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         return { ok: false, code: 'TOKEN_REVOKED', reason: 'session revoked' };
       }
       const verified = Object.freeze({ ...(claims as SsoClaims), email: claims.email ?? null, name: claims.name ?? null });
-      if (cacheSize > 0) {
-        if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
-        cache.set(token, { claims: verified, kid });
+      if (cache) {
+        const until = (Math.min(verified.exp, verified.iat + maxTokenAge) + clockTolerance) * 1000;
+        const ttl = Math.ceil(until - clock());
+        if (ttl > 0) cache.set(token, { claims: verified, kid }, { ttl });
       }
       return { ok: true, claims: verified };
     },
