@@ -29,7 +29,8 @@ import { authRoutes } from './routes/auth';
 import { loginPageRoutes } from './routes/login-page';
 import { passwordPolicyRoutes } from './routes/password-policy';
 import { sessionRoutes } from './routes/session';
-import { revocationRoutes, wellKnownRoutes } from './routes/well-known';
+import { revocationRoutes } from './routes/revocations';
+import { wellKnownRoutes } from './routes/well-known';
 import { createApp1Cookies } from './sessions/cookies';
 import { createSessionService } from './sessions/session-service';
 import { openLowdbStore } from './storage/lowdb-store';
@@ -167,21 +168,10 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
     }),
   );
 
-  // Picks up `npm run keys:rotate` without a restart.
-  const keyWatch = keys
-    ? setInterval(() => {
-        keys.reload().then(
-          (changed) => changed && logger.info({ kids: keys.kids() }, 'signing keys reloaded'),
-          (err: unknown) => logger.error({ err: String(err) }, 'signing key file unreadable; keeping the loaded keys'),
-        );
-      }, 5_000).unref()
-    : null;
-
   return {
     app,
     context,
     close: async () => {
-      if (keyWatch) clearInterval(keyWatch);
       await store.flush();
       await hasher.close();
     },

@@ -1,15 +1,33 @@
 import { listen, runMain } from '@sso/bff-common';
 import { createApp, type App1Options } from './app';
 import { loadConfig } from './config';
+import type { App1Context } from './context';
 
 /** Starts BFF 1. */
 export async function startApp1(env: Record<string, string | undefined> = process.env, handleSignals = true, options: App1Options = {}) {
   const config = loadConfig(env);
   const { app, context, close } = await createApp(config, options);
   for (const warning of config.warnings) context.logger.warn(warning);
-  const running = await listen({ app, host: config.host, port: config.port, logger: context.logger, onClose: close, handleSignals });
+  const stopWatching = watchKeyFile(context);
+  const onClose = async () => {
+    stopWatching();
+    await close();
+  };
+  const running = await listen({ app, host: config.host, port: config.port, logger: context.logger, onClose, handleSignals });
   context.logger.info({ port: running.port }, `app 1 (identity) listening on ${config.host}:${running.port}; open ${config.origin}`);
   return { ...running, context };
+}
+
+/** Picks up `npm run keys:rotate` and `keys:withdraw` within 5 s, without a restart. */
+function watchKeyFile({ keys, logger }: App1Context): () => void {
+  if (!keys) return () => undefined;
+  const timer = setInterval(() => {
+    keys.reload().then(
+      (changed) => changed && logger.info({ kids: keys.kids() }, 'signing keys reloaded'),
+      (err: unknown) => logger.error({ err: String(err) }, 'signing key file unreadable; keeping the loaded keys'),
+    );
+  }, 5_000).unref();
+  return () => clearInterval(timer);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) runMain(() => startApp1());

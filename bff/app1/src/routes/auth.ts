@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { HttpError, parseBody } from '@sso/bff-common';
 import { LoginRequestSchema, LogoutRequestSchema, SignupRequestSchema, type LoginResponse, type LogoutResponse } from '@sso/types';
 import type { App1Context } from '../context';
-import { clearSessionCookies, issueSessionCookies } from '../sessions/issue';
+import { endSession, issueSession } from '../sessions/lifecycle';
 import { newId } from '../sessions/session-service';
 import { safeRedirect } from '../sessions/return-to';
 import { toAccount } from '../users/account';
@@ -56,9 +56,7 @@ export function authRoutes(ctx: App1Context): Router {
       });
     }
     ctx.hasher.noteStored(null, ctx.hasher.cost);
-    const { session, refreshToken } = await ctx.sessions.start(created.user.id, ctx.now());
-    await issueSessionCookies(ctx, res, created.user, session, refreshToken);
-    res.append('Set-Cookie', ctx.devices.issue(created.user.username));
+    const { session } = await issueSession(ctx, res, created.user);
     req.log.info({ event: 'signup', userId: created.user.id, sid: session.id }, 'audit');
     res.status(201).json({ user: toAccount(created.user), redirectTo: redirectFor(body.returnTo) } satisfies LoginResponse);
   });
@@ -76,35 +74,17 @@ export function authRoutes(ctx: App1Context): Router {
       throw new HttpError('INVALID_CREDENTIALS', 'The username or password is wrong.');
     }
     const user = await rehashIfNeeded(ctx, checked.user, body.password);
-    const { session, refreshToken } = await ctx.sessions.start(user.id, ctx.now());
-    await issueSessionCookies(ctx, res, user, session, refreshToken);
-    res.append('Set-Cookie', ctx.devices.issue(user.username));
+    const { session } = await issueSession(ctx, res, user);
     req.log.info({ event: 'login.success', userId: user.id, sid: session.id }, 'audit');
     res.json({ user: toAccount(user), redirectTo: redirectFor(body.returnTo) } satisfies LoginResponse);
   });
 
   router.post('/logout', async (req, res) => {
     const body = parseBody(LogoutRequestSchema, req.body ?? {});
-    const now = ctx.now();
-    // The refresh cookie identifies the session even after the token expired;
-    // the domain token covers a browser that lost the refresh cookie.
-    const refreshValue = ctx.cookies.refresh.read(req.headers.cookie);
-    let session = refreshValue.status === 'present' ? await ctx.sessions.fromRefreshToken(refreshValue.value, now) : null;
-    if (!session) {
-      const claims = await ctx.reader.getSession(req);
-      session = claims ? await ctx.sessionStore.get(claims.sid) : null;
-    }
-    let revoked: string[] = [];
+    const { session, revoked } = await endSession(ctx, req, res, { everywhere: body.everywhere ?? false });
     if (session) {
-      revoked = body.everywhere
-        ? await ctx.sessions.revokeAllForUser(session.userId, 'logout-everywhere', now)
-        : await ctx.sessions.revoke([session.id], 'logout', now);
       req.log.info({ event: body.everywhere ? 'logout.everywhere' : 'logout', userId: session.userId, sid: session.id, revoked: revoked.length }, 'audit');
     }
-    // Both session cookies go, with the attributes they were set with. Not
-    // Clear-Site-Data: it would also drop the device cookie that keeps this
-    // browser known to the sign-in limits (ADR 012).
-    clearSessionCookies(ctx, res);
     res.json({ signedOut: true, revokedSessions: revoked.length } satisfies LogoutResponse);
   });
 

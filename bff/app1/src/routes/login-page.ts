@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { App1Context } from '../context';
+import { hasFreshToken, hasRefreshCookie } from '../sessions/lifecycle';
 import { renewSession } from '../sessions/renew';
 import { safeRedirect } from '../sessions/return-to';
 
@@ -16,13 +17,12 @@ export function loginPageRoutes(ctx: App1Context): Router {
   const home = `${ctx.config.origin}/account`;
 
   router.get('/login', async (req, res, next) => {
-    if (req.method !== 'GET' || ctx.cookies.refresh.read(req.headers.cookie).status !== 'present') return next();
+    if (req.method !== 'GET' || !hasRefreshCookie(ctx, req)) return next();
     const returnTo = typeof req.query.returnTo === 'string' ? req.query.returnTo : undefined;
     // A token with most of its life left means the app that sent us here
     // refused a fresh token (misconfigured, or a cookie it never receives):
     // renewing again would loop, so show the page instead.
-    const current = await ctx.reader.verifyRequest({ cookieHeader: req.headers.cookie });
-    if (current.ok && current.claims.exp - ctx.now() / 1000 > ctx.signer.ttlSeconds / 2) return next();
+    if (await hasFreshToken(ctx, req)) return next();
 
     const outcome = await renewSession(ctx, req, res);
     res.setHeader('Cache-Control', 'no-store');

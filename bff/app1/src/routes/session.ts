@@ -4,7 +4,7 @@ import type { RefreshResponse, SessionResponse } from '@sso/types';
 import type { App1Context } from '../context';
 import { renewSession } from '../sessions/renew';
 import { toAccount } from '../users/account';
-import { requireAccount } from './account';
+import { idleExpiresAt, requireAccount } from '../sessions/lifecycle';
 
 /** GET /api/session and POST /api/session/refresh. */
 export function sessionRoutes(ctx: App1Context): Router {
@@ -18,7 +18,7 @@ export function sessionRoutes(ctx: App1Context): Router {
         id: session.id,
         createdAt: new Date(session.createdAt).toISOString(),
         tokenExpiresAt: new Date(claims.exp * 1000).toISOString(),
-        idleExpiresAt: new Date(ctx.sessions.idleExpiresAt(session)).toISOString(),
+        idleExpiresAt: idleExpiresAt(ctx, session).toISOString(),
         absoluteExpiresAt: new Date(session.absoluteExpiresAt).toISOString(),
       },
     } satisfies SessionResponse);
