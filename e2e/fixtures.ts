@@ -31,6 +31,22 @@ export async function signUpThroughForm(page: Page, username: string, extra: { n
   await page.getByRole('button', { name: 'Create account' }).click();
 }
 
+/**
+ * Signs up through app 1's API from inside the browser, for tests where being
+ * signed in is only a precondition. The fetch runs on app 1's own origin (its
+ * /healthz page), so the cookies land exactly as the form's sign-up sets them.
+ * Leaves the page on that /healthz page.
+ */
+export async function signUpThroughApi(page: Page, username: string, options: { name?: string; email?: string; app1?: string } = {}) {
+  const { app1 = apps.app1, ...extra } = options;
+  await page.goto(`${app1}/healthz`);
+  const status = await page.evaluate(
+    async (body) => (await fetch('/api/signup', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status,
+    { username, password: PASSWORD, ...extra },
+  );
+  expect(status, `sign-up of ${username} through the API`).toBe(201);
+}
+
 export const test = base;
 export { expect };
 

@@ -28,6 +28,8 @@ process.env.E2E_MOCK_PORT ??= String(freePort());
 process.env.E2E_SHORT_APP1_PORT ??= String(freePort());
 process.env.E2E_SHORT_APP2_PORT ??= String(freePort());
 process.env.E2E_SHORT_DATA_DIR ??= mkdtempSync(path.join(tmpdir(), 'sso-e2e-short-'));
+/** The teardown that reads the BFFs' logs once every spec has run. */
+const LOGS_CHECK = /logs\.teardown\.spec\.ts$/;
 const app1Port = process.env.E2E_APP1_PORT;
 const app2Port = process.env.E2E_APP2_PORT;
 
@@ -46,7 +48,11 @@ export default defineConfig({
     trace: 'retain-on-failure',
     launchOptions: { executablePath: chromiumPath(), args: CHROMIUM_ARGS },
   },
-  projects: [{ name: 'chromium', use: { browserName: 'chromium' } }],
+  projects: [
+    { name: 'chromium', use: { browserName: 'chromium' }, testIgnore: LOGS_CHECK, teardown: 'logs' },
+    // After every chromium spec, pass or fail: the logs of the whole run hold no secret.
+    { name: 'logs', testMatch: LOGS_CHECK },
+  ],
   webServer: [
     {
     command: `node --import tsx ${JSON.stringify(path.join(repoRoot, 'scripts/start.ts'))}`,
@@ -61,7 +67,7 @@ export default defineConfig({
       APP2_PORT: app2Port,
       DATA_DIR: process.env.E2E_DATA_DIR,
       BCRYPT_COST: '8',
-      // Full logs to files: zz-logs.spec.ts checks no secret ever reached them.
+      // Full logs to files: logs.teardown.spec.ts checks no secret ever reached them.
       LOG_LEVEL: 'info',
       LOG_DIR: path.join(process.env.E2E_DATA_DIR, 'logs'),
       SSO_REVOCATION_POLL_MS: '250',

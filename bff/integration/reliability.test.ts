@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -6,7 +7,7 @@ import { createLogger } from '@sso/bff-common';
 import { createTokenSigner, loadOrCreateKeySet } from '@sso/session';
 import { MeResponseSchema, ProblemSchema } from '@sso/types';
 import { startApp2 } from '../app2/src/server';
-import { Browser, startDomain, type Domain } from './harness';
+import { Browser, startDomain, testClock, type Domain } from './harness';
 
 const PASSWORD = 'correct horse battery';
 let domain: Domain | null = null;
@@ -15,10 +16,19 @@ afterEach(async () => {
   domain = null;
 });
 
-async function mint(d: Domain, sub: string) {
+async function mint(d: Domain, sub: string, now: () => number = Date.now) {
   const keys = await loadOrCreateKeySet({ dir: d.dataDir, retainSeconds: 605 });
-  const signer = createTokenSigner({ issuer: d.origins.app1, audience: 'sso.localhost', method: { alg: 'EdDSA', currentKey: keys.current } });
+  const signer = createTokenSigner({ issuer: d.origins.app1, audience: 'sso.localhost', method: { alg: 'EdDSA', currentKey: keys.current }, now });
   return (await signer.sign({ sub, sid: `ses_${sub}`, preferred_username: sub, name: null, email: null })).token;
+}
+
+/** Resolves as soon as `condition` holds; fails the test if it does not within `ms`. */
+async function until(condition: () => boolean, ms = 5000) {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 describe('race-free provisioning and sign-up', () => {
@@ -83,12 +93,34 @@ describe('storage failures', () => {
 
 describe('outages between apps', () => {
   it('app 2 keeps verifying with its cached JWKS while app 1 is down', async () => {
-    domain = await startDomain();
+    const clock = testClock();
+    const jwks = { fetches: 0, failures: 0 };
+    const watched: typeof fetch = async (input, init) => {
+      const isJwks = String(input).endsWith('/.well-known/jwks.json');
+      if (isJwks) jwks.fetches++;
+      try {
+        return await fetch(input, init);
+      } catch (err) {
+        if (isJwks) jwks.failures++;
+        throw err;
+      }
+    };
+    domain = await startDomain({ app1: { now: clock.now }, app2: { now: clock.now, fetch: watched } });
     const b = new Browser(domain);
     await b.request('app1', '/api/signup', { json: { username: 'outage', password: PASSWORD } });
     expect((await b.request('app2', '/api/me')).status).toBe(200);
+    expect(jwks).toEqual({ fetches: 1, failures: 0 });
     await domain.app1.stop();
-    expect((await b.request('app2', '/api/me')).status).toBe(200);
+    // A new token every time, so app 2's verified-token cache cannot answer: its key set must.
+    const me = async () => (await fetch(`${domain!.urls.app2}/api/me`, { headers: { cookie: `__Secure-sso=${await mint(domain!, 'usr_outage', clock.now)}` } })).status;
+    expect(await me()).toBe(200);
+    // Past the key set's maximum age (5 min): app 2 refetches in the background, app 1 is not there.
+    clock.advance(5 * 60_000 + 1);
+    expect(await me()).toBe(200);
+    await until(() => jwks.failures > 0);
+    expect(jwks.fetches).toBe(2);
+    // After the failed fetch, app 2 still verifies with the set it had.
+    for (let i = 0; i < 3; i++) expect(await me()).toBe(200);
     await domain.restart('app1');
   });
 
@@ -112,8 +144,9 @@ describe('outages between apps', () => {
 describe('lifecycle and observability', () => {
   it('stopping drains an in-flight sign-in and flushes it to disk', async () => {
     domain = await startDomain({ withApp2: false, env: { BCRYPT_COST: '11' } });
+    const arrived = once(domain.app1.server, 'request');
     const pending = new Browser(domain).request('app1', '/api/signup', { json: { username: 'inflight', password: PASSWORD } });
-    await new Promise((r) => setTimeout(r, 30));
+    await arrived; // app 1 is handling it: stopping now must let it finish
     await domain.app1.stop();
     expect((await pending).status).toBe(201);
     const stored = JSON.parse(await readFile(path.join(domain.dataDir, 'app1.json'), 'utf8'));

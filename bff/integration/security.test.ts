@@ -27,7 +27,7 @@ beforeAll(async () => {
 afterAll(() => domain.stop());
 
 const code = (body: unknown) => ProblemSchema.parse(body).code;
-const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { sid: string };
+const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as { sid: string; iat: number };
 
 async function signedIn(username: string) {
   const b = new Browser(domain);
@@ -133,12 +133,13 @@ describe('refresh tokens: rotation and theft detection', () => {
   it('refresh rotates the refresh cookie and re-issues the domain token', async () => {
     const b = await signedIn('rotator');
     const oldRefresh = b.cookie('__Host-sso-refresh');
-    const oldToken = b.cookie('__Secure-sso');
-    await new Promise((r) => setTimeout(r, 1100)); // a new iat, so a new token
+    const oldToken = b.cookie('__Secure-sso')!;
+    clock.advance(1_100); // the injected clock: the new token's iat is a second later
     const res = await b.request('app1', '/api/session/refresh', { json: {} });
     expect(res.status).toBe(200);
     expect(b.cookie('__Host-sso-refresh')).not.toBe(oldRefresh);
     expect(b.cookie('__Secure-sso')).not.toBe(oldToken);
+    expect(claimsOf(b.cookie('__Secure-sso')!).iat).toBeGreaterThan(claimsOf(oldToken).iat);
     expect((await b.request('app2', '/api/me')).status).toBe(200);
   });
 

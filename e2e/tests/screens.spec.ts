@@ -1,4 +1,4 @@
-import { apps, expect, signUpThroughForm, snap, test, uniqueUser } from '../fixtures';
+import { apps, expect, signUpThroughApi, snap, test, uniqueUser } from '../fixtures';
 
 /** Screenshots of every page at phone and desktop widths, kept in e2e/artifacts/screenshots. */
 for (const [label, width, height] of [['375', 375, 812], ['1280', 1280, 800]] as const) {
@@ -17,7 +17,9 @@ for (const [label, width, height] of [['375', 375, 812], ['1280', 1280, 800]] as
     await expect(page).toHaveTitle('Create account · Identity');
     await snap(page, `app1-signup-${label}`);
 
-    await signUpThroughForm(page, uniqueUser('shot'), { name: 'Grace Hopper', email: 'grace@example.test' });
+    // Signing up through the form is sso.spec.ts's test; here it only opens the signed-in pages.
+    await signUpThroughApi(page, uniqueUser('shot'), { name: 'Grace Hopper', email: 'grace@example.test' });
+    await page.goto(`${apps.app1}/account`);
     await expect(page.getByRole('heading', { name: 'Hello, Grace Hopper' })).toBeVisible();
     await snap(page, `app1-account-${label}`);
 

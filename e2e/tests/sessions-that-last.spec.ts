@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from '@playwright/test';
-import { expect, PASSWORD, snap, test, uniqueUser } from '../fixtures';
+import { expect, PASSWORD, signUpThroughApi, snap, test, uniqueUser } from '../fixtures';
 import { shortApps, shortDomainEnv } from '../short-domain';
 
 /**
@@ -14,15 +14,10 @@ import { shortApps, shortDomainEnv } from '../short-domain';
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const TOKEN = '__Secure-sso';
 
-/** Signs up through app 1's API from inside the browser (same origin, so the cookies land as they would). */
+/** A new tab in `context`, signed up on the short domain's app 1 through its API. */
 async function signUp(context: BrowserContext, username: string): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(`${shortApps.app1}/healthz`);
-  const status = await page.evaluate(
-    async (body) => (await fetch('/api/signup', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).status,
-    { username, password: PASSWORD },
-  );
-  expect(status).toBe(201);
+  await signUpThroughApi(page, username, { app1: shortApps.app1 });
   return page;
 }
 

@@ -31,9 +31,9 @@ describe('remote key set', () => {
   it('fetches once and serves later tokens from the cache', async () => {
     const state = { keys, down: false, calls: 0 };
     const remote = createRemoteKeySet({ url: 'http://idp/jwks', fetch: fakeFetch(state) });
-    const verifier = createTokenVerifier({ issuer: 'i', audience: 'a', method: { alg: 'EdDSA', getKey: remote.getKey } });
-    const token = await tokenFrom(keys);
-    for (let i = 0; i < 5; i++) expect(await verifier.verify(token)).toMatchObject({ ok: true });
+    // No verified-token cache, and a new token each time: the key set answers every verify.
+    const verifier = createTokenVerifier({ issuer: 'i', audience: 'a', method: { alg: 'EdDSA', getKey: remote.getKey }, cacheSize: 0 });
+    for (let i = 0; i < 5; i++) expect(await verifier.verify(await tokenFrom(keys))).toMatchObject({ ok: true });
     expect(state.calls).toBe(1);
   });
 
@@ -41,16 +41,16 @@ describe('remote key set', () => {
     const state = { keys, down: false, calls: 0 };
     let clock = 0;
     const remote = createRemoteKeySet({ url: 'http://idp/jwks', fetch: fakeFetch(state), now: () => clock, maxAgeMs: 10, cooldownMs: 0 });
-    // No verified-token cache: every verify below asks the key set.
-    const verifier = createTokenVerifier({ issuer: 'i', audience: 'a', method: { alg: 'EdDSA', getKey: remote.getKey }, cacheSize: 0, now: () => Date.now() });
-    const token = await tokenFrom(keys);
-    expect(await verifier.verify(token)).toMatchObject({ ok: true });
+    // No verified-token cache, and a new token each time: every verify below asks the key set.
+    const verifier = createTokenVerifier({ issuer: 'i', audience: 'a', method: { alg: 'EdDSA', getKey: remote.getKey }, cacheSize: 0 });
+    expect(await verifier.verify(await tokenFrom(keys))).toMatchObject({ ok: true });
     state.down = true;
     clock = 1_000_000;
     const callsBefore = state.calls;
-    expect(await verifier.verify(token)).toMatchObject({ ok: true });
-    expect(await verifier.verify(token)).toMatchObject({ ok: true });
-    expect(state.calls).toBeGreaterThan(callsBefore); // it did try app 1, and fell back to the cache
+    expect(await verifier.verify(await tokenFrom(keys))).toMatchObject({ ok: true }); // finds the set stale, refetches in the background
+    await remote.refresh().catch(() => undefined); // that refetch has failed by now
+    expect(state.calls).toBeGreaterThan(callsBefore); // it did try app 1...
+    for (let i = 0; i < 3; i++) expect(await verifier.verify(await tokenFrom(keys))).toMatchObject({ ok: true }); // ...and kept the set it had
   });
 
   it('answers KEYS_UNAVAILABLE when no set was ever fetched, and recovers by itself', async () => {
@@ -71,18 +71,22 @@ describe('remote key set', () => {
       const state = { keys: before, down: false, calls: 0 };
       let clock = 100_000;
       const remote = createRemoteKeySet({ url: 'http://idp/jwks', fetch: fakeFetch(state), now: () => clock, cooldownMs: 30_000 });
-      const verifier = createTokenVerifier({ issuer: 'i', audience: 'a', method: { alg: 'EdDSA', getKey: remote.getKey } });
+      // No verified-token cache, and a new token each time: every verify asks the key set.
+      const verifier = createTokenVerifier({ issuer: 'i', audience: 'a', method: { alg: 'EdDSA', getKey: remote.getKey }, cacheSize: 0 });
       expect(await verifier.verify(await tokenFrom(before))).toMatchObject({ ok: true });
 
       await rotateKeySet({ dir: rotDir, retainSeconds: 600 });
       const after = await loadOrCreateKeySet({ dir: rotDir, retainSeconds: 600 });
       state.keys = after;
-      const fresh = await tokenFrom(after);
-      // Within the cooldown an unknown kid does not trigger a fetch.
-      expect(await verifier.verify(fresh)).toMatchObject({ ok: false });
+      // Within the cooldown (counted from the first fetch) an unknown kid does not trigger a fetch.
+      for (let i = 0; i < 3; i++) expect(await verifier.verify(await tokenFrom(after))).toMatchObject({ ok: false });
       expect(state.calls).toBe(1);
       clock += 30_001;
-      expect(await verifier.verify(fresh)).toMatchObject({ ok: true });
+      expect(await verifier.verify(await tokenFrom(after))).toMatchObject({ ok: true });
+      expect(state.calls).toBe(2);
+      // The refetched set serves both keys with no further fetch.
+      expect(await verifier.verify(await tokenFrom(after))).toMatchObject({ ok: true });
+      expect(await verifier.verify(await tokenFrom(before))).toMatchObject({ ok: true });
       expect(state.calls).toBe(2);
     } finally {
       await rm(rotDir, { recursive: true, force: true });

@@ -3,9 +3,11 @@ import path from 'node:path';
 import { apps, expect, PASSWORD, test } from '../fixtures';
 
 /**
- * Runs last (files run in name order on one worker): the BFFs' logs of the
- * whole e2e run must hold the audit trail and never a password, token or
- * cookie value.
+ * The `logs` project, the chromium project's teardown (playwright.config.ts):
+ * it runs once every other spec has finished, whatever their names. The BFFs'
+ * logs of the whole e2e run must hold the audit trail and never a password,
+ * token or cookie value. (A teardown runs in full even when a filter picks
+ * some specs; run those with `--no-deps`, the audit trail needs them all.)
  */
 test('the logs of the full e2e run hold the audit events and no secret', () => {
   const files = ['app1.log', 'app2.log'].map((f) => path.join(apps.dataDir, 'logs', f));
