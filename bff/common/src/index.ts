@@ -13,7 +13,6 @@ export * from './error-handler';
 export * from './validate';
 export * from './guards';
 export * from './json-store';
-export * from './atomic-write';
 export * from './data-dir';
 export * from './env';
 export * from './logger';

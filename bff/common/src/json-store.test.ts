@@ -2,7 +2,7 @@ import { lstat, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, writeFi
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { randomTempPath, writeFileAtomic } from './atomic-write';
+import { randomTempPath, writeFileAtomic } from '@sso/session';
 import { openJsonStore } from './json-store';
 
 interface Data {

@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Low, type Adapter } from 'lowdb';
-import { writeFileAtomic } from './atomic-write';
+import { writeFileAtomic } from '@sso/session';
 
 /** STORE_REJECTED: the store cannot hold this input (text with NUL, say): the client's fault, a 400. The others: an outage, a 503. */
 export type StoreErrorCode = 'STORE_CORRUPT' | 'STORE_UNREADABLE' | 'STORE_WRITE_FAILED' | 'STORE_REJECTED';

@@ -11,6 +11,8 @@ export function randomTempPath(file: string): string {
 }
 
 /**
+ * The one atomic writer of the product (the lowdb stores and the key file).
+ *
  * Replaces `file` atomically: writes a new temp file, fsyncs it, renames it
  * over `file`, then fsyncs the directory so the rename survives a crash.
  *
@@ -47,4 +49,24 @@ export async function writeFileAtomic(
   } finally {
     await dir.close();
   }
+}
+
+/**
+ * Writes a fresh temp file beside `file` (random name, `wx`, mode 0600,
+ * fsynced) and returns its path, for callers that publish it themselves
+ * (the key file's first creation links it, so that only one process wins).
+ */
+export async function writeTempFile(file: string, data: string | Uint8Array): Promise<string> {
+  const tmp = randomTempPath(file);
+  const handle = await open(tmp, 'wx', 0o600);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (err) {
+    await handle.close();
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await handle.close();
+  return tmp;
 }

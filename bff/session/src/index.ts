@@ -12,3 +12,4 @@ export * from './cookie';
 export * from './express';
 export * from './revocation-feed';
 export * from './relying-party';
+export * from './atomic-write';

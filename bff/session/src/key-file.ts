@@ -1,6 +1,7 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { chmod, link, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { link, mkdir, open, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic, writeTempFile } from './atomic-write';
 import { SessionError } from './errors';
 
 /**
@@ -104,25 +105,11 @@ function parseKeyFile(text: string): KeyFile {
   return parsed;
 }
 
-/** A fresh temp file beside `file`, mode 0600, holding `text`, fsynced. */
-async function writeTemp(file: string, suffix: string, text: string): Promise<string> {
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  // Random name and `wx` (O_EXCL): a symlink planted at the temp path is never followed.
-  const tmp = `${file}.${randomBytes(16).toString('hex')}.${suffix}`;
-  const handle = await open(tmp, 'wx', 0o600);
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  return tmp;
-}
-
 /** Creates the key file only if none exists (link fails on EEXIST); null if another process won. */
 export async function createKeyFileExclusive(file: string, data: KeyFile): Promise<KeyFileVersion | null> {
   const text = serialize(data);
-  const tmp = await writeTemp(file, 'new', text);
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = await writeTempFile(file, text);
   try {
     await link(tmp, file);
     return { data, digest: digestOf(text) };
@@ -134,16 +121,10 @@ export async function createKeyFileExclusive(file: string, data: KeyFile): Promi
   }
 }
 
-/** Written to a temp file with mode 0600, fsynced, then renamed over the old file. */
+/** Replaced atomically (the product's one atomic writer), mode 0600. */
 export async function writeKeyFile(file: string, data: KeyFile): Promise<KeyFileVersion> {
   const text = serialize(data);
-  const tmp = await writeTemp(file, 'tmp', text);
-  try {
-    await chmod(tmp, 0o600);
-    await rename(tmp, file);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(file, text, { mode: 0o600 });
   return { data, digest: digestOf(text) };
 }
