@@ -1,4 +1,7 @@
+import { once } from 'node:events';
 import { chmod, mkdtemp, rm, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -56,5 +59,29 @@ describe('start-up refuses a DATA_DIR or key file others can touch', () => {
     await startApp1({ ...envFor(dataDir), LOG_LEVEL: 'info', LOG_DIR: logDir }, false).then((s) => s.stop());
     expect((await stat(path.join(logDir, 'app1.log'))).mode & 0o777).toBe(0o600);
     expect((await stat(logDir)).mode & 0o777).toBe(0o700);
+  });
+});
+
+describe('start-up failures name the variable and the fix', () => {
+  it.each([
+    ['app 1', startApp1, 'APP1_PORT'],
+    ['app 2', startApp2, 'APP2_PORT'],
+  ] as const)('%s on a port in use says so, naming %s, not an EADDRINUSE stack', async (_name, start, variable) => {
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const port = (blocker.address() as AddressInfo).port;
+    try {
+      const refusal = start({ ...envFor(path.join(root, 'data')), [variable]: String(port) }, false);
+      await expect(refusal).rejects.toMatchObject({ name: 'ConfigError', code: 'EADDRINUSE' });
+      await expect(refusal).rejects.toThrow(`port ${port} on 127.0.0.1 is already in use (${variable})`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('a HOST that is not an address of this machine is named, with what to use instead', async () => {
+    const refusal = startApp1({ ...envFor(path.join(root, 'data')), HOST: '0.0.0.0.0' }, false);
+    await expect(refusal).rejects.toMatchObject({ name: 'ConfigError' });
+    await expect(refusal).rejects.toThrow('HOST="0.0.0.0.0" is not an address of this machine');
   });
 });

@@ -13,7 +13,18 @@ export async function startApp1(env: Record<string, string | undefined> = proces
     stopWatching();
     await close();
   };
-  const running = await listen({ app, host: config.host, port: config.port, logger: context.logger, onClose, handleSignals });
+  const running = await listen({
+    app,
+    host: config.host,
+    port: config.port,
+    logger: context.logger,
+    onClose,
+    handleSignals,
+    names: { service: 'App 1 (identity BFF)', port: 'APP1_PORT' },
+  }).catch(async (err: unknown) => {
+    await onClose(); // the store and the bcrypt threads, opened for nothing
+    throw err;
+  });
   context.logger.info({ port: running.port }, `app 1 (identity) listening on ${config.host}:${running.port}; open ${config.origin}`);
   return { ...running, context };
 }

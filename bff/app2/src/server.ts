@@ -7,7 +7,18 @@ export async function startApp2(env: Record<string, string | undefined> = proces
   const config = loadConfig(env);
   const { app, logger, start, close, revocations } = await createApp(config, options);
   for (const warning of config.warnings) logger.warn(warning);
-  const running = await listen({ app, host: config.host, port: config.port, logger, onClose: close, handleSignals });
+  const running = await listen({
+    app,
+    host: config.host,
+    port: config.port,
+    logger,
+    onClose: close,
+    handleSignals,
+    names: { service: 'App 2 (relying BFF)', port: 'APP2_PORT' },
+  }).catch(async (err: unknown) => {
+    await close();
+    throw err;
+  });
   start();
   logger.info({ port: running.port }, `app 2 (relying) listening on ${config.host}:${running.port}; open ${config.origin}`);
   // The revocation feed is exposed so tests can sync it instead of waiting a poll.

@@ -1,4 +1,5 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, stat } from 'node:fs/promises';
 import { ConfigError } from './env';
 
 /**
@@ -27,6 +28,17 @@ export async function prepareDataDir(dir: string, service: string, variable = 'D
     throw new ConfigError(
       `${service} cannot start: ${variable} ${dir} is writable by group/others (mode ${mode}), so another account could replace the user database or the signing keys. ` +
         `Run chmod 700 ${dir} (or set ${variable} to a directory only this service's user can write), then start again.`,
+    );
+  }
+  // Root bypasses mode bits, so ask the kernel rather than reading them.
+  const writable = await access(dir, constants.W_OK | constants.X_OK).then(
+    () => true,
+    () => false,
+  );
+  if (!writable) {
+    throw new ConfigError(
+      `${service} cannot start: ${variable} ${dir} is not writable by this service's user (uid ${process.getuid?.() ?? '?'}). ` +
+        `Run chown $(id -u) ${dir} && chmod 700 ${dir}, or set ${variable} to a directory this user owns.`,
     );
   }
 }

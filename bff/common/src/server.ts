@@ -21,9 +21,15 @@ export async function listen(options: {
   logger: Logger;
   onClose: () => Promise<void>;
   handleSignals?: boolean;
+  /** Names for start-up errors: the service, and the variables that set the port and the host. */
+  names?: { service: string; port: string; host?: string };
 }): Promise<RunningServer> {
   const server = options.app.listen(options.port, options.host);
-  await once(server, 'listening');
+  try {
+    await once(server, 'listening');
+  } catch (err) {
+    throw listenError(err, options);
+  }
   const { port } = server.address() as AddressInfo;
 
   let stopping: Promise<void> | null = null;
@@ -63,4 +69,32 @@ export function runMain(main: () => Promise<unknown>): void {
     console.error(known ? `\n${(err as Error).message}\n` : err);
     process.exit(1);
   });
+}
+
+/**
+ * Why a server could not listen, as a ConfigError that names the variable
+ * and the fix (the errno `code` is kept, so callers can still tell them apart).
+ */
+function listenError(err: unknown, options: { host: string; port: number; names?: { service: string; port: string; host?: string } }): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  const service = options.names?.service ?? 'The service';
+  const portVar = options.names?.port ?? 'the port';
+  const hostVar = options.names?.host ?? 'HOST';
+  let message: string | null = null;
+  switch (code) {
+    case 'EADDRINUSE':
+      message = `${service} cannot start: port ${options.port} on ${options.host} is already in use (${portVar}). Stop the other process (lsof -i :${options.port} shows it) or choose another port, e.g. ${portVar}=${options.port + 1000}.`;
+      break;
+    case 'EACCES':
+      message = `${service} cannot start: port ${options.port} needs privileges on this system (${portVar}). Choose a port above 1023, or put a reverse proxy in front.`;
+      break;
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_NONAME':
+      message = `${service} cannot start: ${hostVar}=${JSON.stringify(options.host)} is not an address of this machine (${code}). Use 127.0.0.1 (this machine only), 0.0.0.0 (every interface) or one of this machine's addresses.`;
+      break;
+  }
+  if (message === null) return err as Error;
+  return Object.assign(new ConfigError(message), { code });
 }
