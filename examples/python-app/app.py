@@ -158,7 +158,8 @@ def load_config(env: Mapping[str, str]) -> Config:
         alg=alg,
         hs256_secret=secret,
         cookie_name=get("SSO_COOKIE_NAME", "__Secure-sso"),
-        database=get("DATABASE", "./python-app.sqlite3"),
+        # Beside the BFFs' data (./data, as `npm start` uses), never the repository root.
+        database=get("DATABASE", os.path.join(get("DATA_DIR", "./data"), "python-app.sqlite3")),
         token_ttl=integer("SSO_TOKEN_TTL", 600, 30, 3600),
         public_origin=public_origin("PUBLIC_ORIGIN", f"http://python.sso.localhost:{port}"),
     )
@@ -634,6 +635,9 @@ def iso_now() -> str:
 class UserStore:
     def __init__(self, path: str) -> None:
         self.path = path
+        parent = os.path.dirname(path)
+        if path != ":memory:" and parent:
+            os.makedirs(parent, mode=0o700, exist_ok=True)
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(SCHEMA)
@@ -863,8 +867,9 @@ def main() -> None:
     revocations = revocation_feed(config, keys)
     revocations.start()
     app = create_app(config, keys=keys, store=store, revocations=revocations)
-    print(f"{SERVICE} ({config.alg}) on http://{config.host}:{config.port} as {config.public_origin}, "
-          f"issuer {config.issuer}", file=sys.stderr)
+    # The public origin is where a browser gets the cookie; 127.0.0.1 never does.
+    print(f"{SERVICE} ({config.alg}): open {config.public_origin}/ (listening on {config.host}:{config.port}, "
+          f"issuer {config.issuer}, users in {config.database})", file=sys.stderr)
     app.run(host=config.host, port=config.port, threaded=True, debug=False, use_reloader=False)
 
 
