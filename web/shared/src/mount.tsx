@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { QueryClientProvider } from '@tanstack/react-query';
+import { flushSync } from 'react-dom';
 import { createBrowserRouter, RouterProvider, type RouteObject } from 'react-router';
 import { createQueryClient } from './lib/query-client';
 
@@ -19,7 +20,8 @@ export async function mount(routes: RouteObject[]): Promise<void> {
   createRoot(document.getElementById('root')!).render(
     <StrictMode>
       <QueryClientProvider client={queryClient}>
-        <RouterProvider router={router} />
+        {/* What react-router/dom passes: navigate(to, { flushSync: true }) then renders at once. */}
+        <RouterProvider router={router} flushSync={(fn) => void flushSync(fn)} />
       </QueryClientProvider>
     </StrictMode>,
   );

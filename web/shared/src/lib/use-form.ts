@@ -1,8 +1,8 @@
 import { useRef, useState, type FormEvent } from 'react';
-import type { z } from 'zod/mini';
+import { z } from 'zod/mini';
 import { isApiError, type ApiError } from './api-error';
 import { describeError } from './describe-error';
-import { fieldErrorsOf } from './form-errors';
+import { fieldErrorsOf } from '@sso/types';
 import { useFocusFirstError } from './use-focus-first-error';
 
 export interface UseFormOptions {
@@ -14,9 +14,10 @@ export interface UseFormOptions {
 }
 
 /**
- * Form state shared by the sign-in and sign-up forms: client-side validation
- * with the same zod schema the BFF uses, server errors mapped back onto the
- * fields, and focus moved to the first invalid field after each attempt.
+ * Form state shared by app 1's forms: client-side validation with the same
+ * zod schema the BFF uses, server errors mapped back onto the fields, and
+ * focus moved to the first invalid field after each attempt. Submits the
+ * schema's parsed output, so a form sends typed (and normalized) values.
  */
 export function useForm<S extends z.core.$ZodType>(schema: S, options: UseFormOptions = {}) {
   const formRef = useRef<HTMLFormElement>(null);
@@ -25,25 +26,24 @@ export function useForm<S extends z.core.$ZodType>(schema: S, options: UseFormOp
   const [attempt, setAttempt] = useState(0);
   useFocusFirstError(formRef, fieldErrors, attempt);
 
-  /** Reads the form; returns the values when they pass the schema, else shows the errors. */
-  function validate(): Record<string, string> | null {
-    const data = new FormData(formRef.current!);
+  /** Reads the form; returns the schema's output when the values pass it, else shows the errors. */
+  function validate(): z.output<S> | null {
     const values: Record<string, string> = {};
-    for (const [key, value] of data) if (typeof value === 'string' && value !== '') values[key] = value;
-    const errors = fieldErrorsOf(schema, values) ?? {};
+    for (const [key, value] of new FormData(formRef.current!)) if (typeof value === 'string' && value !== '') values[key] = value;
+    const result = z.safeParse(schema, values);
+    const errors = result.success ? {} : fieldErrorsOf(result.error.issues);
     setFieldErrors(errors);
-    setFormError(Object.keys(errors).length ? 'Some fields need attention.' : null);
+    setFormError(result.success ? null : 'Some fields need attention.');
     setAttempt((n) => n + 1);
-    return Object.keys(errors).length ? null : values;
+    return result.success ? result.data : null;
   }
 
   return {
     formRef,
     fieldErrors,
     formError,
-    validate,
-    /** A submit handler: validates, then calls `submit` with the values (empty fields left out). */
-    onSubmit: (submit: (values: Record<string, string>) => void) => (event: FormEvent) => {
+    /** A submit handler: validates, then calls `submit` with the schema's output (empty fields left out before parsing). */
+    onSubmit: (submit: (values: z.output<S>) => void) => (event: FormEvent) => {
       event.preventDefault();
       const values = validate();
       if (values) submit(values);

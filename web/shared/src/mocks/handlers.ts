@@ -3,7 +3,9 @@ import {
   ChangePasswordRequestSchema,
   LoginRequestSchema,
   LogoutRequestSchema,
+  fieldErrorsOf,
   PROBLEM_CONTENT_TYPE,
+  problemOf,
   SignupRequestSchema,
   type ChangePasswordRequest,
   type ChangePasswordResponse,
@@ -21,35 +23,16 @@ import type { z } from 'zod/mini';
 import { DEV_ORIGINS } from '../lib/client-config';
 import { mockDb, signedInUser, tokenUser } from './db';
 
-const STATUS_TITLES: Partial<Record<ErrorCode, string>> = {
-  VALIDATION_FAILED: 'The request is not valid',
-  INVALID_CREDENTIALS: 'Wrong username or password',
-  USERNAME_TAKEN: 'That username is taken',
-  UNAUTHENTICATED: 'You are not signed in',
-  SESSION_EXPIRED: 'Your session token has expired',
-  SESSION_ENDED: 'Your session has ended',
-  RATE_LIMITED: 'Too many attempts',
-  IDENTITY_UNAVAILABLE: 'The identity service cannot be reached',
-};
-
-/** The same problem+json the BFFs answer. */
-export function problem(status: number, code: ErrorCode, extra: Partial<Problem> = {}) {
-  const body: Problem = {
-    type: `https://sso.dev/problems/${code.toLowerCase().replaceAll('_', '-')}`,
-    title: STATUS_TITLES[code] ?? code,
-    status,
-    code,
-    ...extra,
-  };
+/** The same problem+json the BFFs answer: status and title from the shared table. */
+export function problem(code: ErrorCode, extra: Partial<Omit<Problem, 'type' | 'title' | 'code' | 'status'>> = {}) {
+  const body = problemOf(code, extra);
   const headers: Record<string, string> = { 'content-type': PROBLEM_CONTENT_TYPE };
   if (extra.retryAfter !== undefined) headers['retry-after'] = String(extra.retryAfter);
-  return HttpResponse.json<Problem>(body, { status, headers });
+  return HttpResponse.json<Problem>(body, { status: body.status, headers });
 }
 
 function validationProblem(error: z.core.$ZodError) {
-  const errors: Record<string, string[]> = {};
-  for (const issue of error.issues) (errors[issue.path.join('.') || '(body)'] ??= []).push(issue.message);
-  return problem(400, 'VALIDATION_FAILED', { errors });
+  return problem('VALIDATION_FAILED', { errors: fieldErrorsOf(error.issues) });
 }
 
 const APP_ORIGINS = [DEV_ORIGINS.app1, DEV_ORIGINS.app2];
@@ -80,8 +63,8 @@ const inTenMinutes = () => new Date(Date.now() + 600_000).toISOString();
 /** As the BFFs answer a request without a valid token: expired (cookie kept) or absent. */
 function noValidToken(loginUrl?: string) {
   const extra = loginUrl ? { loginUrl } : {};
-  if (mockDb.token === 'expired' && signedInUser()) return problem(401, 'SESSION_EXPIRED', extra);
-  if (!tokenUser()) return problem(401, 'UNAUTHENTICATED', extra);
+  if (mockDb.token === 'expired' && signedInUser()) return problem('SESSION_EXPIRED', extra);
+  if (!tokenUser()) return problem('UNAUTHENTICATED', extra);
   return null;
 }
 
@@ -100,9 +83,9 @@ export const identityHandlers = [
     const parsed = SignupRequestSchema.safeParse(await request.json().catch(() => null));
     if (!parsed.success) return validationProblem(parsed.error);
     const { username, password, email, name, returnTo } = parsed.data;
-    if (isCommonPassword(password)) return problem(400, 'VALIDATION_FAILED', { errors: { password: [COMMON_PASSWORD_MESSAGE] } });
+    if (isCommonPassword(password)) return problem('VALIDATION_FAILED', { errors: { password: [COMMON_PASSWORD_MESSAGE] } });
     if (mockDb.users.has(username)) {
-      return problem(409, 'USERNAME_TAKEN', { detail: 'That username is taken. Choose another, or sign in if it is yours.', errors: { username: ['That username is taken.'] } });
+      return problem('USERNAME_TAKEN', { detail: 'That username is taken. Choose another, or sign in if it is yours.', errors: { username: ['That username is taken.'] } });
     }
     const account = { id: `usr_${username}`, username, email: email ?? null, name: name ?? null, createdAt: new Date().toISOString() };
     mockDb.users.set(username, { account, password });
@@ -115,11 +98,11 @@ export const identityHandlers = [
     const parsed = LoginRequestSchema.safeParse(await request.json().catch(() => null));
     if (!parsed.success) return validationProblem(parsed.error);
     if (mockDb.scenario === 'throttled') {
-      return problem(429, 'RATE_LIMITED', { detail: 'Too many sign-in attempts. Try again later.', retryAfter: 42 });
+      return problem('RATE_LIMITED', { detail: 'Too many sign-in attempts. Try again later.', retryAfter: 42 });
     }
     const user = mockDb.users.get(parsed.data.username);
     if (!user || user.password !== parsed.data.password) {
-      return problem(401, 'INVALID_CREDENTIALS', { detail: 'The username or password is wrong.' });
+      return problem('INVALID_CREDENTIALS', { detail: 'The username or password is wrong.' });
     }
     signIn(user.account.id);
     return HttpResponse.json({ user: user.account, redirectTo: redirectFor(parsed.data.returnTo, new URL(request.url).origin) });
@@ -154,16 +137,16 @@ export const identityHandlers = [
 
   http.post<never, ChangePasswordRequest, ChangePasswordResponse | Problem>('*/api/account/password', async ({ request }) => {
     const user = tokenUser();
-    if (!user) return problem(401, 'UNAUTHENTICATED');
+    if (!user) return problem('UNAUTHENTICATED');
     const parsed = ChangePasswordRequestSchema.safeParse(await request.json().catch(() => null));
     if (!parsed.success) return validationProblem(parsed.error);
     // In BFF 1's order: the list, then the current password, then "same as current".
-    if (isCommonPassword(parsed.data.newPassword)) return problem(400, 'VALIDATION_FAILED', { errors: { newPassword: [COMMON_PASSWORD_MESSAGE] } });
+    if (isCommonPassword(parsed.data.newPassword)) return problem('VALIDATION_FAILED', { errors: { newPassword: [COMMON_PASSWORD_MESSAGE] } });
     if (parsed.data.currentPassword !== user.password) {
-      return problem(401, 'INVALID_CREDENTIALS', { detail: 'The current password is wrong.', errors: { currentPassword: ['The current password is wrong.'] } });
+      return problem('INVALID_CREDENTIALS', { detail: 'The current password is wrong.', errors: { currentPassword: ['The current password is wrong.'] } });
     }
     if (parsed.data.newPassword === parsed.data.currentPassword) {
-      return problem(400, 'VALIDATION_FAILED', { errors: { newPassword: ['Choose a new password, not your current one.'] } });
+      return problem('VALIDATION_FAILED', { errors: { newPassword: ['Choose a new password, not your current one.'] } });
     }
     user.password = parsed.data.newPassword;
     return HttpResponse.json({ user: user.account, revokedSessions: 0 });
@@ -176,9 +159,9 @@ export const identityHandlers = [
       const reason = mockDb.sessionEnded;
       mockDb.signedInUserId = null;
       mockDb.token = 'absent';
-      return problem(401, 'SESSION_ENDED', { detail: 'Sign in again.', reason });
+      return problem('SESSION_ENDED', { detail: 'Sign in again.', reason });
     }
-    if (!signedInUser()) return problem(401, 'UNAUTHENTICATED', { detail: 'Sign in again.' });
+    if (!signedInUser()) return problem('UNAUTHENTICATED', { detail: 'Sign in again.' });
     mockDb.token = 'valid';
     mockDb.tokenExpiresAt = inTenMinutes();
     return HttpResponse.json({ tokenExpiresAt: mockDb.tokenExpiresAt });
@@ -190,7 +173,7 @@ export const relyingHandlers = [
   http.get<never, never, MeResponse | Problem>('*/api/me', async () => {
     await scenarioDelay();
     if (mockDb.scenario === 'unavailable') {
-      return problem(503, 'IDENTITY_UNAVAILABLE', { detail: 'The identity app cannot be reached to verify your session. Try again shortly.' });
+      return problem('IDENTITY_UNAVAILABLE', { detail: 'The identity app cannot be reached to verify your session. Try again shortly.' });
     }
     if (mockDb.scenario === 'rotated' && !mockDb.keysRefetched) {
       // App 2 meets the new kid and refetches app 1's key set once: slower, still signed in.

@@ -1,6 +1,6 @@
-import type { ReactElement } from 'react';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
+import { flushSync } from 'react-dom';
 import { createMemoryRouter, RouterProvider, type RouteObject } from 'react-router';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, vi } from 'vitest';
@@ -32,7 +32,7 @@ export function renderRoutes(routes: RouteObject[], path = '/'): { router: Retur
   const queryClient = createQueryClient({ retry: false });
   const result = render(
     <QueryClientProvider client={queryClient}>
-      <RouterProvider router={router} />
+      <RouterProvider router={router} flushSync={(fn) => void flushSync(fn)} />
     </QueryClientProvider>,
   );
   return { router, ...result };
@@ -45,4 +45,3 @@ export function captureNavigation() {
 
 export { resetMockDb, mockDb } from '../mocks/db';
 export { problem } from '../mocks/handlers';
-export type { ReactElement };

@@ -44,6 +44,11 @@ describe('account page', () => {
     expect(await screen.findByText('You are signed out on every app.')).toBeInTheDocument();
     expect(router.state.location.pathname).toBe('/login');
     expect(screen.queryByText('Demo User')).not.toBeInTheDocument();
+
+    // Still said after a look at the sign-up page, until the next sign-in.
+    await userEvent.click(screen.getByRole('link', { name: 'Create an account' }));
+    await userEvent.click(await screen.findByRole('link', { name: 'Sign in' }));
+    expect(await screen.findByText('You are signed out on every app.')).toBeInTheDocument();
   });
 
   it('changes the password, and shows a wrong current password on its field', async () => {
@@ -84,7 +89,7 @@ describe('account page', () => {
   });
 
   it('offers a retry when the server fails', async () => {
-    server.use(http.get('*/api/session', () => problem(503, 'STORE_UNAVAILABLE')));
+    server.use(http.get('*/api/session', () => problem('STORE_UNAVAILABLE')));
     renderRoutes(routes, '/account');
     expect(await screen.findByRole('alert')).toHaveTextContent('We could not save that just now.');
     expect(screen.getByRole('button', { name: 'Try again' })).toBeInTheDocument();

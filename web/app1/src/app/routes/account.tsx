@@ -1,5 +1,5 @@
 import { Navigate } from 'react-router';
-import { Alert, Loading, Page, describeError, formatDate, formatDateTime } from '@sso/web-shared';
+import { Alert, Loading, Page, ProfileFacts, describeError, formatDateTime } from '@sso/web-shared';
 import { config } from '../../config/env';
 import { sessionEndedBecause, useSession } from '../../features/auth/api/get-session';
 import { useKeepSessionAlive } from '../../features/auth/api/keep-session-alive';
@@ -44,16 +44,7 @@ export function AccountRoute() {
       <div className="grid">
         <section className="card" aria-labelledby="profile-heading">
           <h2 id="profile-heading">Profile</h2>
-          <dl className="facts">
-            <dt>Username</dt>
-            <dd>{user.username}</dd>
-            <dt>Name</dt>
-            <dd>{user.name ?? '—'}</dd>
-            <dt>Email</dt>
-            <dd>{user.email ?? '—'}</dd>
-            <dt>Member since</dt>
-            <dd>{formatDate(user.createdAt)}</dd>
-          </dl>
+          <ProfileFacts user={user} />
         </section>
         <section className="card" aria-labelledby="session-heading">
           <h2 id="session-heading">This session</h2>

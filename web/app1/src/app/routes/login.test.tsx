@@ -28,7 +28,7 @@ describe('sign-in page', () => {
 
   it('shows the retry time when throttled', async () => {
     resetMockDb('signed-out');
-    server.use(http.post('*/api/login', () => problem(429, 'RATE_LIMITED', { retryAfter: 90 })));
+    server.use(http.post('*/api/login', () => problem('RATE_LIMITED', { retryAfter: 90 })));
     renderRoutes(routes, '/login');
     await userEvent.type(await screen.findByLabelText('Username'), 'demo');
     await userEvent.type(screen.getByLabelText('Password'), 'demo-password');
@@ -91,6 +91,15 @@ describe('sign-in page', () => {
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
     expect(await screen.findByText(message)).toBeInTheDocument(); // its messages load on demand
     expect(screen.getByRole('link', { name: 'Create an account' })).toHaveAttribute('href', `/signup?returnTo=${encodeURIComponent('http://app2.sso.localhost:5172/x')}`);
+  });
+
+  it('signing out from the header, signed in with a returnTo, stays on this sign-in page and says so', async () => {
+    const returnTo = encodeURIComponent('http://app2.sso.localhost:5172/x');
+    const { router } = renderRoutes(routes, `/login?returnTo=${returnTo}`);
+    await userEvent.click(await screen.findByRole('button', { name: 'Sign out' }));
+    expect(await screen.findByText('You are signed out on every app.')).toBeInTheDocument();
+    expect(router.state.location.search).toBe(`?returnTo=${returnTo}`);
+    expect(screen.queryByText(/You are signed in as/)).not.toBeInTheDocument();
   });
 
   it('ignores an ended reason it does not know', async () => {

@@ -4,7 +4,7 @@ import { Alert, Loading, Page } from '@sso/web-shared';
 import { config } from '../../config/env';
 import { sessionEndedBecause, useSession } from '../../features/auth/api/get-session';
 import { parseEnded } from '../../features/auth/session-ended';
-import { useJustSignedOut } from '../../features/auth/api/logout';
+import { isSignedOutState } from '../../features/auth/api/logout';
 import { LoginForm } from '../../features/auth/components/login-form';
 
 // Most sign-ins have no reason to show: its messages load only when one does.
@@ -12,11 +12,13 @@ const SessionEndedNotice = lazy(async () => ({ default: (await import('../../fea
 
 /** /login?returnTo=…: sign in once for every app on the domain. */
 export function LoginRoute() {
-  const params = new URLSearchParams(useLocation().search);
+  const location = useLocation();
+  const params = new URLSearchParams(location.search);
   const session = useSession();
   // Passed to BFF 1 as is; only its validated redirectTo is ever followed.
-  const returnTo = params.get('returnTo') ?? undefined;
-  const signedOut = useJustSignedOut();
+  const returnTo = params.get('returnTo') || undefined;
+  // Set by a sign-out in this tab: router state, not the URL, so a shared link never says it.
+  const signedOut = isSignedOutState(location.state);
   // Set by app 1 when a relying app sent a browser whose session had ended.
   const ended = parseEnded(params.get('ended')) ?? (session.data === null ? sessionEndedBecause() : null);
 
@@ -49,7 +51,10 @@ export function LoginRoute() {
         <LoginForm returnTo={returnTo} />
       </div>
       <p className="switch">
-        New here? <Link to={{ pathname: '/signup', search: returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : '' }}>Create an account</Link>
+        New here?{' '}
+        <Link to={{ pathname: '/signup', search: returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : '' }} state={signedOut ? location.state : undefined}>
+          Create an account
+        </Link>
       </p>
     </Page>
   );

@@ -57,7 +57,7 @@ describe('app 2 profile', () => {
 
   it('when the refresh fails too, sends the browser to sign in', async () => {
     resetMockDb('expired');
-    server.use(http.post('*/api/session/refresh', () => problem(401, 'UNAUTHENTICATED')));
+    server.use(http.post('*/api/session/refresh', () => problem('UNAUTHENTICATED')));
     const assign = captureNavigation();
     renderRoutes(routes, '/');
     await waitFor(() => expect(assign).toHaveBeenCalledTimes(1));

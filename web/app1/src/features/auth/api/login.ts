@@ -2,7 +2,6 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { LoginResponseSchema, type LoginRequest } from '@sso/types';
 import { apiRequest } from '@sso/web-shared';
 import { sessionQueryOptions } from './get-session';
-import { forgetSignOuts } from './logout';
 
 /** POST /api/login: sets the cookies; answers the user and where to go next. */
 export function login(body: LoginRequest) {
@@ -13,9 +12,6 @@ export function useLogin() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: login,
-    onSuccess: () => {
-      forgetSignOuts(queryClient);
-      return queryClient.invalidateQueries({ queryKey: sessionQueryOptions().queryKey });
-    },
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: sessionQueryOptions().queryKey }),
   });
 }

@@ -1,32 +1,37 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useLocation, useNavigate } from 'react-router';
 import { logout } from '@sso/web-shared';
 import { config } from '../../../config/env';
 import { sessionQueryOptions } from './get-session';
 
-/** Set in the query cache by a sign-out, so the sign-in page can say so. */
-const signedOutKey = ['signed-out'] as const;
+/** The sign-in page's router state after a sign-out in this tab, so it can say so. */
+interface SignedOutState {
+  signedOut: true;
+}
+
+/** True when the router state says this tab just signed out. */
+export function isSignedOutState(state: unknown): boolean {
+  return typeof state === 'object' && state !== null && (state as Partial<SignedOutState>).signedOut === true;
+}
 
 /**
- * POST /api/logout (optionally every session of the user). Clearing the
- * cached session sends any signed-in page to /login by itself.
+ * POST /api/logout (optionally every session of the user), then the sign-in
+ * page (keeping its returnTo when already there), told in router state that
+ * this was a sign-out. Hook-level callbacks: they run even if the button's
+ * page unmounts meanwhile.
  */
 export function useLogout() {
   const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const { pathname, search } = useLocation();
   return useMutation({
     mutationFn: (variables: { everywhere?: boolean } = {}) => logout(config.identityOrigin, variables.everywhere),
     onSuccess: () => {
-      queryClient.setQueryData(signedOutKey, true);
       queryClient.setQueryData(sessionQueryOptions().queryKey, null);
+      // flushSync: the sign-in page renders at once, before the cleared session
+      // re-renders the account page, whose own redirect to /login has no state.
+      const state: SignedOutState = { signedOut: true };
+      return navigate({ pathname: '/login', search: pathname === '/login' ? search : '' }, { replace: true, state, flushSync: true });
     },
   });
-}
-
-/** True after a sign-out in this tab (until the next sign-in), to say so on the sign-in page. */
-export function useJustSignedOut(): boolean {
-  return useQueryClient().getQueryData(signedOutKey) === true;
-}
-
-/** Forgets past sign-outs (called on sign-in). */
-export function forgetSignOuts(queryClient: ReturnType<typeof useQueryClient>): void {
-  queryClient.removeQueries({ queryKey: signedOutKey });
 }

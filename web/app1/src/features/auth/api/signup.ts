@@ -2,7 +2,6 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { SignupResponseSchema, type SignupRequest } from '@sso/types';
 import { apiRequest } from '@sso/web-shared';
 import { sessionQueryOptions } from './get-session';
-import { forgetSignOuts } from './logout';
 
 /** POST /api/signup: creates the account and signs it in. */
 export function signup(body: SignupRequest) {
@@ -13,9 +12,6 @@ export function useSignup() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: signup,
-    onSuccess: () => {
-      forgetSignOuts(queryClient);
-      return queryClient.invalidateQueries({ queryKey: sessionQueryOptions().queryKey });
-    },
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: sessionQueryOptions().queryKey }),
   });
 }

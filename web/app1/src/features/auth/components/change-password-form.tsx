@@ -13,10 +13,7 @@ export function ChangePasswordForm() {
       ref={form.formRef}
       noValidate
       onSubmit={form.onSubmit((values) =>
-        change.mutate(
-          { currentPassword: values.currentPassword ?? '', newPassword: values.newPassword ?? '' },
-          { onSuccess: () => form.formRef.current?.reset(), onError: form.showServerError },
-        ),
+        change.mutate(values, { onSuccess: () => form.formRef.current?.reset(), onError: form.showServerError }),
       )}
     >
       <Alert>{form.formError}</Alert>

@@ -14,10 +14,7 @@ export function LoginForm({ returnTo }: { returnTo?: string | undefined }) {
       ref={form.formRef}
       noValidate
       onSubmit={form.onSubmit((values) =>
-        login.mutate(
-          { username: values.username ?? '', password: values.password ?? '', ...(returnTo ? { returnTo } : {}) },
-          { onSuccess: (res) => goTo(res.redirectTo), onError: form.showServerError },
-        ),
+        login.mutate({ ...values, returnTo }, { onSuccess: (res) => goTo(res.redirectTo), onError: form.showServerError }),
       )}
     >
       <Alert>{form.formError}</Alert>

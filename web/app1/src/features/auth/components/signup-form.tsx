@@ -15,16 +15,7 @@ export function SignupForm({ returnTo }: { returnTo?: string | undefined }) {
       ref={form.formRef}
       noValidate
       onSubmit={form.onSubmit((values) =>
-        signup.mutate(
-          {
-            username: values.username ?? '',
-            password: values.password ?? '',
-            ...(values.name ? { name: values.name } : {}),
-            ...(values.email ? { email: values.email } : {}),
-            ...(returnTo ? { returnTo } : {}),
-          },
-          { onSuccess: (res) => goTo(res.redirectTo), onError: form.showServerError },
-        ),
+        signup.mutate({ ...values, returnTo }, { onSuccess: (res) => goTo(res.redirectTo), onError: form.showServerError }),
       )}
     >
       <Alert>{form.formError}</Alert>

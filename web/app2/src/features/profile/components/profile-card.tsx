@@ -1,5 +1,5 @@
 import type { LocalUser } from '@sso/types';
-import { Alert, formatDate, formatDateTime } from '@sso/web-shared';
+import { Alert, ProfileFacts, formatDateTime } from '@sso/web-shared';
 
 /** A first sight: app 2 created this record on this very visit (lastSeenAt is not advanced within a minute). */
 function isNewlyProvisioned(user: LocalUser): boolean {
@@ -25,22 +25,14 @@ export function ProfileCard({ user }: { user: LocalUser }) {
             <span className="badge">Signed in with single sign-on</span>
           </div>
         </div>
-        <dl className="facts">
-          <dt>Username</dt>
-          <dd>{user.username}</dd>
-          <dt>Name</dt>
-          <dd>{user.name ?? '—'}</dd>
-          <dt>Email</dt>
-          <dd>{user.email ?? '—'}</dd>
-          <dt>Member since</dt>
-          <dd>{formatDate(user.createdAt)}</dd>
+        <ProfileFacts user={user}>
           <dt>Last seen</dt>
           <dd>{formatDateTime(user.lastSeenAt)}</dd>
           <dt>App 2 user id</dt>
           <dd>
             <code>{user.id}</code>
           </dd>
-        </dl>
+        </ProfileFacts>
       </section>
     </>
   );

@@ -1,10 +1,10 @@
-import { useSignOut } from '../api/sign-out';
+import { useLogout } from '../api/logout';
 
 export function SignOutButton({ className = 'button button--secondary button--small' }: { className?: string }) {
-  const signOut = useSignOut();
+  const logout = useLogout();
   return (
-    <button className={className} type="button" disabled={signOut.isPending} onClick={() => signOut.mutate()}>
-      {signOut.isPending ? 'Signing out…' : signOut.isError ? 'Sign-out failed: retry' : 'Sign out'}
+    <button className={className} type="button" disabled={logout.isPending} onClick={() => logout.mutate()}>
+      {logout.isPending ? 'Signing out…' : logout.isError ? 'Sign-out failed: retry' : 'Sign out'}
     </button>
   );
 }

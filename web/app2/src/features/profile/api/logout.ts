@@ -5,11 +5,12 @@ import { config } from '../../../config/env';
 import { meQueryOptions } from './get-me';
 
 /**
- * Signs out at the identity app (which revokes the session for every app),
- * forgets the local profile and shows the signed-out page. Hook-level
- * callbacks: they run even if the button's page unmounts meanwhile.
+ * POST {identity}/api/logout: signs out at the identity app (which revokes
+ * the session for every app), forgets the local profile and shows the
+ * signed-out page. Hook-level callbacks: they run even if the button's page
+ * unmounts meanwhile.
  */
-export function useSignOut() {
+export function useLogout() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   return useMutation({
