@@ -2,13 +2,19 @@
  * `npm start`: runs both BFFs (each serving its built SPA) with the embedded
  * lowdb store and keys generated on first run, then prints where to go.
  */
-import { runMain } from '@sso/bff-common';
+import { runMain, unknownVariableWarnings } from '@sso/bff-common';
 import { startApp1 } from '../bff/app1/src/server';
 import { startApp2 } from '../bff/app2/src/server';
-import { loadConfig as loadApp1Config } from '../bff/app1/src/config';
-import { loadConfig as loadApp2Config } from '../bff/app2/src/config';
+import { APP1_VARIABLES, loadConfig as loadApp1Config } from '../bff/app1/src/config';
+import { APP2_VARIABLES, loadConfig as loadApp2Config } from '../bff/app2/src/config';
+
+/** Read by the examples and the test suites, not by the BFFs: not typos. */
+const ALSO_KNOWN = ['SSO_ISSUER', 'SSO_TEST_PG_URL'];
 
 runMain(async () => {
+  for (const warning of unknownVariableWarnings(process.env, [...APP1_VARIABLES, ...APP2_VARIABLES, ...ALSO_KNOWN])) {
+    process.stderr.write(`warning: ${warning}\n`);
+  }
   const app1Config = loadApp1Config();
   const app2Config = loadApp2Config();
   const app1 = await startApp1(process.env, false);

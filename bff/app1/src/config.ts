@@ -48,6 +48,9 @@ const EnvSchema = DomainEnvSchema.extend({
   ...StoreEnvSchema,
 });
 
+/** Every variable App 1 reads (for the unknown-variable warning of `npm start`). */
+export const APP1_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
+
 /** Everything BFF 1 needs, validated once and frozen. */
 export interface App1Config extends DomainConfig, StoreConfig {
   readonly port: number;

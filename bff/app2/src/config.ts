@@ -18,6 +18,9 @@ const EnvSchema = DomainEnvSchema.extend({
   ...StoreEnvSchema,
 });
 
+/** Every variable App 2 reads (for the unknown-variable warning of `npm start`). */
+export const APP2_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
+
 /** Everything BFF 2 needs, validated once and frozen. */
 export interface App2Config extends DomainConfig, StoreConfig {
   readonly port: number;

@@ -1,3 +1,4 @@
+import leven from 'leven';
 import { z } from 'zod';
 
 /** Thrown at start-up when the environment cannot make a working service. */
@@ -60,3 +61,23 @@ export const envLogLevel = z.preprocess(
   unsetIfEmpty,
   z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 );
+
+/** Variable name prefixes this product reads: a name under one of them that nothing reads is likely a typo. */
+const CHECKED_PREFIXES = ['SSO_', 'APP1_', 'APP2_', 'MAIL_', 'SMTP_'];
+
+/**
+ * One warning per variable under a product prefix that no part of the
+ * product reads (`SSO_COOKIE_DOMIAN`), naming the closest known name. A
+ * typo is otherwise silently ignored and the default applies.
+ */
+export function unknownVariableWarnings(env: Record<string, string | undefined>, known: Iterable<string>): string[] {
+  const names = [...new Set(known)];
+  return Object.keys(env)
+    .filter((name) => CHECKED_PREFIXES.some((p) => name.startsWith(p)) && !names.includes(name))
+    .sort()
+    .map((name) => {
+      const closest = names.map((k) => ({ k, d: leven(name, k) })).sort((a, b) => a.d - b.d)[0];
+      const hint = closest && closest.d <= Math.max(2, Math.floor(name.length / 4)) ? ` Did you mean ${closest.k}?` : '';
+      return `${name} is set but nothing reads it, so it has no effect.${hint} (Known variables: the configuration table in README.md.)`;
+    });
+}
