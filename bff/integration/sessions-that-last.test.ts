@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '@sso/bff-common';
 import { ProblemSchema } from '@sso/types';
 import { Browser, startDomain, testClock, type Domain } from './harness';
 
@@ -102,5 +104,30 @@ describe('sessions that last: silent renewal at app 1', () => {
       }
     }
     throw new Error('the session outlived its absolute timeout');
+  });
+});
+
+describe('a returnTo that is not an app of this domain', () => {
+  it('is refused, and the log names the origin and the variable that would allow it', async () => {
+    const lines: { event?: string; origin?: string; msg?: string }[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line));
+        done();
+      },
+    });
+    const own = await startDomain({ withApp2: false, app1: { logger: createLogger({ name: 'app1', level: 'info', destination: sink }) } });
+    try {
+      const b = new Browser(own);
+      await b.request('app1', '/api/signup', { json: { username: 'wanderer', password: PASSWORD } });
+      const res = await b.request('app1', '/api/login', { json: { username: 'wanderer', password: PASSWORD, returnTo: 'http://app9.sso.localhost:3009/x' } });
+      expect(res.status).toBe(200);
+      expect(res.body.redirectTo).toBe(`${own.origins.app1}/account`);
+      const refused = lines.find((l) => l.event === 'return-to.refused');
+      expect(refused).toMatchObject({ origin: 'http://app9.sso.localhost:3009' });
+      expect(refused?.msg).toContain('SSO_EXTRA_ORIGINS');
+    } finally {
+      await own.stop();
+    }
   });
 });

@@ -1,10 +1,10 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import { HttpError, parseBody } from '@sso/bff-common';
 import { LoginRequestSchema, LogoutRequestSchema, SignupRequestSchema, type LoginResponse, type LogoutResponse } from '@sso/types';
 import type { App1Context } from '../context';
 import { endSession, issueSession } from '../sessions/lifecycle';
 import { newId } from '../sessions/session-service';
-import { safeRedirect } from '../sessions/return-to';
+import { noteRefusedReturnTo, safeRedirect } from '../sessions/return-to';
 import { toAccount } from '../users/account';
 import { checkPassword } from '../users/password-check';
 import { bcryptCost, type UserRecord } from '../users/user-store';
@@ -31,7 +31,10 @@ async function rehashIfNeeded(ctx: App1Context, user: UserRecord, password: stri
 export function authRoutes(ctx: App1Context): Router {
   const router = Router();
   const home = `${ctx.config.origin}/account`;
-  const redirectFor = (returnTo: string | undefined) => safeRedirect(returnTo, ctx.config.appOrigins, home);
+  const redirectFor = (req: Request, returnTo: string | undefined) => {
+    noteRefusedReturnTo(req, returnTo, ctx.config.appOrigins);
+    return safeRedirect(returnTo, ctx.config.appOrigins, home);
+  };
 
   router.post('/signup', async (req, res) => {
     const body = parseBody(SignupRequestSchema, req.body);
@@ -58,7 +61,7 @@ export function authRoutes(ctx: App1Context): Router {
     ctx.hasher.noteStored(null, ctx.hasher.cost);
     const { session } = await issueSession(ctx, res, created.user);
     req.log.info({ event: 'signup', userId: created.user.id, sid: session.id }, 'audit');
-    res.status(201).json({ user: toAccount(created.user), redirectTo: redirectFor(body.returnTo) } satisfies LoginResponse);
+    res.status(201).json({ user: toAccount(created.user), redirectTo: redirectFor(req, body.returnTo) } satisfies LoginResponse);
   });
 
   router.post('/login', async (req, res) => {
@@ -76,7 +79,7 @@ export function authRoutes(ctx: App1Context): Router {
     const user = await rehashIfNeeded(ctx, checked.user, body.password);
     const { session } = await issueSession(ctx, res, user);
     req.log.info({ event: 'login.success', userId: user.id, sid: session.id }, 'audit');
-    res.json({ user: toAccount(user), redirectTo: redirectFor(body.returnTo) } satisfies LoginResponse);
+    res.json({ user: toAccount(user), redirectTo: redirectFor(req, body.returnTo) } satisfies LoginResponse);
   });
 
   router.post('/logout', async (req, res) => {

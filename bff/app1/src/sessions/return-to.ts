@@ -21,3 +21,27 @@ export function safeRedirect(returnTo: string | undefined, allowedOrigins: reado
   if (!allowedOrigins.includes(url.origin)) return home;
   return url.href;
 }
+
+/**
+ * The origin of a `returnTo` that names a real http(s) page but not one of
+ * our apps, so the operator can be told which variable would allow it (a
+ * missing SSO_EXTRA_ORIGINS entry is the usual reason a new app "loses" its
+ * sign-in round trip). Null when it is allowed, absent or not a URL at all.
+ */
+export function refusedReturnToOrigin(returnTo: string | undefined, allowedOrigins: readonly string[]): string | null {
+  if (!returnTo || !/^https?:\/\/[^/]/i.test(returnTo)) return null;
+  try {
+    const { origin } = new URL(returnTo);
+    return allowedOrigins.includes(origin) ? null : origin;
+  } catch {
+    return null;
+  }
+}
+
+/** Logs a refused `returnTo` with the variable that would allow it. */
+export function noteRefusedReturnTo(req: { log: { warn(obj: object, msg: string): void } }, returnTo: string | undefined, allowedOrigins: readonly string[]): void {
+  const origin = refusedReturnToOrigin(returnTo, allowedOrigins);
+  if (origin) {
+    req.log.warn({ event: 'return-to.refused', origin }, `returnTo on ${origin} refused: not an app origin of this domain. If it is one of yours, add it to SSO_EXTRA_ORIGINS.`);
+  }
+}

@@ -102,6 +102,20 @@ describe('sign-in page', () => {
     expect(screen.queryByText(/You are signed in as/)).not.toBeInTheDocument();
   });
 
+  it('says when returnTo names no app of this domain, which it will not follow', async () => {
+    resetMockDb('signed-out');
+    renderRoutes(routes, `/login?returnTo=${encodeURIComponent('https://evil.test/steal')}`);
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(screen.getByText(/https:\/\/evil\.test is not one of this domain's apps/)).toBeInTheDocument();
+  });
+
+  it('says nothing of a returnTo on one of our apps', async () => {
+    resetMockDb('signed-out');
+    renderRoutes(routes, `/login?returnTo=${encodeURIComponent('http://app2.sso.localhost:5172/x')}`);
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(screen.queryByText(/is not one of this domain's apps/)).not.toBeInTheDocument();
+  });
+
   it('ignores an ended reason it does not know', async () => {
     resetMockDb('signed-out');
     renderRoutes(routes, '/login?ended=%3Cscript%3E');

@@ -10,6 +10,17 @@ import { LoginForm } from '../../features/auth/components/login-form';
 // Most sign-ins have no reason to show: its messages load only when one does.
 const SessionEndedNotice = lazy(async () => ({ default: (await import('../../features/auth/components/session-ended-notice')).SessionEndedNotice }));
 
+/** The origin of a `returnTo` that is no app of this domain: BFF 1 will not follow it, and the person should know. */
+function foreignOrigin(returnTo: string | undefined): string | null {
+  if (!returnTo || !/^https?:\/\//i.test(returnTo)) return null;
+  try {
+    const { origin } = new URL(returnTo);
+    return config.apps.some((app) => app.origin === origin) ? null : origin;
+  } catch {
+    return null;
+  }
+}
+
 /** /login?returnTo=…: sign in once for every app on the domain. */
 export function LoginRoute() {
   const location = useLocation();
@@ -21,6 +32,7 @@ export function LoginRoute() {
   const signedOut = isSignedOutState(location.state);
   // Set by app 1 when a relying app sent a browser whose session had ended.
   const ended = parseEnded(params.get('ended')) ?? (session.data === null ? sessionEndedBecause() : null);
+  const foreign = foreignOrigin(returnTo);
 
   if (session.isPending) {
     return (
@@ -41,6 +53,11 @@ export function LoginRoute() {
         <Suspense fallback={null}>
           <SessionEndedNotice reason={ended} />
         </Suspense>
+      ) : null}
+      {foreign ? (
+        <Alert tone="info">
+          {foreign} is not one of this domain's apps, so you will not be sent back there: after signing in you land on your account page.
+        </Alert>
       ) : null}
       {session.data ? (
         <Alert tone="info">
