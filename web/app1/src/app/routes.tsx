@@ -1,4 +1,5 @@
 import { Navigate, type RouteObject } from 'react-router';
+import { RouteLoading } from '@sso/web-shared';
 import { RootLayout } from './routes/root-layout';
 import { LoginRoute } from './routes/login';
 
@@ -9,9 +10,9 @@ export const routes: RouteObject[] = [
     children: [
       { index: true, element: <Navigate to="/account" replace /> },
       { path: 'login', element: <LoginRoute /> },
-      { path: 'signup', lazy: async () => ({ Component: (await import('./routes/signup')).SignupRoute }) },
-      { path: 'account', lazy: async () => ({ Component: (await import('./routes/account')).AccountRoute }) },
-      { path: '*', lazy: async () => ({ Component: (await import('./routes/not-found')).NotFoundRoute }) },
+      { path: 'signup', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/signup')).SignupRoute }) },
+      { path: 'account', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/account')).AccountRoute }) },
+      { path: '*', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/not-found')).NotFoundRoute }) },
     ],
   },
 ];

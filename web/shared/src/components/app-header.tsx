@@ -9,9 +9,11 @@ export interface AppHeaderProps {
   actions?: ReactNode;
 }
 
-/** The header both apps share: app name, links to every app, the signed-in user. */
+/** The header both apps share: this app's name, links to the other apps, the signed-in user. */
 export function AppHeader({ config, user, actions }: AppHeaderProps) {
   const here = typeof window !== 'undefined' ? window.location.origin : '';
+  // The brand already names this app: the nav lists only the others.
+  const others = config.apps.filter((app) => app.origin !== here && app.name !== config.appName);
   return (
     <header className="app-header">
       <div className="app-header__inner">
@@ -19,17 +21,17 @@ export function AppHeader({ config, user, actions }: AppHeaderProps) {
           <span className="app-header__logo" aria-hidden="true">◆</span>
           {config.appName}
         </a>
-        <nav aria-label="Apps on this domain" className="app-header__apps">
-          <ul>
-            {config.apps.map((app) => (
-              <li key={app.origin}>
-                <a href={`${app.origin}/`} aria-current={app.origin === here ? 'page' : undefined}>
-                  {app.name}
-                </a>
-              </li>
-            ))}
-          </ul>
-        </nav>
+        {others.length ? (
+          <nav aria-label="Other apps on this domain" className="app-header__apps">
+            <ul>
+              {others.map((app) => (
+                <li key={app.origin}>
+                  <a href={`${app.origin}/`}>{app.name}</a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+        ) : null}
         <div className="app-header__user">
           {user ? (
             <span className="app-header__who" title={user.username}>

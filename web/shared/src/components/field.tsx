@@ -1,4 +1,4 @@
-import type { InputHTMLAttributes } from 'react';
+import { useState, type InputHTMLAttributes } from 'react';
 
 export interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
   name: string;
@@ -7,11 +7,28 @@ export interface FieldProps extends InputHTMLAttributes<HTMLInputElement> {
   errors?: string[] | undefined;
 }
 
-/** A labelled input whose errors are tied to it for screen readers. */
+/**
+ * A labelled input whose errors are tied to it for screen readers. A
+ * `type="password"` field gets a Show/Hide toggle (pressed: the characters
+ * show), so a person can check what they typed; spell-checking stays off,
+ * or the browser would read the password once it shows.
+ */
 export function Field({ name, label, hint, errors, id, ...input }: FieldProps) {
+  const [shown, setShown] = useState(false);
+  const password = input.type === 'password';
   const inputId = id ?? `field-${name}`;
   const hintId = hint ? `${inputId}-hint` : undefined;
   const errorId = errors?.length ? `${inputId}-error` : undefined;
+  const control = (
+    <input
+      id={inputId}
+      name={name}
+      aria-invalid={errors?.length ? true : undefined}
+      aria-describedby={[hintId, errorId].filter(Boolean).join(' ') || undefined}
+      {...input}
+      {...(password && { type: shown ? 'text' : 'password', spellCheck: false, autoCapitalize: 'none' })}
+    />
+  );
   return (
     <div className={`field${errors?.length ? ' field--invalid' : ''}`}>
       <label htmlFor={inputId}>{label}</label>
@@ -20,13 +37,17 @@ export function Field({ name, label, hint, errors, id, ...input }: FieldProps) {
           {hint}
         </p>
       ) : null}
-      <input
-        id={inputId}
-        name={name}
-        aria-invalid={errors?.length ? true : undefined}
-        aria-describedby={[hintId, errorId].filter(Boolean).join(' ') || undefined}
-        {...input}
-      />
+      {password ? (
+        <div className="field__control">
+          {control}
+          <button className="field__toggle" type="button" aria-pressed={shown} aria-controls={inputId} onClick={() => setShown(!shown)}>
+            {shown ? 'Hide' : 'Show'}{' '}
+            <span className="visually-hidden">{label.toLowerCase()}</span>
+          </button>
+        </div>
+      ) : (
+        control
+      )}
       {errorId ? (
         <p className="field__error" id={errorId}>
           {errors!.join(' ')}

@@ -18,3 +18,12 @@ export function Alert({ children, tone = 'error' }: { children?: ReactNode; tone
     </div>
   );
 }
+
+/** A lazy route's place in the shell while its code loads on the first page of a visit (react-router's `HydrateFallback`). */
+export function RouteLoading() {
+  return (
+    <main id="main" className="page">
+      <Loading label="Loading…" />
+    </main>
+  );
+}

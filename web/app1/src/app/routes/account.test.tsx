@@ -1,6 +1,6 @@
 import { screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { http } from 'msw';
+import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { mockDb, problem, renderRoutes, resetMockDb, server } from '@sso/web-shared/testing';
 import { routes } from '../routes';
@@ -39,8 +39,8 @@ describe('account page', () => {
 
   it('signs out and says so on the sign-in page', async () => {
     const { router } = renderRoutes(routes, '/account');
-    const session = await screen.findByRole('region', { name: 'This session' });
-    await userEvent.click(within(session).getByRole('button', { name: 'Sign out' }));
+    await screen.findByRole('region', { name: 'This session' });
+    await userEvent.click(within(screen.getByRole('banner')).getByRole('button', { name: 'Sign out' }));
     expect(await screen.findByText('You are signed out on every app.')).toBeInTheDocument();
     expect(router.state.location.pathname).toBe('/login');
     expect(screen.queryByText('Demo User')).not.toBeInTheDocument();
@@ -49,6 +49,81 @@ describe('account page', () => {
     await userEvent.click(screen.getByRole('link', { name: 'Create an account' }));
     await userEvent.click(await screen.findByRole('link', { name: 'Sign in' }));
     expect(await screen.findByText('You are signed out on every app.')).toBeInTheDocument();
+  });
+
+  it('offers one sign-out in the header and only "Sign out everywhere" on the session card', async () => {
+    renderRoutes(routes, '/account');
+    const session = await screen.findByRole('region', { name: 'This session' });
+    expect(screen.getAllByRole('button', { name: 'Sign out' })).toHaveLength(1);
+    expect(within(screen.getByRole('banner')).getByRole('button', { name: 'Sign out' })).toBeInTheDocument();
+    expect(within(session).queryByRole('button', { name: 'Sign out' })).not.toBeInTheDocument();
+    expect(within(session).getByRole('button', { name: 'Sign out everywhere' })).toBeInTheDocument();
+  });
+
+  it.each([
+    [4, 'You are signed out on every app. 3 other devices were signed out.'],
+    [2, 'You are signed out on every app. 1 other device was signed out.'],
+    [1, 'You are signed out on every app. No other device was signed in.'],
+  ])('after signing out everywhere (%i sessions ended), the sign-in page says how many other devices', async (revokedSessions, message) => {
+    let everywhere: unknown;
+    server.use(
+      http.post('*/api/logout', async ({ request }) => {
+        everywhere = ((await request.json()) as { everywhere?: boolean }).everywhere;
+        mockDb.signedInUserId = null;
+        mockDb.token = 'absent';
+        return HttpResponse.json({ signedOut: true, revokedSessions });
+      }),
+    );
+    const { router } = renderRoutes(routes, '/account');
+    const session = await screen.findByRole('region', { name: 'This session' });
+    await userEvent.click(within(session).getByRole('button', { name: 'Sign out everywhere' }));
+    expect(await screen.findByText(message)).toBeInTheDocument();
+    expect(everywhere).toBe(true);
+    expect(router.state.location.pathname).toBe('/login');
+  });
+
+  it.each([
+    [0, 'Password changed.'],
+    [1, 'Password changed. 1 other device was signed out.'],
+    [3, 'Password changed. 3 other devices were signed out.'],
+  ])('after a password change with %i other sessions, says how many devices were signed out', async (revokedSessions, message) => {
+    server.use(
+      http.post('*/api/account/password', () =>
+        HttpResponse.json({
+          user: { id: 'usr_demo', username: 'demo', email: 'demo@example.test', name: 'Demo User', createdAt: '2026-01-01T00:00:00.000Z' },
+          revokedSessions,
+        }),
+      ),
+    );
+    renderRoutes(routes, '/account');
+    const section = await screen.findByRole('region', { name: 'Password' });
+    await userEvent.type(within(section).getByLabelText('Current password'), 'demo-password');
+    await userEvent.type(within(section).getByLabelText('New password'), 'a brand new password');
+    await userEvent.click(within(section).getByRole('button', { name: 'Change password' }));
+    expect((await within(section).findByRole('status')).textContent).toBe(message);
+  });
+
+  it('shows and hides each password of the change-password form', async () => {
+    renderRoutes(routes, '/account');
+    const section = await screen.findByRole('region', { name: 'Password' });
+    const current = within(section).getByLabelText('Current password');
+    const toggle = within(section).getByRole('button', { name: 'Show current password' });
+    expect(current).toHaveAttribute('type', 'password');
+    expect(toggle).toHaveAttribute('aria-pressed', 'false');
+    await userEvent.click(toggle);
+    expect(current).toHaveAttribute('type', 'text');
+    expect(toggle).toHaveAttribute('aria-pressed', 'true');
+    expect(toggle).toHaveAccessibleName('Hide current password');
+    // Each field has its own toggle.
+    expect(within(section).getByLabelText('New password')).toHaveAttribute('type', 'password');
+    await userEvent.click(within(section).getByRole('button', { name: 'Show new password' }));
+    expect(within(section).getByLabelText('New password')).toHaveAttribute('type', 'text');
+  });
+
+  it('makes "Change password" the form\'s primary action', async () => {
+    renderRoutes(routes, '/account');
+    const section = await screen.findByRole('region', { name: 'Password' });
+    expect(within(section).getByRole('button', { name: 'Change password' })).toHaveClass('button', { exact: true });
   });
 
   it('changes the password, and shows a wrong current password on its field', async () => {

@@ -4,7 +4,7 @@ import { config } from '../../config/env';
 import { sessionEndedBecause, useSession } from '../../features/auth/api/get-session';
 import { useKeepSessionAlive } from '../../features/auth/api/keep-session-alive';
 import { ChangePasswordForm } from '../../features/auth/components/change-password-form';
-import { SignOutButtons } from '../../features/auth/components/sign-out-buttons';
+import { SignOutEverywhereButton } from '../../features/auth/components/sign-out-everywhere-button';
 
 /** /account: who you are, how long the session lasts, sign out, the other apps. */
 export function AccountRoute() {
@@ -56,7 +56,7 @@ export function AccountRoute() {
             <dt>Ends at the latest</dt>
             <dd>{formatDateTime(s.absoluteExpiresAt)}</dd>
           </dl>
-          <SignOutButtons />
+          <SignOutEverywhereButton />
         </section>
       </div>
       <section className="card" aria-labelledby="password-heading">

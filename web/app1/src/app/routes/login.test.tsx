@@ -102,6 +102,29 @@ describe('sign-in page', () => {
     expect(screen.queryByText(/You are signed in as/)).not.toBeInTheDocument();
   });
 
+  it('shows the password on "Show" and hides it again on "Hide", still submitting it', async () => {
+    resetMockDb('signed-out');
+    const { router } = renderRoutes(routes, '/login');
+    const password = await screen.findByLabelText('Password');
+    const toggle = screen.getByRole('button', { name: 'Show password' });
+    expect(password).toHaveAttribute('type', 'password');
+    expect(toggle).toHaveAttribute('aria-pressed', 'false');
+    await userEvent.type(password, 'demo-password');
+    await userEvent.click(toggle);
+    expect(password).toHaveAttribute('type', 'text');
+    expect(password).toHaveValue('demo-password');
+    expect(toggle).toHaveAttribute('aria-pressed', 'true');
+    expect(toggle).toHaveTextContent('Hide');
+    await userEvent.click(toggle);
+    expect(password).toHaveAttribute('type', 'password');
+    expect(toggle).toHaveAttribute('aria-pressed', 'false');
+    // The toggle is no submit button: the form still signs in with what was typed.
+    await userEvent.type(screen.getByLabelText('Username'), 'demo');
+    await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByRole('heading', { name: 'Hello, Demo User' })).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe('/account');
+  });
+
   it('says when returnTo names no app of this domain, which it will not follow', async () => {
     resetMockDb('signed-out');
     renderRoutes(routes, `/login?returnTo=${encodeURIComponent('https://evil.test/steal')}`);

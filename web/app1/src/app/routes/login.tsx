@@ -4,7 +4,8 @@ import { Alert, Loading, Page } from '@sso/web-shared';
 import { config } from '../../config/env';
 import { sessionEndedBecause, useSession } from '../../features/auth/api/get-session';
 import { parseEnded } from '../../features/auth/session-ended';
-import { isSignedOutState } from '../../features/auth/api/logout';
+import { signedOutState } from '../../features/auth/api/logout';
+import { otherDevicesSignedOut } from '../../features/auth/other-devices';
 import { LoginForm } from '../../features/auth/components/login-form';
 
 // Most sign-ins have no reason to show: its messages load only when one does.
@@ -29,7 +30,7 @@ export function LoginRoute() {
   // Passed to BFF 1 as is; only its validated redirectTo is ever followed.
   const returnTo = params.get('returnTo') || undefined;
   // Set by a sign-out in this tab: router state, not the URL, so a shared link never says it.
-  const signedOut = isSignedOutState(location.state);
+  const signedOut = signedOutState(location.state);
   // Set by app 1 when a relying app sent a browser whose session had ended.
   const ended = parseEnded(params.get('ended')) ?? (session.data === null ? sessionEndedBecause() : null);
   const foreign = foreignOrigin(returnTo);
@@ -48,7 +49,11 @@ export function LoginRoute() {
       <h1>Sign in</h1>
       <p className="lead">One sign-in for every app on this domain.</p>
       {signedOut ? (
-        <Alert tone="success">You are signed out on every app.</Alert>
+        // Rendered at once (not lazy): the sign-out lands here with flushSync.
+        <Alert tone="success">
+          You are signed out on every app.
+          {signedOut.otherDevices === undefined ? null : ` ${otherDevicesSignedOut(signedOut.otherDevices) ?? 'No other device was signed in.'}`}
+        </Alert>
       ) : ended ? (
         <Suspense fallback={null}>
           <SessionEndedNotice reason={ended} />

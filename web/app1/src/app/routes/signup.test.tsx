@@ -45,6 +45,16 @@ describe('sign-up page', () => {
     expect(router.state.location.pathname).toBe('/signup');
   });
 
+  it('shows the chosen password on "Show"', async () => {
+    resetMockDb('signed-out');
+    renderRoutes(routes, '/signup');
+    const password = await screen.findByLabelText('Password');
+    expect(password).toHaveAttribute('type', 'password');
+    await userEvent.click(screen.getByRole('button', { name: 'Show password' }));
+    expect(password).toHaveAttribute('type', 'text');
+    expect(screen.getByRole('button', { name: 'Hide password' })).toHaveAttribute('aria-pressed', 'true');
+  });
+
   it('creates the account and lands on the account page', async () => {
     resetMockDb('signed-out');
     const { router } = renderRoutes(routes, '/signup');

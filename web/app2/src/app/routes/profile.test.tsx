@@ -15,6 +15,17 @@ describe('app 2 profile', () => {
     expect(document.title).toBe('Your profile · App 2');
   });
 
+  it('says "created just now" once: not again on a reload, though the record still looks new', async () => {
+    const first = renderRoutes(routes, '/');
+    expect(await screen.findByText(/was created just now/)).toBeInTheDocument();
+    first.unmount();
+
+    renderRoutes(routes, '/'); // a reload: same user, same answer from BFF 2
+    expect(await screen.findByRole('heading', { name: 'Your profile' })).toBeInTheDocument();
+    expect(screen.getByText('demo@example.test')).toBeInTheDocument();
+    expect(screen.queryByText(/was created just now/)).not.toBeInTheDocument();
+  });
+
   it('makes exactly one /api/me request for the header and the page', async () => {
     let calls = 0;
     server.use(

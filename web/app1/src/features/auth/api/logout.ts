@@ -5,13 +5,20 @@ import { config } from '../../../config/env';
 import { sessionQueryOptions } from './get-session';
 
 /** The sign-in page's router state after a sign-out in this tab, so it can say so. */
-interface SignedOutState {
+export interface SignedOutState {
   signedOut: true;
+  /** After "sign out everywhere": how many other sessions (devices) it ended. */
+  otherDevices?: number;
+}
+
+/** The router state of a sign-out in this tab, or null. */
+export function signedOutState(state: unknown): SignedOutState | null {
+  return typeof state === 'object' && state !== null && (state as Partial<SignedOutState>).signedOut === true ? (state as SignedOutState) : null;
 }
 
 /** True when the router state says this tab just signed out. */
 export function isSignedOutState(state: unknown): boolean {
-  return typeof state === 'object' && state !== null && (state as Partial<SignedOutState>).signedOut === true;
+  return signedOutState(state) !== null;
 }
 
 /**
@@ -26,11 +33,12 @@ export function useLogout() {
   const { pathname, search } = useLocation();
   return useMutation({
     mutationFn: (variables: { everywhere?: boolean } = {}) => logout(config.identityOrigin, variables.everywhere),
-    onSuccess: () => {
+    onSuccess: (res, variables) => {
       queryClient.setQueryData(sessionQueryOptions().queryKey, null);
       // flushSync: the sign-in page renders at once, before the cleared session
       // re-renders the account page, whose own redirect to /login has no state.
-      const state: SignedOutState = { signedOut: true };
+      // revokedSessions counts this session too.
+      const state: SignedOutState = variables.everywhere ? { signedOut: true, otherDevices: Math.max(0, res.revokedSessions - 1) } : { signedOut: true };
       return navigate({ pathname: '/login', search: pathname === '/login' ? search : '' }, { replace: true, state, flushSync: true });
     },
   });

@@ -2,6 +2,7 @@ import { ChangePasswordRequestSchema } from '@sso/types';
 import { Alert, Field, useForm } from '@sso/web-shared';
 import { useChangePassword } from '../api/change-password';
 import { NewPasswordField } from './new-password-field';
+import { otherDevicesSignedOut } from '../other-devices';
 
 /** Change the password; other devices are signed out, this one stays signed in. */
 export function ChangePasswordForm() {
@@ -19,13 +20,13 @@ export function ChangePasswordForm() {
       <Alert>{form.formError}</Alert>
       {change.isSuccess ? (
         <Alert tone="success">
-          Password changed. {change.data.revokedSessions ? `${change.data.revokedSessions} other session(s) were signed out.` : 'No other session was signed in.'}
+          Password changed.{change.data.revokedSessions ? ` ${otherDevicesSignedOut(change.data.revokedSessions)}` : null}
         </Alert>
       ) : null}
       <Field name="currentPassword" label="Current password" type="password" autoComplete="current-password" errors={form.fieldErrors.currentPassword} required />
       <NewPasswordField name="newPassword" label="New password" errors={form.fieldErrors.newPassword} />
       <div>
-        <button className="button button--secondary" type="submit" disabled={change.isPending}>
+        <button className="button" type="submit" disabled={change.isPending}>
           {change.isPending ? 'Changing…' : 'Change password'}
         </button>
       </div>

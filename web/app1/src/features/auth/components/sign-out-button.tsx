@@ -5,7 +5,7 @@ export function SignOutButton() {
   const logout = useLogout();
   return (
     <button className="button button--secondary button--small" type="button" onClick={() => logout.mutate({})} disabled={logout.isPending}>
-      {logout.isPending ? 'Signing out…' : 'Sign out'}
+      {logout.isPending ? 'Signing out…' : logout.isError ? 'Sign-out failed: retry' : 'Sign out'}
     </button>
   );
 }

@@ -1,16 +1,13 @@
 import type { LocalUser } from '@sso/types';
 import { Alert, ProfileFacts, formatDateTime } from '@sso/web-shared';
-
-/** A first sight: app 2 created this record on this very visit (lastSeenAt is not advanced within a minute). */
-function isNewlyProvisioned(user: LocalUser): boolean {
-  return user.createdAt === user.lastSeenAt && Date.now() - Date.parse(user.createdAt) < 2 * 60_000;
-}
+import { useFirstSight } from '../use-first-sight';
 
 export function ProfileCard({ user }: { user: LocalUser }) {
   const display = user.name ?? user.username;
+  const firstSight = useFirstSight(user);
   return (
     <>
-      {isNewlyProvisioned(user) ? (
+      {firstSight ? (
         <Alert tone="success">
           Welcome! Your App 2 account was created just now from your single sign-on identity. Nothing to fill in.
         </Alert>
