@@ -1,13 +1,17 @@
 /**
  * `npm run doctor`: reads the current configuration (the same environment the
  * BFFs read) and explains, in plain words, what a browser will do with the
- * session cookie and whether the relying apps can reach app 1.
+ * session cookie, whether the relying apps can reach app 1 and, with
+ * STORE=postgres, whether the database answers.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { ConfigError, diagnoseCookieDomain } from '@sso/bff-common';
+import { readdir } from 'node:fs/promises';
+import { ConfigError, createPgPool, diagnoseCookieDomain, redactDatabaseUrl } from '@sso/bff-common';
 import { createCookieController, createTokenSigner } from '@sso/session';
 import { loadConfig as loadApp1Config } from '../bff/app1/src/config';
 import { loadConfig as loadApp2Config } from '../bff/app2/src/config';
+import { APP1_MIGRATIONS_DIR, APP1_SCHEMA } from '../bff/app1/src/storage/postgres-store';
+import { APP2_MIGRATIONS_DIR, APP2_SCHEMA } from '../bff/app2/src/storage/postgres-store';
 
 const ok = (s: string) => console.log(`  \u2714 ${s}`);
 const bad = (s: string) => console.log(`  \u2718 ${s}`);
@@ -62,8 +66,69 @@ async function main(): Promise<number> {
       warn(`${what} ${url} does not answer (${(err as Error).message}). Is app 1 running? App 2 would answer 503 IDENTITY_UNAVAILABLE until it does.`);
     }
   }
+
+  problems += await checkStore(app1);
   console.log(problems ? `\n${problems} problem(s) found.` : '\nNo problems found.');
   return problems ? 1 : 0;
+}
+
+/** Why a connection failed: node-postgres gives an AggregateError with no message when every address of a host refuses. */
+function reasonOf(err: unknown): string {
+  const e = err as { message?: string; code?: string; errors?: { message?: string }[] } | null;
+  return e?.message || e?.errors?.map((x) => x.message).filter(Boolean).join('; ') || e?.code || String(err);
+}
+
+/** The highest migration version in an app's migrations directory (what this code would bring its schema to). */
+async function codeVersion(dir: string): Promise<number> {
+  return Math.max(0, ...(await readdir(dir)).map((f) => /^(\d+)_[\w.-]+\.sql$/.exec(f)?.[1]).filter(Boolean).map(Number));
+}
+
+/** Where the data lives; with PostgreSQL, whether it answers and how far each schema is migrated. Returns the problems found. */
+async function checkStore(config: ReturnType<typeof loadApp1Config>): Promise<number> {
+  if (config.store === 'lowdb') {
+    console.log('\nStore: lowdb (STORE unset or lowdb)');
+    ok(`app1.json and app2.json in ${config.dataDir}: one process per app (STORE=postgres for more)`);
+    return 0;
+  }
+  const url = redactDatabaseUrl(config.databaseUrl!);
+  console.log(`\nStore: PostgreSQL ${url}`);
+  const pool = createPgPool({ databaseUrl: config.databaseUrl!, poolMax: 1 }, 'sso-doctor');
+  pool.on('error', () => undefined);
+  try {
+    const started = Date.now();
+    let server: { version: string; role: string };
+    try {
+      server = (await pool.query("SELECT current_setting('server_version') AS version, current_user AS role")).rows[0];
+    } catch (err) {
+      bad(
+        `the database does not answer (${reasonOf(err)}). Neither app starts until it does: check that the server runs and that DATABASE_URL names the right host, port, database, role and password.`,
+      );
+      return 1;
+    }
+    ok(`answers in ${Date.now() - started} ms: PostgreSQL ${server.version}, as role ${server.role}`);
+    for (const [schema, dir] of [
+      [APP1_SCHEMA, APP1_MIGRATIONS_DIR],
+      [APP2_SCHEMA, APP2_MIGRATIONS_DIR],
+    ] as const) {
+      const latest = await codeVersion(dir);
+      try {
+        const { rows } = await pool.query('SELECT to_regclass($1) IS NOT NULL AS present', [`${schema}.schema_migrations`]);
+        if (!rows[0].present) {
+          warn(`schema ${schema} does not exist yet: the first start-up (or npm run db:migrate) creates it, which needs CREATE on the database`);
+          continue;
+        }
+        const { rows: v } = await pool.query(`SELECT coalesce(max(version), 0)::int AS version FROM ${schema}.schema_migrations`);
+        const version = v[0].version as number;
+        if (version >= latest) ok(`schema ${schema} is migrated (version ${version})`);
+        else warn(`schema ${schema} is at version ${version}, this code at ${latest}: the next start-up (or npm run db:migrate) applies the rest`);
+      } catch (err) {
+        warn(`schema ${schema} cannot be read as role ${server.role} (${reasonOf(err)})`);
+      }
+    }
+    return 0;
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
 }
 
 main().then((code) => process.exit(code));

@@ -1,9 +1,35 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
+import { MOCK_SCENARIOS } from './src/mocks/db';
 
 const sharedDir = path.dirname(fileURLToPath(import.meta.url));
+
+/** The parent domain of the dev origins (web/shared/src/lib/client-config.ts DEV_ORIGINS). */
+const DEV_DOMAIN = 'sso.localhost';
+
+/**
+ * Vite prints the address it listens on (127.0.0.1), which is not the one to
+ * open: the apps must run on their *.sso.localhost names, the parent domain
+ * of the session cookie and the origins CORS and the mocks expect.
+ */
+function printDevUrls(app: 1 | 2, mode: string): Plugin {
+  return {
+    name: 'sso-dev-urls',
+    configureServer(server) {
+      server.printUrls = () => {
+        const address = server.httpServer?.address();
+        const port = typeof address === 'object' && address ? address.port : server.config.server.port;
+        const info = (line: string) => server.config.logger.info(line);
+        info(`  ➜  Open:      http://app${app}.${DEV_DOMAIN}:${port}/  (${app === 1 ? 'identity' : 'relying app'}; Chromium and Firefox resolve *.localhost)`);
+        info(`  ➜  Listening: ${server.config.server.host ?? 'localhost'}:${port} (not the address to open: cookies and CORS expect the name above)`);
+        if (mode === 'mock') info(`  ➜  Mock:      add ?mock=<scenario>: ${MOCK_SCENARIOS.filter((s) => s !== 'default').join(', ')}`);
+      };
+    },
+  };
+}
 
 /**
  * Vite + Vitest config of one SPA. `vite build` writes dist/ (served by its
@@ -16,14 +42,14 @@ export function defineSpaConfig(options: { root: string; app: 1 | 2; devPort: nu
     const bff = `http://127.0.0.1:${bffPort}`;
     return {
       root: options.root,
-      plugins: [react()],
+      plugins: [react(), printDevUrls(options.app, mode)],
       // msw's service worker is only served in mock mode, never shipped in dist/.
       publicDir: mode === 'mock' ? path.join(sharedDir, 'mock-public') : false,
       server: {
         host: '127.0.0.1',
         port: options.devPort,
         strictPort: true,
-        allowedHosts: ['.sso.localhost'],
+        allowedHosts: [`.${DEV_DOMAIN}`],
         proxy: mode === 'mock' ? undefined : { '/api': bff, '/.well-known': bff },
       },
       // No modulepreload polyfill: every browser this targets supports it natively.
@@ -32,7 +58,8 @@ export function defineSpaConfig(options: { root: string; app: 1 | 2; devPort: nu
         name: `web-app${options.app}`,
         root: options.root,
         environment: 'jsdom',
-        include: ['src/**/*.test.{ts,tsx}'],
+        // web/shared's own tests (the mocks' scenarios) run once, in app 1's project.
+        include: ['src/**/*.test.{ts,tsx}', ...(options.app === 1 ? ['../shared/src/**/*.test.{ts,tsx}'] : [])],
         setupFiles: ['./src/testing/setup-tests.ts'],
       },
     };

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from './env';
-import { createLogger } from './logger';
+import { createLogger, wantsPrettyLogs } from './logger';
 
 let root: string;
 beforeEach(async () => {
@@ -45,5 +45,55 @@ describe('LOG_DIR files', () => {
     expect(() => createLogger({ name: 'app1', level: 'info', dir: root })).toThrow(/app1\.log .*symlink/);
     expect(await readFile(target, 'utf8')).toBe('untouched');
     expect((await stat(target)).mode & 0o777).toBe(0o644);
+  });
+});
+
+/** A destination that keeps what it is given. */
+function capture() {
+  const lines: string[] = [];
+  return { lines, write: (line: string) => void lines.push(line) };
+}
+
+describe('readable logs at a terminal', () => {
+  it('pretty formats a line for a person, and an access log line as method, path, status and request id', () => {
+    const out = capture();
+    const logger = createLogger({ name: 'app1', level: 'info', destination: out, pretty: true });
+    logger.info({ port: 3001 }, 'app 1 listening');
+    logger.info({ req: { id: 'r-1', method: 'GET', path: '/api/me' }, res: { status: 200 }, responseTime: 3 }, 'request completed');
+    expect(out.lines[0]).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO \(app1\): app 1 listening\n {4}port: 3001\n$/);
+    expect(out.lines[1]).toMatch(/INFO \(app1\): GET \/api\/me 200 3 ms \(request r-1\)\n$/);
+    expect(out.lines.join('')).not.toContain('{"');
+  });
+
+  it('pretty still redacts passwords and tokens', () => {
+    const out = capture();
+    createLogger({ name: 'app1', level: 'info', destination: out, pretty: true }).info({ password: 'hunter22', token: 'eyJ.x.y' }, 'audit');
+    expect(out.lines.join('')).toContain('[redacted]');
+    expect(out.lines.join('')).not.toMatch(/hunter22|eyJ/);
+  });
+
+  it('without pretty the lines stay JSON', () => {
+    const out = capture();
+    createLogger({ name: 'app1', level: 'info', destination: out }).info('hello');
+    expect(JSON.parse(out.lines[0]!)).toMatchObject({ msg: 'hello', service: 'app1' });
+  });
+
+  it('LOG_DIR files stay JSON even when pretty is asked for', async () => {
+    const logger = createLogger({ name: 'app1', level: 'info', dir: root, pretty: true });
+    logger.info('hello');
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
+    expect(JSON.parse(await readFile(path.join(root, 'app1.log'), 'utf8'))).toMatchObject({ msg: 'hello' });
+  });
+
+  it.each([
+    ['a terminal', { isTTY: true }, {}, true],
+    ['a pipe (the e2e suite ignores stdout, `| jq`)', { isTTY: false }, {}, false],
+    ['no TTY flag at all', {}, {}, false],
+    ['a terminal under CI=true', { isTTY: true }, { CI: 'true' }, false],
+    ['a terminal under CI=1', { isTTY: true }, { CI: '1' }, false],
+    ['a terminal with CI=false', { isTTY: true }, { CI: 'false' }, true],
+    ['a terminal with LOG_DIR set', { isTTY: true }, { LOG_DIR: '/var/log/sso' }, false],
+  ])('wantsPrettyLogs on %s is %s', (_name, stdout, env, expected) => {
+    expect(wantsPrettyLogs(stdout, env)).toBe(expected);
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { constants, fchmodSync, mkdirSync, openSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 'pino';
 import { pinoHttp, type HttpLogger } from 'pino-http';
@@ -17,9 +18,16 @@ const REDACT = [
   '*.token',
 ];
 
-/** Options for createLogger: `dir` writes to `<dir>/<name>.log` (appending, mode 0600) instead of standard output. */
-export function createLogger(options: { name: string; level: LevelWithSilent; destination?: DestinationStream; dir?: string | null }): Logger {
-  const destination = options.destination ?? (options.dir ? pino.destination({ fd: openLogFile(options.dir, options.name), append: true }) : undefined);
+/**
+ * Options for createLogger: `dir` writes to `<dir>/<name>.log` (appending,
+ * mode 0600) instead of standard output. `pretty` formats the lines for a
+ * person (pino-pretty) when they go to standard output or `destination` and
+ * pino-pretty is installed (a dev dependency); files under `dir` always get
+ * JSON, and so does everything when pino-pretty is absent.
+ */
+export function createLogger(options: { name: string; level: LevelWithSilent; destination?: DestinationStream; dir?: string | null; pretty?: boolean }): Logger {
+  let destination = options.destination ?? (options.dir ? pino.destination({ fd: openLogFile(options.dir, options.name), append: true }) : undefined);
+  if (options.pretty && !options.dir) destination = prettyDestination(destination) ?? destination;
   return pino(
     {
       name: options.name,
@@ -29,6 +37,54 @@ export function createLogger(options: { name: string; level: LevelWithSilent; de
     },
     destination,
   );
+}
+
+/**
+ * Whether a start-up script should ask createLogger for readable lines: a
+ * person at a terminal. Not when standard output is piped or ignored (the
+ * e2e suite, `| jq`), not under CI, not with LOG_DIR (files stay JSON).
+ */
+export function wantsPrettyLogs(stdout: { isTTY?: boolean }, env: Record<string, string | undefined>): boolean {
+  const ci = env.CI !== undefined && env.CI !== '' && env.CI !== '0' && env.CI.toLowerCase() !== 'false';
+  return stdout.isTTY === true && !ci && !env.LOG_DIR;
+}
+
+type Prettify = (line: string) => string;
+
+/** pino-pretty's synchronous formatter, or null when it is not installed (production installs omit dev dependencies). */
+function loadPrettify(colorize: boolean): Prettify | null {
+  let prettyFactory: (options: Record<string, unknown>) => Prettify;
+  try {
+    ({ prettyFactory } = createRequire(import.meta.url)('pino-pretty') as { prettyFactory: typeof prettyFactory });
+  } catch {
+    return null;
+  }
+  return prettyFactory({
+    colorize,
+    translateTime: 'SYS:HH:MM:ss.l',
+    // `service` repeats `name`; the access log's objects become one line (below).
+    ignore: 'pid,hostname,service,req,res,responseTime',
+    messageFormat: (log: Record<string, unknown>, messageKey: string) => {
+      const msg = String(log[messageKey] ?? '');
+      const req = log.req as { id?: string; method?: string; path?: string } | undefined;
+      const res = log.res as { status?: number } | undefined;
+      if (!req?.method || !res) return msg;
+      const line = `${req.method} ${req.path} ${res.status} ${log.responseTime} ms (request ${req.id})`;
+      return msg === 'request completed' ? line : `${msg}: ${line}`;
+    },
+  });
+}
+
+/**
+ * Formats each line synchronously before writing it, so it keeps its place
+ * among other writes to the terminal (the banner of `npm start`); pino-pretty
+ * as a transport would write later, from a worker thread.
+ */
+function prettyDestination(destination: DestinationStream | undefined): DestinationStream | null {
+  const out = destination ?? process.stdout;
+  const prettify = loadPrettify(!destination && process.stdout.isTTY === true);
+  if (!prettify) return null;
+  return { write: (line: string) => void out.write(prettify(line)) };
 }
 
 /**

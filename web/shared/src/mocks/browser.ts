@@ -1,19 +1,29 @@
 import { setupWorker } from 'msw/browser';
 import { handlers } from './handlers';
-import { MOCK_SCENARIOS, resetMockDb, type MockScenario } from './db';
+import type { MockScenario } from './db';
+import { loadMockState, renderMockPanel, saveMockState, syncMockState } from './mock-state';
 
-const STORAGE_KEY = 'sso-mock-scenario';
+const isApiCall = (request: Request) => new URL(request.url).pathname.startsWith('/api/');
 
 /**
  * Starts msw in the browser for `npm run dev:mock`: every API call, including
  * the cross-origin ones to the identity app, is answered by the handlers.
- * `?mock=expired` (etc.) picks a scenario for this tab.
+ * `?mock=expired` (etc.) starts a scenario; its state is then shared by both
+ * apps and kept across reloads (mock-state.ts), and a panel shows it.
  */
 export async function startMockWorker(): Promise<MockScenario> {
-  const requested = new URLSearchParams(window.location.search).get('mock');
-  if (requested && (MOCK_SCENARIOS as readonly string[]).includes(requested)) sessionStorage.setItem(STORAGE_KEY, requested);
-  const scenario = (sessionStorage.getItem(STORAGE_KEY) as MockScenario | null) ?? 'default';
-  resetMockDb(scenario);
-  await setupWorker(...handlers).start({ onUnhandledRequest: 'bypass', quiet: true });
+  const scenario = loadMockState();
+  const worker = setupWorker(...handlers);
+  // Both run synchronously around each handler: read what the other app wrote, write what this one changed.
+  worker.events.on('request:start', ({ request }) => {
+    if (isApiCall(request)) syncMockState();
+  });
+  worker.events.on('request:end', ({ request }) => {
+    if (!isApiCall(request)) return;
+    saveMockState();
+    renderMockPanel();
+  });
+  await worker.start({ onUnhandledRequest: 'bypass', quiet: true });
+  renderMockPanel();
   return scenario;
 }

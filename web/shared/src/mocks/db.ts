@@ -1,17 +1,30 @@
 import type { Account, SessionEndReason } from '@sso/types';
 
 /**
- * Scenarios selectable in `npm run dev:mock` with `?mock=<name>` (kept for
- * the tab). Each reproduces what a real browser gets:
- * - `expired`: the domain cookie holds an expired token (SESSION_EXPIRED); the session lives, so renewal succeeds.
- * - `cookie-gone`: no domain cookie at all (UNAUTHENTICATED); the session lives, so renewal succeeds.
- * - `session-ended`: no valid token and the session ended (idle): renewal answers SESSION_ENDED with the reason.
- * - `rotated`: app 1 rotated its key; app 2's first check refetches the key set (slower), and succeeds.
+ * Scenarios selectable in `npm run dev:mock` with `?mock=<name>`. Each starts
+ * the mocks in the state a real browser would be in, and shows on the page it
+ * lands on (MOCK_SCENARIO_NOTES says what to expect). The state then carries
+ * on across reloads and across both apps (see mock-state.ts).
  */
 export const MOCK_SCENARIOS = ['default', 'signed-out', 'expired', 'cookie-gone', 'session-ended', 'rotated', 'throttled', 'unavailable', 'slow'] as const;
 export type MockScenario = (typeof MOCK_SCENARIOS)[number];
 
-interface MockUser {
+/** What each scenario shows on the page you land on (printed by the mock-mode panel). */
+export const MOCK_SCENARIO_NOTES: Record<MockScenario, string> = {
+  default: 'signed in as demo: both apps show the account.',
+  'signed-out': 'nobody is signed in: both apps end on app 1\'s sign-in form (demo / demo-password), which sends you back.',
+  expired: 'the domain cookie holds an expired token (SESSION_EXPIRED); the session lives, so one renewal and the page shows.',
+  'cookie-gone': 'no domain cookie (UNAUTHENTICATED); the session lives, so one renewal and the page shows.',
+  'session-ended': 'the session ended (idle): renewal fails and the sign-in form says why.',
+  rotated: 'app 1 rotated its key: app 2\'s first check refetches the key set (slower), then the profile shows, no renewal.',
+  throttled: 'signed out, and every sign-in is throttled: the form answers 429 with the time to wait.',
+  unavailable: 'the identity app is down: app 1\'s API does not answer (error on the page), app 2 answers 503 IDENTITY_UNAVAILABLE.',
+  slow: 'signed in; every answer takes 1.5 s, so the loading states show.',
+};
+
+export const isMockScenario = (value: unknown): value is MockScenario => (MOCK_SCENARIOS as readonly unknown[]).includes(value);
+
+export interface MockUser {
   account: Account;
   password: string;
 }
@@ -40,11 +53,14 @@ export const mockDb = {
   provisionedAt: new Map<string, string>(),
 };
 
-/** Back to the happy path: the demo user exists and is signed in. */
+/** Scenarios that start with nobody signed in. */
+const SIGNED_OUT: readonly MockScenario[] = ['signed-out', 'throttled'];
+
+/** Starts `scenario` (default: the happy path, the demo user exists and is signed in). */
 export function resetMockDb(scenario: MockScenario = 'default'): void {
   mockDb.users = new Map([[DEMO.account.username, structuredClone(DEMO)]]);
-  mockDb.signedInUserId = scenario === 'signed-out' ? null : DEMO.account.id;
-  mockDb.token = scenario === 'expired' ? 'expired' : scenario === 'cookie-gone' || scenario === 'session-ended' || scenario === 'signed-out' ? 'absent' : 'valid';
+  mockDb.signedInUserId = SIGNED_OUT.includes(scenario) ? null : DEMO.account.id;
+  mockDb.token = scenario === 'expired' ? 'expired' : scenario === 'cookie-gone' || scenario === 'session-ended' || SIGNED_OUT.includes(scenario) ? 'absent' : 'valid';
   mockDb.sessionEnded = scenario === 'session-ended' ? 'idle' : null;
   mockDb.renewals = 0;
   mockDb.tokenExpiresAt = new Date(Date.now() + 600_000).toISOString();
@@ -52,6 +68,43 @@ export function resetMockDb(scenario: MockScenario = 'default'): void {
   mockDb.scenario = scenario;
   mockDb.sessionCreatedAt = Date.now();
   mockDb.provisionedAt = new Map();
+}
+
+/** The mocks' state as plain JSON, for the browser to keep between page loads (mock-state.ts). */
+export interface MockDbSnapshot {
+  users: MockUser[];
+  signedInUserId: string | null;
+  token: 'valid' | 'expired' | 'absent';
+  sessionEnded: SessionEndReason | null;
+  renewals: number;
+  tokenExpiresAt: string;
+  keysRefetched: boolean;
+  scenario: MockScenario;
+  sessionCreatedAt: number;
+  provisionedAt: [string, string][];
+}
+
+export function snapshotMockDb(): MockDbSnapshot {
+  return {
+    users: [...mockDb.users.values()],
+    signedInUserId: mockDb.signedInUserId,
+    token: mockDb.token,
+    sessionEnded: mockDb.sessionEnded,
+    renewals: mockDb.renewals,
+    tokenExpiresAt: mockDb.tokenExpiresAt,
+    keysRefetched: mockDb.keysRefetched,
+    scenario: mockDb.scenario,
+    sessionCreatedAt: mockDb.sessionCreatedAt,
+    provisionedAt: [...mockDb.provisionedAt],
+  };
+}
+
+export function restoreMockDb(snapshot: MockDbSnapshot): void {
+  Object.assign(mockDb, {
+    ...snapshot,
+    users: new Map(snapshot.users.map((u) => [u.account.username, structuredClone(u)])),
+    provisionedAt: new Map(snapshot.provisionedAt),
+  });
 }
 
 /** The user whose valid token the browser holds, if any. */

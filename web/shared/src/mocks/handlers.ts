@@ -58,6 +58,13 @@ async function scenarioDelay() {
   if (mockDb.scenario === 'slow') await delay(1500);
 }
 
+/**
+ * `unavailable`: BFF 1 is down, so its API does not answer at all (the
+ * browser sees a network error, as with no server or a proxy timing out).
+ * BFF 2 stays up and answers for itself: IDENTITY_UNAVAILABLE.
+ */
+const identityDown = () => mockDb.scenario === 'unavailable';
+
 const inTenMinutes = () => new Date(Date.now() + 600_000).toISOString();
 
 /** As the BFFs answer a request without a valid token: expired (cookie kept) or absent. */
@@ -79,6 +86,7 @@ function signIn(userId: string) {
 /** App 1's API, as BFF 1 answers it. */
 export const identityHandlers = [
   http.post<never, SignupRequest, LoginResponse | Problem>('*/api/signup', async ({ request }) => {
+    if (identityDown()) return HttpResponse.error();
     await scenarioDelay();
     const parsed = SignupRequestSchema.safeParse(await request.json().catch(() => null));
     if (!parsed.success) return validationProblem(parsed.error);
@@ -94,6 +102,7 @@ export const identityHandlers = [
   }),
 
   http.post<never, LoginRequest, LoginResponse | Problem>('*/api/login', async ({ request }) => {
+    if (identityDown()) return HttpResponse.error();
     await scenarioDelay();
     const parsed = LoginRequestSchema.safeParse(await request.json().catch(() => null));
     if (!parsed.success) return validationProblem(parsed.error);
@@ -109,6 +118,7 @@ export const identityHandlers = [
   }),
 
   http.post<never, z.input<typeof LogoutRequestSchema>, LogoutResponse | Problem>('*/api/logout', async ({ request }) => {
+    if (identityDown()) return HttpResponse.error();
     const parsed = LogoutRequestSchema.safeParse(await request.json().catch(() => null));
     if (!parsed.success) return validationProblem(parsed.error);
     const revoked = mockDb.signedInUserId ? 1 : 0;
@@ -118,6 +128,7 @@ export const identityHandlers = [
   }),
 
   http.get<never, never, SessionResponse | Problem>('*/api/session', async () => {
+    if (identityDown()) return HttpResponse.error();
     await scenarioDelay();
     const unauthenticated = noValidToken();
     if (unauthenticated) return unauthenticated;
@@ -136,6 +147,7 @@ export const identityHandlers = [
   }),
 
   http.post<never, ChangePasswordRequest, ChangePasswordResponse | Problem>('*/api/account/password', async ({ request }) => {
+    if (identityDown()) return HttpResponse.error();
     const user = tokenUser();
     if (!user) return problem('UNAUTHENTICATED');
     const parsed = ChangePasswordRequestSchema.safeParse(await request.json().catch(() => null));
@@ -153,6 +165,7 @@ export const identityHandlers = [
   }),
 
   http.post<never, never, RefreshResponse | Problem>('*/api/session/refresh', async () => {
+    if (identityDown()) return HttpResponse.error();
     mockDb.renewals++;
     if (mockDb.sessionEnded) {
       // As BFF 1: the session is over, both cookies are cleared.
