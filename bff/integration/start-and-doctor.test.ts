@@ -34,7 +34,7 @@ function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 /** Runs scripts/start.ts until its banner is out, then stops it with SIGTERM; returns standard output and the exit code. */
-async function startOnce(env: Record<string, string>): Promise<{ stdout: string; code: number | null }> {
+async function startOnce(env: Record<string, string>, alsoWaitFor: string[] = []): Promise<{ stdout: string; code: number | null }> {
   const [app1Port, app2Port] = [await freePort(), await freePort()];
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts/start.ts')], {
     cwd: repoRoot,
@@ -47,7 +47,8 @@ async function startOnce(env: Record<string, string>): Promise<{ stdout: string;
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const deadline = Date.now() + 25_000;
-  while (!stdout.includes('Stop with Ctrl+C.')) {
+  // Log lines are written asynchronously: they may come after the banner.
+  while (!stdout.includes('Stop with Ctrl+C.') || !alsoWaitFor.every((text) => stdout.includes(text))) {
     if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}: ${stderr}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
@@ -82,13 +83,13 @@ function logLines(stdout: string): string[] {
 describe('npm start banner (lowdb)', () => {
   it('names the lowdb store and the key file in DATA_DIR, and logs JSON when standard output is piped', async () => {
     const dataDir = await tempDir('sso-start-');
-    const { stdout, code } = await startOnce({ DATA_DIR: dataDir, SPA_DIR: path.join(dataDir, 'none') });
+    const { stdout, code } = await startOnce({ DATA_DIR: dataDir, SPA_DIR: path.join(dataDir, 'none') }, ['app 1 (identity) listening', 'app 2 (relying) listening']);
     expect(stdout).toContain(`Store: lowdb files app1.json, app2.json in ${dataDir}`);
     expect(stdout).toContain(`Keys:  ${path.join(dataDir, 'signing-keys.json')} (signing) and device-cookie.key beside it`);
     expect(stdout).not.toContain('Data and keys');
     expect(stdout).not.toContain('Logs:');
-    // Not a terminal: the listening lines are JSON, one per line, before the banner.
-    const lines = logLines(stdout);
+    // Not a terminal: the listening lines are JSON, one per line (before or after the banner).
+    const lines = stdout.split('\n').filter((l) => l.startsWith('{'));
     expect(lines.map((l) => JSON.parse(l).msg)).toEqual(expect.arrayContaining([expect.stringMatching(/^app 1 \(identity\) listening/), expect.stringMatching(/^app 2 \(relying\) listening/)]));
     expect(code).toBe(0);
   });
