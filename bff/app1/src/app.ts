@@ -27,7 +27,6 @@ import type { App1Context } from './context';
 import { accountRoutes } from './routes/account';
 import { authRoutes } from './routes/auth';
 import { loginPageRoutes } from './routes/login-page';
-import { passwordPolicyRoutes } from './routes/password-policy';
 import { sessionRoutes } from './routes/session';
 import { revocationRoutes } from './routes/revocations';
 import { wellKnownRoutes } from './routes/well-known';
@@ -135,8 +134,6 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
   );
   api.use(requireTrustedOrigin(config.appOrigins));
   api.use(express.json({ limit: '16kb', strict: false, type: 'application/json' }));
-  // Before authRoutes: the common-password check of sign-up (see password-policy.ts).
-  api.use(passwordPolicyRoutes());
   api.use(authRoutes(context));
   api.use(sessionRoutes(context));
   api.use(accountRoutes(context));

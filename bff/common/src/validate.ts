@@ -2,20 +2,25 @@ import { z } from 'zod/mini';
 import { fieldErrorsOf } from '@sso/types';
 import { HttpError } from './http-error';
 
-/** Parses a body with a shared schema; failures become 400 VALIDATION_FAILED with field errors. */
-export function parseBody<S extends z.core.$ZodType>(schema: S, body: unknown): z.output<S> {
+/**
+ * Parses a body with a shared schema; failures become 400 VALIDATION_FAILED
+ * with field errors. `alsoCheck` adds errors the shared schema cannot know
+ * (a list only the BFF holds), on fields the schema found nothing wrong
+ * with, in the same answer.
+ */
+export function parseBody<S extends z.core.$ZodType>(
+  schema: S,
+  body: unknown,
+  alsoCheck?: (body: Record<string, unknown>) => Record<string, string[]>,
+): z.output<S> {
   if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new HttpError('VALIDATION_FAILED', 'The request body must be a JSON object.');
   }
   const result = z.safeParse(schema, body);
-  if (result.success) return result.data;
-  return failValidation(fieldErrorsOf(result.error.issues));
-}
-
-/** The field errors `schema` finds in `body`, keyed by dotted path as parseBody answers them; empty when it passes. */
-export function fieldErrors(schema: z.core.$ZodType, body: unknown): Record<string, string[]> {
-  const result = z.safeParse(schema, body);
-  return result.success ? Object.create(null) : fieldErrorsOf(result.error.issues);
+  const errors = result.success ? Object.create(null) : fieldErrorsOf(result.error.issues);
+  for (const [field, messages] of Object.entries(alsoCheck?.(body as Record<string, unknown>) ?? {})) errors[field] ??= messages;
+  if (result.success && Object.keys(errors).length === 0) return result.data;
+  return failValidation(errors);
 }
 
 /** Throws 400 VALIDATION_FAILED carrying `errors`, the first one as the detail. */

@@ -6,7 +6,7 @@ import { endAllSessions, issueSession, requireAccount } from '../sessions/lifecy
 import { toAccount } from '../users/account';
 import { checkPassword } from '../users/password-check';
 import { bcryptCost } from '../users/user-store';
-import { SAME_PASSWORD_MESSAGE, newPasswordProblems } from '../users/password-policy';
+import { SAME_PASSWORD_MESSAGE, commonPasswordIn } from '../users/password-policy';
 
 /** POST /api/account/password: change the password and sign out every other session. */
 export function accountRoutes(ctx: App1Context): Router {
@@ -14,9 +14,7 @@ export function accountRoutes(ctx: App1Context): Router {
 
   router.post('/account/password', async (req, res) => {
     const { user, session } = await requireAccount(ctx, req);
-    const body = parseBody(ChangePasswordRequestSchema, req.body);
-    const problems = newPasswordProblems(body.newPassword);
-    if (problems.length > 0) failValidation({ newPassword: problems });
+    const body = parseBody(ChangePasswordRequestSchema, req.body, commonPasswordIn('newPassword'));
     // Under the sign-in limits: a stolen session must not become a password oracle.
     const checked = await checkPassword(ctx, { username: user.username, password: body.currentPassword, address: req.ip, cookieHeader: req.headers.cookie, countSuccess: false });
     if (!checked.ok) {

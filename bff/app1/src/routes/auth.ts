@@ -4,9 +4,10 @@ import { LoginRequestSchema, LogoutRequestSchema, SignupRequestSchema, type Logi
 import type { App1Context } from '../context';
 import { endSession, issueSession } from '../sessions/lifecycle';
 import { newId } from '../sessions/session-service';
-import { noteRefusedReturnTo, safeRedirect } from '../sessions/return-to';
+import { logRefusedOrigin, safeRedirect } from '../sessions/return-to';
 import { toAccount } from '../users/account';
 import { checkPassword } from '../users/password-check';
+import { commonPasswordIn } from '../users/password-policy';
 import { bcryptCost, type UserRecord } from '../users/user-store';
 
 const THROTTLED_MESSAGES = {
@@ -31,13 +32,10 @@ async function rehashIfNeeded(ctx: App1Context, user: UserRecord, password: stri
 export function authRoutes(ctx: App1Context): Router {
   const router = Router();
   const home = `${ctx.config.origin}/account`;
-  const redirectFor = (req: Request, returnTo: string | undefined) => {
-    noteRefusedReturnTo(req, returnTo, ctx.config.appOrigins);
-    return safeRedirect(returnTo, ctx.config.appOrigins, home);
-  };
+  const redirectFor = (req: Request, returnTo: string | undefined) => safeRedirect(returnTo, ctx.config.appOrigins, home, logRefusedOrigin(req));
 
   router.post('/signup', async (req, res) => {
-    const body = parseBody(SignupRequestSchema, req.body);
+    const body = parseBody(SignupRequestSchema, req.body, commonPasswordIn('password'));
     const wait = await ctx.throttle.signupRetryAfter(req.ip);
     if (wait > 0) {
       req.log.warn({ event: 'signup.throttled', retryAfter: wait }, 'audit');

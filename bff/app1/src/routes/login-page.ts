@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { App1Context } from '../context';
 import { hasFreshToken, hasRefreshCookie } from '../sessions/lifecycle';
 import { renewSession } from '../sessions/renew';
-import { noteRefusedReturnTo, safeRedirect } from '../sessions/return-to';
+import { logRefusedOrigin, safeRedirect } from '../sessions/return-to';
 
 /**
  * GET /login, before the SPA: where every relying app sends a browser that
@@ -27,8 +27,7 @@ export function loginPageRoutes(ctx: App1Context): Router {
     const outcome = await renewSession(ctx, req, res);
     res.setHeader('Cache-Control', 'no-store');
     if (outcome.ok) {
-      noteRefusedReturnTo(req, returnTo, ctx.config.appOrigins);
-      res.redirect(303, safeRedirect(returnTo, ctx.config.appOrigins, home));
+      res.redirect(303, safeRedirect(returnTo, ctx.config.appOrigins, home, logRefusedOrigin(req)));
       return;
     }
     if (outcome.code === 'UNAUTHENTICATED') return next();

@@ -5,8 +5,9 @@
  * (`//evil.test`), backslashes, missing slashes (`https:evil.test`), encoded
  * or whitespace-prefixed tricks, credentials (`...:3001@evil.test`), control
  * characters (CR/LF header injection) and non-http schemes (`javascript:`).
+ * `onRefusedOrigin` hears of a real page on an origin that is no app of ours.
  */
-export function safeRedirect(returnTo: string | undefined, allowedOrigins: readonly string[], home: string): string {
+export function safeRedirect(returnTo: string | undefined, allowedOrigins: readonly string[], home: string, onRefusedOrigin?: (origin: string) => void): string {
   if (!returnTo || returnTo.length > 2048) return home;
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u0020\u007f\\]/.test(returnTo)) return home;
@@ -18,30 +19,20 @@ export function safeRedirect(returnTo: string | undefined, allowedOrigins: reado
     return home;
   }
   if (url.username !== '' || url.password !== '') return home;
-  if (!allowedOrigins.includes(url.origin)) return home;
+  if (!allowedOrigins.includes(url.origin)) {
+    onRefusedOrigin?.(url.origin);
+    return home;
+  }
   return url.href;
 }
 
-/**
- * The origin of a `returnTo` that names a real http(s) page but not one of
- * our apps, so the operator can be told which variable would allow it (a
- * missing SSO_EXTRA_ORIGINS entry is the usual reason a new app "loses" its
- * sign-in round trip). Null when it is allowed, absent or not a URL at all.
- */
-export function refusedReturnToOrigin(returnTo: string | undefined, allowedOrigins: readonly string[]): string | null {
-  if (!returnTo || !/^https?:\/\/[^/]/i.test(returnTo)) return null;
-  try {
-    const { origin } = new URL(returnTo);
-    return allowedOrigins.includes(origin) ? null : origin;
-  } catch {
-    return null;
-  }
-}
 
-/** Logs a refused `returnTo` with the variable that would allow it. */
-export function noteRefusedReturnTo(req: { log: { warn(obj: object, msg: string): void } }, returnTo: string | undefined, allowedOrigins: readonly string[]): void {
-  const origin = refusedReturnToOrigin(returnTo, allowedOrigins);
-  if (origin) {
+/**
+ * For safeRedirect's `onRefusedOrigin`: logs the origin with the variable
+ * that would allow it (a missing SSO_EXTRA_ORIGINS entry is the usual reason
+ * a new app "loses" its sign-in round trip).
+ */
+export function logRefusedOrigin(req: { log: { warn(obj: object, msg: string): void } }): (origin: string) => void {
+  return (origin) =>
     req.log.warn({ event: 'return-to.refused', origin }, `returnTo on ${origin} refused: not an app origin of this domain. If it is one of yours, add it to SSO_EXTRA_ORIGINS.`);
-  }
 }

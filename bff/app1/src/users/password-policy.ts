@@ -16,9 +16,12 @@ export function isCommonPassword(password: string): boolean {
 }
 
 /**
- * What is wrong with a new password beyond the shared schema's length rules,
- * as field-error messages (empty when it is fine).
+ * For parseBody's `alsoCheck`: a common password in `field` is a field
+ * error (the shared schema checks only lengths; this list stays in the BFF).
  */
-export function newPasswordProblems(password: string): string[] {
-  return isCommonPassword(password) ? [COMMON_PASSWORD_MESSAGE] : [];
+export function commonPasswordIn(field: string): (body: Record<string, unknown>) => Record<string, string[]> {
+  return (body) => {
+    const password = body[field];
+    return typeof password === 'string' && isCommonPassword(password) ? { [field]: [COMMON_PASSWORD_MESSAGE] } : {};
+  };
 }
