@@ -172,13 +172,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 
   return {
     async verify(token) {
-      // Before the cache: a token has one spelling, so a variant can neither
-      // verify nor take a cache slot of its own.
       if (token.length > MAX_TOKEN_LENGTH || !COMPACT_JWS.test(token)) {
         return { ok: false, code: 'TOKEN_INVALID', reason: 'not a compact JWS' };
-      }
-      if (!token.split('.').every(isCanonicalBase64url)) {
-        return { ok: false, code: 'TOKEN_INVALID', reason: 'non-canonical base64url' };
       }
       // An entry's TTL ends when its token stops being acceptable, so an
       // expired one is not returned. The check below still runs: lru-cache
@@ -192,6 +187,12 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
           return { ok: true, claims: hit };
         }
         cache?.delete(token); // expired: the full check below says so
+      }
+      // A token has one spelling. Cached tokens passed this already (the key
+      // is the exact text), so only a miss pays for it; a respelled variant
+      // misses, is refused here and never takes a cache slot of its own.
+      if (!token.split('.').every(isCanonicalBase64url)) {
+        return { ok: false, code: 'TOKEN_INVALID', reason: 'non-canonical base64url' };
       }
       let payload: JWTPayload;
       let kid: string | undefined;
