@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KEY_FILE_NAME } from './key-file';
-import { loadOrCreateKeySet, rotateKeySet } from './keys';
+import { loadOrCreateKeySet, rotateKeySet, withdrawKey } from './keys';
 import { createTokenSigner, createTokenVerifier } from './token';
 
 let dir: string;
@@ -150,5 +150,27 @@ describe('key set reload', () => {
     const later = new Date(Date.now() + 60_000);
     await utimes(file, later, later);
     expect(await running.reload()).toBe(false);
+  });
+});
+
+describe('withdrawKey over time', () => {
+  it('a withdrawn key is refused until its last token has expired, then leaves the feed; a fresh key signs at once', async () => {
+    let clock = Date.parse('2026-05-01T10:00:00Z');
+    const now = () => clock;
+    const options = { dir, retainSeconds: 605, activationDelaySeconds: 60, now };
+    const keys = await loadOrCreateKeySet(options);
+    const leaked = keys.current().kid;
+    const { replacement } = await withdrawKey({ ...options, kid: leaked });
+    expect(await keys.reload()).toBe(true);
+    expect(keys.current().kid).toBe(replacement); // no activation delay for an emergency replacement
+    expect(keys.kids()).not.toContain(leaked);
+    expect(keys.isWithdrawn(leaked)).toBe(true);
+
+    clock += 604_000; // a token signed just before the withdrawal may still be alive
+    expect(keys.withdrawn().map((w) => w.kid)).toEqual([leaked]);
+    clock += 2_000; // past the token lifetime and the clock tolerance (plus the activation delay it kept)
+    clock += 60_000;
+    expect(keys.isWithdrawn(leaked)).toBe(false);
+    expect(keys.withdrawn()).toEqual([]);
   });
 });
