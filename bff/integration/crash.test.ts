@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from './harness';
+import { freePort, storedData } from './harness';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dirs: string[] = [];
@@ -71,7 +71,7 @@ describe('crash safety', () => {
     await exited(child);
     expect(acknowledged.length).toBeGreaterThan(20);
 
-    const data = JSON.parse(await readFile(path.join(dataDir, 'app1.json'), 'utf8'));
+    const data = await storedData(dataDir, 'app1');
     const stored = new Set(data.users.map((u: { username: string }) => u.username));
     const lost = acknowledged.filter((u) => !stored.has(u));
     expect(lost).toEqual([]);

@@ -6,8 +6,18 @@ import type { App1Options } from '../app1/src/app';
 import type { App2Options } from '../app2/src/app';
 import { startApp1 } from '../app1/src/server';
 import { startApp2 } from '../app2/src/server';
+import { readJournaledStore } from '@sso/bff-common';
+import { APP1_COLLECTIONS, APP1_STORE_FILE } from '../app1/src/storage/lowdb-store';
+import { APP2_STORE_FILE } from '../app2/src/storage/lowdb-store';
 
 /** A clock for both apps that a test moves forward (real time plus an offset). */
+/** What an app's embedded store holds on disk (snapshot and journals merged), as one document. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function storedData(dataDir: string, app: 'app1' | 'app2'): Promise<{ users: any[]; sessions: any[]; revocations: any[] }> {
+  const data = await readJournaledStore(path.join(dataDir, app === 'app1' ? APP1_STORE_FILE : APP2_STORE_FILE), app === 'app1' ? APP1_COLLECTIONS : {});
+  return { users: data.users ?? [], sessions: data.sessions ?? [], revocations: data.revocations ?? [] };
+}
+
 export function testClock() {
   let offset = 0;
   return {

@@ -7,7 +7,7 @@ import { createLogger } from '@sso/bff-common';
 import { createTokenSigner, loadOrCreateKeySet } from '@sso/session';
 import { MeResponseSchema, ProblemSchema } from '@sso/types';
 import { startApp2 } from '../app2/src/server';
-import { Browser, startDomain, testClock, type Domain } from './harness';
+import { Browser, startDomain, storedData, testClock, type Domain } from './harness';
 
 const PASSWORD = 'correct horse battery';
 let domain: Domain | null = null;
@@ -41,7 +41,7 @@ describe('race-free provisioning and sign-up', () => {
     expect(results.every((r) => r.status === 200)).toBe(true);
     const ids = new Set(results.map((r) => MeResponseSchema.parse(r.body).user.id));
     expect(ids.size).toBe(1);
-    const stored = JSON.parse(await readFile(path.join(domain.dataDir, 'app2.json'), 'utf8'));
+    const stored = await storedData(domain.dataDir, 'app2');
     expect(stored.users.filter((u: { sub: string }) => u.sub === 'usr_concurrent')).toHaveLength(1);
   });
 
@@ -54,7 +54,7 @@ describe('race-free provisioning and sign-up', () => {
     const taken = results.filter((r) => r.status === 409);
     expect(taken).toHaveLength(199);
     expect(taken.every((r) => ProblemSchema.parse(r.body).code === 'USERNAME_TAKEN')).toBe(true);
-    const stored = JSON.parse(await readFile(path.join(domain.dataDir, 'app1.json'), 'utf8'));
+    const stored = await storedData(domain.dataDir, 'app1');
     expect(stored.users.filter((u: { username: string }) => u.username === 'racer')).toHaveLength(1);
   });
 });
@@ -62,10 +62,9 @@ describe('race-free provisioning and sign-up', () => {
 describe('storage failures', () => {
   it('a failing write answers 503 STORE_UNAVAILABLE, readyz says so, and both recover when the disk does', async () => {
     domain = await startDomain({ withApp2: false });
-    // Root ignores permissions, so block the store's own path with a
-    // directory: renaming the (randomly named) temp file over it fails.
-    const blocker = path.join(domain.dataDir, 'app1.json');
-    await rm(blocker, { force: true });
+    // Root ignores permissions, so block the store's journal (the file the
+    // next change is appended to) with a directory: opening it fails.
+    const blocker = path.join(domain.dataDir, 'app1.json.journal-1');
     await mkdir(blocker);
     const failed = await new Browser(domain).request('app1', '/api/signup', { json: { username: 'diskfull', password: PASSWORD } });
     expect(failed.status).toBe(503);
@@ -149,7 +148,7 @@ describe('lifecycle and observability', () => {
     await arrived; // app 1 is handling it: stopping now must let it finish
     await domain.app1.stop();
     expect((await pending).status).toBe(201);
-    const stored = JSON.parse(await readFile(path.join(domain.dataDir, 'app1.json'), 'utf8'));
+    const stored = await storedData(domain.dataDir, 'app1');
     expect(stored.users.map((u: { username: string }) => u.username)).toContain('inflight');
     await domain.restart('app1');
   });

@@ -1,9 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ProblemSchema } from '@sso/types';
 import { bcryptCost } from '../app1/src/users/user-store';
-import { Browser, startDomain, testClock, type Domain } from './harness';
+import { Browser, startDomain, storedData, testClock, type Domain } from './harness';
 
 /**
  * The attacks of the second security review (issue 12, items 1-3, 5, 6)
@@ -115,7 +113,7 @@ describe('item 3: one account cannot exhaust the bcrypt pool for everyone', () =
       expect((await login(domain, 'hoarder', PASSWORD, undefined, b)).status).toBe(200);
       browsers.push(b);
     }
-    const data = JSON.parse(await readFile(path.join(domain.dataDir, 'app1.json'), 'utf8')) as { sessions: { revokedAt: number | null }[] };
+    const data = (await storedData(domain.dataDir, 'app1')) as { sessions: { revokedAt: number | null }[] };
     expect(data.sessions.filter((s) => s.revokedAt === null)).toHaveLength(50);
     const oldest = await first.request('app1', '/api/session/refresh', { json: {} });
     expect(oldest.status).toBe(401);

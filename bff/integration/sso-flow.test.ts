@@ -1,9 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenSigner, loadOrCreateKeySet } from '@sso/session';
 import { MeResponseSchema, LoginResponseSchema, ProblemSchema } from '@sso/types';
-import { Browser, startDomain, type Domain } from './harness';
+import { Browser, startDomain, storedData, type Domain } from './harness';
 
 let domain: Domain;
 beforeAll(async () => {
@@ -43,7 +41,7 @@ describe('sign in once at app 1, signed in at app 2', () => {
     expect(me.createdAt).toBe(me.lastSeenAt);
     const second = await b.request('app2', '/api/me');
     expect(MeResponseSchema.parse(second.body).user.id).toBe(me.id);
-    const stored = JSON.parse(await readFile(path.join(domain.dataDir, 'app2.json'), 'utf8'));
+    const stored = await storedData(domain.dataDir, 'app2');
     expect(stored.users.filter((u: { sub: string }) => u.sub === me.sub)).toHaveLength(1);
   });
 

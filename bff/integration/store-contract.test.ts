@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ import type { UserRecord, UserStore } from '../app1/src/users/user-store';
 import { openLowdbStore as openApp2Lowdb } from '../app2/src/storage/lowdb-store';
 import { openPostgresStore as openApp2Postgres } from '../app2/src/storage/postgres-store';
 import type { LocalUserStore, ProvisionInput } from '../app2/src/users/local-user-store';
+import { storedData } from './harness';
 import { createTestDatabase, findPostgres, postgresSuiteName, skipPostgres, type TestDatabase } from './pg-test-db';
 
 /*
@@ -55,10 +56,12 @@ function lowdbEngine(): Engine {
     async setup() {},
     async open() {
       dir = await mkdtemp(path.join(tmpdir(), 'sso-contract-'));
-      return { app1: await openApp1Lowdb(dir), app2: await openApp2Lowdb(dir) };
+      // The store's clock is the tests' (start-up drops sessions a day past their expiry).
+      return { app1: await openApp1Lowdb(dir, { now: () => T0 }), app2: await openApp2Lowdb(dir) };
     },
     async reopen() {
-      return { app1: await openApp1Lowdb(dir), app2: await openApp2Lowdb(dir) };
+      // The store's clock is the tests' (start-up drops sessions a day past their expiry).
+      return { app1: await openApp1Lowdb(dir, { now: () => T0 }), app2: await openApp2Lowdb(dir) };
     },
     async close(s) {
       await s.app1.flush();
@@ -69,7 +72,7 @@ function lowdbEngine(): Engine {
     },
     async localUserCount(s) {
       await s.app2.flush();
-      return (JSON.parse(await readFile(path.join(dir, 'app2.json'), 'utf8')) as { users: unknown[] }).users.length;
+      return (await storedData(dir, 'app2')).users.length;
     },
   };
 }

@@ -60,7 +60,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
   // (Always: the device-cookie secret lives there too.)
   await prepareDataDir(config.dataDir, 'App 1 (identity BFF)');
   const pgStore = config.store === 'postgres' ? await openPostgresStore({ databaseUrl: config.databaseUrl!, poolMax: config.databasePoolMax, logger }) : null;
-  const store = pgStore ?? (await openLowdbStore(config.dataDir));
+  const store = pgStore ?? (await openLowdbStore(config.dataDir, { now }));
   const keys =
     config.tokenAlg === 'EdDSA'
       ? await loadOrCreateKeySet({

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { openJsonStore, probeStore } from '@sso/bff-common';
+import { openJournaledStore, type JournaledStoreOptions } from '@sso/bff-common';
 import type { StoredRevocations } from '../sessions/session-store';
 import { bcryptCost, type UserRecord, type UserStore, type CreateUserResult } from '../users/user-store';
 import type { SessionRecord, SessionStore, RefreshLookup } from '../sessions/session-store';
@@ -10,63 +10,91 @@ interface Revocation {
   expiresAt: number;
 }
 
-interface App1Data {
-  version: 1;
-  users: UserRecord[];
-  sessions: SessionRecord[];
-  revocations: Revocation[];
-}
-
-function isApp1Data(data: unknown): data is App1Data {
-  const d = data as Partial<App1Data> | null;
-  return !!d && d.version === 1 && Array.isArray(d.users) && Array.isArray(d.sessions) && Array.isArray(d.revocations);
-}
+type App1Records = {
+  users: UserRecord;
+  sessions: SessionRecord;
+  revocations: Revocation;
+};
 
 /** Retired refresh hashes kept per session for theft detection. */
 const MAX_RETIRED_HASHES = 20;
+/** A session is forgotten this long after its absolute expiry (an ended session's refresh cookie still gets SESSION_ENDED until then). */
+const DEAD_SESSION_RETENTION_MS = 24 * 3600_000;
+/** Dead sessions examined per new session: pruning keeps pace with sign-ins without a scan of them all. */
+const PRUNE_PER_CREATE = 8;
 
 export const APP1_STORE_FILE = 'app1.json';
 
-/**
- * App 1's embedded store: one lowdb JSON file with users, sessions and the
- * revocation feed. All lookups are in-memory Maps; every check-and-change runs
- * without an await in between, so it is atomic within the process, and the
- * write that follows is atomic on disk.
- */
-export async function openLowdbStore(dataDir: string): Promise<{ users: UserStore; sessions: SessionStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }> }> {
-  const db = await openJsonStore<App1Data>(
-    path.join(dataDir, APP1_STORE_FILE),
-    { version: 1, users: [], sessions: [], revocations: [] },
-    isApp1Data,
-  );
-  const data = db.data;
-  const byUsername = new Map(data.users.map((u) => [u.username, u]));
-  const byUserId = new Map(data.users.map((u) => [u.id, u]));
-  const sessionsById = new Map(data.sessions.map((s) => [s.id, s]));
-  const sessionByRefresh = new Map<string, RefreshLookup & object>();
-  for (const s of data.sessions) indexRefresh(s);
+/** Record kinds and their keys: app 1's journaled store (and readJournaledStore for tests and tools). */
+export const APP1_COLLECTIONS: JournaledStoreOptions<App1Records>['collections'] = {
+  users: (u) => u.id,
+  sessions: (s) => s.id,
+  revocations: (r) => r.sid,
+};
 
-  function indexRefresh(s: SessionRecord) {
-    sessionByRefresh.set(s.refreshHash, { session: s, state: 'current' });
-    for (const h of s.retiredRefreshHashes) sessionByRefresh.set(h, { session: s, state: 'retired' });
+/**
+ * App 1's embedded store: users, sessions and the revocation feed in one
+ * journaled lowdb store (ADR 014): a change appends one line, whatever the
+ * store's size. Lookups are in-memory Maps, indexed by username, refresh hash
+ * and user; every check-and-change runs without an await in between, so it is
+ * atomic within the process, and the commit that follows makes it durable
+ * before the caller is answered.
+ */
+export async function openLowdbStore(
+  dataDir: string,
+  options: { now?: () => number; compactAfterBytes?: number } = {},
+): Promise<{ users: UserStore; sessions: SessionStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }>; compact(): Promise<void> }> {
+  const store = await openJournaledStore<App1Records>({
+    file: path.join(dataDir, APP1_STORE_FILE),
+    collections: APP1_COLLECTIONS,
+    keep: {
+      sessions: (s, now) => s.absoluteExpiresAt > now - DEAD_SESSION_RETENTION_MS,
+      revocations: (r, now) => r.expiresAt > now,
+    },
+    ...options,
+  });
+  const { users: usersById, sessions: sessionsById, revocations } = store.maps;
+  const byUsername = new Map<string, UserRecord>();
+  for (const u of usersById.values()) byUsername.set(u.username, u);
+  /** Refresh hash (current or retired) → session; which one is read off the session itself. */
+  const byRefresh = new Map<string, SessionRecord>();
+  const byUser = new Map<string, Set<SessionRecord>>();
+  for (const s of sessionsById.values()) index(s);
+
+  function index(s: SessionRecord) {
+    byRefresh.set(s.refreshHash, s);
+    for (const h of s.retiredRefreshHashes) byRefresh.set(h, s);
+    let mine = byUser.get(s.userId);
+    if (!mine) byUser.set(s.userId, (mine = new Set()));
+    mine.add(s);
   }
 
-  const save = () => db.write();
+  function forget(s: SessionRecord) {
+    store.remove('sessions', s.id);
+    if (byRefresh.get(s.refreshHash) === s) byRefresh.delete(s.refreshHash);
+    for (const h of s.retiredRefreshHashes) if (byRefresh.get(h) === s) byRefresh.delete(h);
+    const mine = byUser.get(s.userId);
+    mine?.delete(s);
+    if (mine?.size === 0) byUser.delete(s.userId);
+  }
 
-  /** Drops sessions long dead and revocations whose tokens can no longer be alive. */
+  /**
+   * Incremental pruning. Sessions sit in creation order (a rotation keeps a
+   * session's place) and share one absolute lifetime, so the oldest are at
+   * the front: look at a few there per new session. Revocations likewise.
+   * Compaction and start-up apply the same rules to every record.
+   */
   function prune(now: number) {
-    const keep = data.sessions.filter((s) => s.absoluteExpiresAt > now - 24 * 3600_000);
-    if (keep.length !== data.sessions.length) {
-      const kept = new Set(keep);
-      for (const s of data.sessions) {
-        if (kept.has(s)) continue;
-        sessionsById.delete(s.id);
-        sessionByRefresh.delete(s.refreshHash);
-        for (const h of s.retiredRefreshHashes) sessionByRefresh.delete(h);
-      }
-      data.sessions = keep;
+    let examined = 0;
+    for (const s of sessionsById.values()) {
+      if (examined++ >= PRUNE_PER_CREATE || s.absoluteExpiresAt > now - DEAD_SESSION_RETENTION_MS) break;
+      forget(s);
     }
-    data.revocations = data.revocations.filter((r) => r.expiresAt > now);
+    examined = 0;
+    for (const r of revocations.values()) {
+      if (examined++ >= PRUNE_PER_CREATE || r.expiresAt > now) break;
+      store.remove('revocations', r.sid);
+    }
   }
 
   const users: UserStore = {
@@ -74,63 +102,68 @@ export async function openLowdbStore(dataDir: string): Promise<{ users: UserStor
       return byUsername.get(username) ?? null;
     },
     async findById(id) {
-      return byUserId.get(id) ?? null;
+      return usersById.get(id) ?? null;
     },
     async create(user): Promise<CreateUserResult> {
       if (byUsername.has(user.username)) return { ok: false, code: 'USERNAME_TAKEN' };
-      data.users.push(user);
       byUsername.set(user.username, user);
-      byUserId.set(user.id, user);
-      await save();
+      store.put('users', user);
+      await store.commit();
       return { ok: true, user };
     },
     async updatePassword(id, passwordHash) {
-      const user = byUserId.get(id);
+      const user = usersById.get(id);
       if (!user) return;
       user.passwordHash = passwordHash;
-      await save();
+      store.put('users', user);
+      await store.commit();
     },
     async passwordCosts() {
       const counts = new Map<number, number>();
-      for (const user of data.users) {
+      for (const user of usersById.values()) {
         const cost = bcryptCost(user.passwordHash);
         if (cost !== null) counts.set(cost, (counts.get(cost) ?? 0) + 1);
       }
       return counts;
     },
     async setDisabled(id, disabledAt) {
-      const user = byUserId.get(id);
+      const user = usersById.get(id);
       if (!user) return;
       user.disabledAt = disabledAt;
-      await save();
+      store.put('users', user);
+      await store.commit();
     },
   };
 
-  let lastRevokedAt = data.revocations.reduce((m, r) => Math.max(m, r.revokedAt), 0);
+  let lastRevokedAt = 0;
+  for (const r of revocations.values()) lastRevokedAt = Math.max(lastRevokedAt, r.revokedAt);
 
   const sessions: SessionStore = {
     async create(session) {
       prune(session.createdAt);
-      data.sessions.push(session);
-      sessionsById.set(session.id, session);
-      indexRefresh(session);
-      await save();
+      store.put('sessions', session);
+      index(session);
+      await store.commit();
     },
     async get(id) {
       return sessionsById.get(id) ?? null;
     },
-    async findByRefreshHash(hash) {
-      return sessionByRefresh.get(hash) ?? null;
+    async findByRefreshHash(hash): Promise<RefreshLookup> {
+      const session = byRefresh.get(hash);
+      if (!session) return null;
+      return { session, state: session.refreshHash === hash ? 'current' : 'retired' };
     },
     async rotate(id, fromHash, toHash, now) {
       const s = sessionsById.get(id);
       if (!s || s.refreshHash !== fromHash || s.revokedAt !== null) return 'stale';
-      s.retiredRefreshHashes = [fromHash, ...s.retiredRefreshHashes].slice(0, MAX_RETIRED_HASHES);
+      const retired = [fromHash, ...s.retiredRefreshHashes];
+      for (const dropped of retired.splice(MAX_RETIRED_HASHES)) if (byRefresh.get(dropped) === s) byRefresh.delete(dropped);
+      s.retiredRefreshHashes = retired;
       s.refreshHash = toHash;
       s.lastActiveAt = now;
-      sessionByRefresh.set(fromHash, { session: s, state: 'retired' });
-      sessionByRefresh.set(toHash, { session: s, state: 'current' });
-      await save();
+      byRefresh.set(toHash, s);
+      store.put('sessions', s);
+      await store.commit();
       return 'rotated';
     },
     async revoke(ids, reason, now, tokenLifetimeMs) {
@@ -140,22 +173,24 @@ export async function openLowdbStore(dataDir: string): Promise<{ users: UserStor
         if (!s || s.revokedAt !== null) continue;
         s.revokedAt = now;
         s.revokeReason = reason;
+        store.put('sessions', s);
         // Strictly increasing, so the feed cursor never skips an entry.
         lastRevokedAt = Math.max(now, lastRevokedAt + 1);
-        data.revocations.push({ sid: id, revokedAt: lastRevokedAt, expiresAt: now + tokenLifetimeMs });
+        store.put('revocations', { sid: id, revokedAt: lastRevokedAt, expiresAt: now + tokenLifetimeMs });
         revoked.push(id);
       }
-      if (revoked.length) await save();
+      if (revoked.length) await store.commit();
       return revoked;
     },
     async listActiveForUser(userId, now) {
-      return data.sessions.filter((s) => s.userId === userId && s.revokedAt === null && s.absoluteExpiresAt > now);
+      return [...(byUser.get(userId) ?? [])].filter((s) => s.revokedAt === null && s.absoluteExpiresAt > now);
     },
     async revocationsSince(cursor, now): Promise<StoredRevocations> {
-      const revocations = data.revocations.filter((r) => r.revokedAt > cursor && r.expiresAt > now);
-      return { revocations, cursor: Math.max(cursor, lastRevokedAt) };
+      const found: Revocation[] = [];
+      for (const r of revocations.values()) if (r.revokedAt > cursor && r.expiresAt > now) found.push(r);
+      return { revocations: found, cursor: Math.max(cursor, lastRevokedAt) };
     },
   };
 
-  return { users, sessions, flush: save, probe: () => probeStore(db as never) };
+  return { users, sessions, flush: () => store.flush(), probe: () => store.probe(), compact: () => store.compact() };
 }

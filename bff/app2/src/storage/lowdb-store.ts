@@ -1,17 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { openJsonStore, probeStore } from '@sso/bff-common';
+import { openJournaledStore } from '@sso/bff-common';
 import type { LocalUserRecord, LocalUserStore } from '../users/local-user-store';
-
-interface App2Data {
-  version: 1;
-  users: LocalUserRecord[];
-}
-
-function isApp2Data(data: unknown): data is App2Data {
-  const d = data as Partial<App2Data> | null;
-  return !!d && d.version === 1 && Array.isArray(d.users);
-}
 
 export const APP2_STORE_FILE = 'app2.json';
 
@@ -19,24 +9,24 @@ export const APP2_STORE_FILE = 'app2.json';
 export const LAST_SEEN_GRANULARITY_MS = 60_000;
 
 /**
- * App 2's embedded store: its own lowdb file (it never reads app 1's). The
- * (iss, sub) index is a Map, so hostile `sub` values such as `__proto__` are
- * plain keys. Check-and-insert runs with no await in between: atomic.
+ * App 2's embedded store: its own journaled lowdb store (ADR 014; it never
+ * reads app 1's), so provisioning costs one appended line however many users
+ * it holds. The (iss, sub) index is a Map, so hostile `sub` values such as
+ * `__proto__` are plain keys. Check-and-insert runs with no await in between:
+ * atomic.
  */
-export async function openLowdbStore(dataDir: string): Promise<{ users: LocalUserStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }> }> {
-  const db = await openJsonStore<App2Data>(path.join(dataDir, APP2_STORE_FILE), { version: 1, users: [] }, isApp2Data);
+export async function openLowdbStore(
+  dataDir: string,
+  options: { compactAfterBytes?: number } = {},
+): Promise<{ users: LocalUserStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }>; compact(): Promise<void> }> {
+  const store = await openJournaledStore<{ users: LocalUserRecord }>({
+    file: path.join(dataDir, APP2_STORE_FILE),
+    collections: { users: (u) => u.id },
+    ...options,
+  });
   const key = (iss: string, sub: string) => `${iss}\u0000${sub}`;
-  const index = new Map(db.data.users.map((u) => [key(u.iss, u.sub), u]));
-  // The latest write: a caller that finds a record still being saved waits
-  // for it, so no answer acknowledges a record that is not yet on disk.
-  let lastWrite: Promise<void> | null = null;
-  const save = () => {
-    const write = db.write().finally(() => {
-      if (lastWrite === write) lastWrite = null;
-    });
-    lastWrite = write;
-    return write;
-  };
+  const index = new Map<string, LocalUserRecord>();
+  for (const u of store.maps.users.values()) index.set(key(u.iss, u.sub), u);
 
   const users: LocalUserStore = {
     async upsert(input, now) {
@@ -45,9 +35,9 @@ export async function openLowdbStore(dataDir: string): Promise<{ users: LocalUse
       const at = new Date(now).toISOString();
       if (!existing) {
         const user: LocalUserRecord = { id: `lu_${randomBytes(12).toString('base64url')}`, ...input, createdAt: at, lastSeenAt: at };
-        db.data.users.push(user);
         index.set(k, user);
-        await save();
+        store.put('users', user);
+        await store.commit();
         return { user, created: true };
       }
       const changed = existing.username !== input.username || existing.email !== input.email || existing.name !== input.name;
@@ -57,12 +47,15 @@ export async function openLowdbStore(dataDir: string): Promise<{ users: LocalUse
         existing.email = input.email;
         existing.name = input.name;
         existing.lastSeenAt = at;
-        await save();
-      } else if (lastWrite) {
-        await lastWrite.catch(() => undefined);
+        store.put('users', existing);
+        await store.commit();
+      } else {
+        // A record still being saved (a concurrent first sight): no answer
+        // acknowledges a record that is not yet on disk.
+        await store.settled();
       }
       return { user: existing, created: false };
     },
   };
-  return { users, flush: save, probe: () => probeStore(db as never) };
+  return { users, flush: () => store.flush(), probe: () => store.probe(), compact: () => store.compact() };
 }
