@@ -44,6 +44,8 @@ describe('journaled store under kill -9', () => {
       const store = await openJournaledStore<{ items: { id: string } }>({ file, collections: { items: (r) => r.id } });
       const lost = acknowledged.filter((id) => !store.maps.items.has(id));
       expect(lost).toEqual([]);
+      // This process now holds the lock (the killed writer's was stale): let the next writer have it.
+      await rm(`${file}.lock`);
     }
     // The writer compacted (60 kB threshold): a snapshot exists and covers a later journal.
     const { readFile } = await import('node:fs/promises');

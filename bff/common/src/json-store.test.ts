@@ -208,6 +208,27 @@ describe('journaled store: compaction', () => {
   });
 });
 
+describe('journaled store: one process per store', () => {
+  it('a second process on the same file is refused with the pid and the ways out; a lock left by a dead process is taken over', async () => {
+    const lock = `${file}.lock`;
+    // pid 1 (init) is alive and is not us.
+    await writeFile(lock, '1');
+    await expect(open()).rejects.toMatchObject({
+      code: 'STORE_LOCKED',
+      message: expect.stringMatching(/app1\.json is in use by another process \(pid 1\)\. Stop that process, give this one its own DATA_DIR, or run several instances on PostgreSQL \(STORE=postgres\)/),
+    });
+    expect(await journals()).toEqual([]);
+    // A pid no process has (beyond pid_max): the lock is stale.
+    await writeFile(lock, '99999999');
+    const store = await open();
+    expect(await readFile(lock, 'utf8')).toBe(String(process.pid));
+    store.put('items', { id: 'a', n: 1 });
+    await store.commit();
+    // The same process may reopen it.
+    expect((await open()).maps.items.size).toBe(1);
+  });
+});
+
 describe('journaled store: planted links', () => {
   it('a symlink planted at every predictable temp name is never followed by compaction: the target stays untouched', async () => {
     // The names this store used before (`<file>.<pid>.tmp`) and the ones
@@ -226,7 +247,7 @@ describe('journaled store: planted links', () => {
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ version: 1, journal: 2, items: [{ id: 'alice', n: 1 }], others: [] });
     for (const p of predictable) expect(await readlink(p)).toBe(victim);
     // Nothing else left behind: the snapshot and the planted links only.
-    expect((await readdir(dir)).sort()).toEqual(['app1.json', ...predictable.map((p) => path.basename(p))].sort());
+    expect((await readdir(dir)).sort()).toEqual(['app1.json', 'app1.json.lock', ...predictable.map((p) => path.basename(p))].sort());
   });
 
   it('a symlink at the journal path is refused, not appended through; a symlink in place of the snapshot is replaced', async () => {

@@ -1,11 +1,11 @@
-import { constants } from 'node:fs';
+import { constants, readFileSync, unlinkSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Low, type Adapter } from 'lowdb';
 import { randomTempPath } from '@sso/session';
 
 /** STORE_REJECTED: the store cannot hold this input (text with NUL, say): the client's fault, a 400. The others: an outage, a 503. */
-export type StoreErrorCode = 'STORE_CORRUPT' | 'STORE_UNREADABLE' | 'STORE_WRITE_FAILED' | 'STORE_REJECTED';
+export type StoreErrorCode = 'STORE_CORRUPT' | 'STORE_UNREADABLE' | 'STORE_WRITE_FAILED' | 'STORE_REJECTED' | 'STORE_LOCKED';
 
 /** A storage failure. Corruption is raised at start-up; write failures become 503s. */
 export class StoreError extends Error {
@@ -32,7 +32,7 @@ export class StoreError extends Error {
  * write and one fdatasync (group commit), and a promise resolves only after
  * that fdatasync, so every acknowledged change survives kill -9.
  *
- * When the journal outgrows the snapshot, a compaction writes a new snapshot
+ * When the journal reaches half the snapshot, a compaction writes a new snapshot
  * in the background, streamed in small chunks so the event loop keeps
  * serving. It is a fuzzy checkpoint: changes go to journal G+1 from the moment
  * it starts, records may be captured before or after a later change, and
@@ -59,7 +59,7 @@ export interface JournaledStoreOptions<C extends Record<string, object>> {
   collections: KeyFunctions<C>;
   /** Records failing this are dropped at start-up and at each compaction (long-dead sessions, expired revocations). */
   keep?: { [K in keyof C]?: (record: C[K], now: number) => boolean };
-  /** Compact when the journal is larger than the snapshot and at least this many bytes (default 8 MiB). */
+  /** Compact when the journal is larger than half the snapshot and at least this many bytes (default 8 MiB). */
   compactAfterBytes?: number;
   now?: () => number;
 }
@@ -199,6 +199,55 @@ function isLine(line: unknown): line is Line {
 }
 
 /**
+ * One process per store: `<file>.lock` holds the pid of the process using it.
+ * A second process on the same DATA_DIR would append to the same journals
+ * and each would miss the other's changes, so it refuses to start. A lock
+ * whose process is gone (a crash, kill -9) is taken over. The same process
+ * may open the store again (tests reopen it in place).
+ */
+async function lockStore(file: string): Promise<void> {
+  const lock = `${file}.lock`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      const handle = await open(lock, 'wx', 0o600);
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      // A clean exit leaves no lock behind (a kill -9 does; the next start takes it over).
+      process.once('exit', () => {
+        try {
+          if (readFileSync(lock, 'utf8') === String(process.pid)) unlinkSync(lock);
+        } catch {
+          /* already gone */
+        }
+      });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new StoreError('STORE_UNREADABLE', `Cannot create ${lock}: ${(err as Error).message}. Check that the service may write DATA_DIR.`, { cause: err });
+    }
+    const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
+    if (pid === process.pid) return;
+    if (Number.isSafeInteger(pid) && pid > 0 && isAlive(pid)) {
+      throw new StoreError(
+        'STORE_LOCKED',
+        `${file} is in use by another process (pid ${pid}). Stop that process, give this one its own DATA_DIR, or run several instances on PostgreSQL (STORE=postgres). If no such process runs, delete ${lock}.`,
+      );
+    }
+    // Its process is gone: take the lock over.
+    await unlink(lock).catch(() => undefined);
+  }
+  throw new StoreError('STORE_LOCKED', `Could not take the lock ${lock}: another process keeps creating it.`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
  * Opens the store at `options.file`: a missing file starts empty; a present
  * one must hold an array for each record kind, else start-up stops with a
  * message naming the file, which is left as it is.
@@ -211,6 +260,8 @@ export async function openJournaledStore<C extends Record<string, object>>(optio
   const keyOf = options.collections as Record<string, (r: object) => string>;
   const keep = (options.keep ?? {}) as Record<string, ((r: object, now: number) => boolean) | undefined>;
 
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await lockStore(file);
   const db = new Low<Record<string, unknown>>(new SnapshotFile(file), { version: 1 });
   await db.read();
   const snapshot = db.data;
@@ -251,7 +302,6 @@ export async function openJournaledStore<C extends Record<string, object>>(optio
   }
   // Always a fresh journal file: never append after a line a crash may have torn.
   let generation = Math.max(snapshotGeneration, ...generations) + 1;
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
 
   let pending: string[] = [];
   let next: Promise<void> | null = null;
@@ -297,7 +347,16 @@ export async function openJournaledStore<C extends Record<string, object>>(optio
     } finally {
       await handle.close().catch(() => undefined);
     }
-    if (!compacting && journalBytes > Math.max(compactAfter, snapshotBytes)) void compact().catch(() => undefined);
+    compactIfDue();
+  }
+
+  /**
+   * A compaction once the journal reaches half the snapshot's size (and the
+   * floor): each journal byte costs at most two snapshot bytes later, and a
+   * start-up never replays more than half a snapshot's worth of journal.
+   */
+  function compactIfDue(): void {
+    if (!compacting && journalBytes > Math.max(compactAfter, snapshotBytes / 2)) void compact().catch(() => undefined);
   }
 
   function fail(err: unknown): StoreError {
@@ -373,6 +432,9 @@ export async function openJournaledStore<C extends Record<string, object>>(optio
     });
     return compacting;
   }
+
+  // A long journal left by the last run is folded in soon, not at the next start.
+  setImmediate(compactIfDue);
 
   const store: JournaledStore<C> = {
     maps: maps as never,
