@@ -193,6 +193,32 @@ describe('journaled store: compaction', () => {
     expect(round).toBeGreaterThan(1);
   });
 
+  it('the snapshot holds one record per line, is read back in chunks (multi-byte text across chunk edges included), and is still one JSON document', async () => {
+    type Named = Item & { name: string };
+    const store = await openJournaledStore<{ items: Named; others: Named }>({ file, collections: { items: (r) => r.id, others: (r) => r.id } });
+    // About 3 MB: several 1 MiB read chunks, with names of 2-, 3- and 4-byte characters.
+    for (let i = 0; i < 30_000; i++) store.put('items', { id: `u${i}`, n: i, name: `Zoë ${'日本'.repeat(i % 20)} 🎉 ${i}` });
+    await store.commit();
+    await store.compact();
+    const text = await readFile(file, 'utf8');
+    expect(text.split('\n').slice(0, 3)).toEqual(['{"version":1,"journal":2,', '"items":[', JSON.stringify({ id: 'u0', n: 0, name: 'Zoë  🎉 0' }) + ',']);
+    expect(text.endsWith('],\n"others":[\n]}\n')).toBe(true);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(3 * 1024 * 1024);
+    expect((JSON.parse(text) as { items: Named[] }).items).toHaveLength(30_000);
+    const reopened = await openJournaledStore<{ items: Named; others: Named }>({ file, collections: { items: (r) => r.id, others: (r) => r.id } });
+    expect(new Map(reopened.maps.items)).toEqual(new Map(store.maps.items));
+
+    // A damaged record line, or a snapshot cut short, stops start-up naming the file, untouched.
+    const lines = text.split('\n');
+    lines[5000] = '{"id":"u4998",';
+    await writeFile(file, lines.join('\n'));
+    await expect(open()).rejects.toThrow(/app1\.json has a record that is not valid JSON \(line 5001.*left untouched/s);
+    const cut = text.slice(0, Math.floor(text.length * 0.7));
+    await writeFile(file, cut);
+    await expect(open()).rejects.toThrow(/app1\.json is cut short/);
+    expect(await readFile(file, 'utf8')).toBe(cut);
+  });
+
   it('the keep rule drops dead records at start-up and at compaction', async () => {
     const keep = { items: (r: Item, now: number) => (r.at ?? Infinity) > now };
     const store = await open({ keep, now: () => 1000 });
@@ -245,6 +271,7 @@ describe('journaled store: planted links', () => {
     expect(written.isFile()).toBe(true);
     expect(written.mode & 0o777).toBe(0o600);
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ version: 1, journal: 2, items: [{ id: 'alice', n: 1 }], others: [] });
+    expect((await open()).maps.items.get('alice')).toEqual({ id: 'alice', n: 1 });
     for (const p of predictable) expect(await readlink(p)).toBe(victim);
     // Nothing else left behind: the snapshot and the planted links only.
     expect((await readdir(dir)).sort()).toEqual(['app1.json', 'app1.json.lock', ...predictable.map((p) => path.basename(p))].sort());

@@ -1,6 +1,7 @@
 import { constants, readFileSync, unlinkSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { Low, type Adapter } from 'lowdb';
 import { randomTempPath } from '@sso/session';
 
@@ -128,6 +129,91 @@ class SnapshotFile implements Adapter<Record<string, unknown>> {
   write(): Promise<void> {
     // Snapshots are streamed by compact(): one JSON.stringify of the whole store would stall the event loop.
     throw new Error('SnapshotFile is written by compaction only');
+  }
+}
+
+/**
+ * Reads a snapshot record by record. Compaction writes one record per line
+ * (still one JSON document, which lowdb and JSON.parse read as well):
+ *
+ *   {"version":1,"journal":G,
+ *   "users":[
+ *   {...},
+ *   {...}
+ *   ],
+ *   "sessions":[
+ *   ]}
+ *
+ * so start-up parses it in 1 MiB chunks and never holds the whole text (at
+ * 100k users a 170 MB string, and as much again in garbage). A file in any
+ * other layout (written by an earlier version, or by hand) is read whole
+ * through lowdb. Returns null when there is no snapshot.
+ */
+async function loadSnapshot(file: string, add: (kind: string, record: unknown) => void): Promise<{ version: unknown; journal: unknown; byLine: boolean } | null> {
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new StoreError('STORE_UNREADABLE', `Cannot read the data file ${file}: ${(err as Error).message}. Check that the service may read it.`, { cause: err });
+  }
+  try {
+    const buffer = Buffer.allocUnsafe(1 << 20);
+    const decoder = new StringDecoder('utf8');
+    const first = await handle.read(buffer, 0, buffer.length, 0);
+    const head = /^\{"version":(\d+),"journal":(\d+),\n/.exec(buffer.toString('latin1', 0, Math.min(first.bytesRead, 64)));
+    if (!head) {
+      const db = new Low<Record<string, unknown>>(new SnapshotFile(file), { version: 1 });
+      await db.read();
+      const data = db.data;
+      for (const [kind, records] of Object.entries(data)) {
+        if (kind === 'version' || kind === 'journal') continue;
+        if (!Array.isArray(records)) throw corrupt(file, `does not have the expected structure ("${kind}" is not a list of records)`);
+        for (const r of records) add(kind, r);
+      }
+      return { version: data.version, journal: data.journal, byLine: false };
+    }
+    let text = decoder.write(buffer.subarray(0, first.bytesRead));
+    let position = first.bytesRead;
+    let start = head[0].length;
+    let lineNo = 1;
+    let kind: string | null = null;
+    let closed = false;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl < 0) {
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+        if (bytesRead === 0) break;
+        position += bytesRead;
+        text = text.slice(start) + decoder.write(buffer.subarray(0, bytesRead));
+        start = 0;
+        continue;
+      }
+      lineNo++;
+      const line = text.slice(start, nl);
+      start = nl + 1;
+      if (closed) throw corrupt(file, `has text after its end (line ${lineNo})`);
+      if (kind !== null && line.charCodeAt(0) === 123 /* { */) {
+        let record: unknown;
+        try {
+          record = JSON.parse(line.endsWith(',') ? line.slice(0, -1) : line);
+        } catch (err) {
+          throw corrupt(file, `has a record that is not valid JSON (line ${lineNo}: ${(err as Error).message})`, err);
+        }
+        add(kind, record);
+      } else if (kind !== null && (line === '],' || line === ']}')) {
+        kind = null;
+        closed = line === ']}';
+      } else if (kind === null && /^"[^"\\]+":\[$/.test(line)) {
+        kind = line.slice(1, -3);
+      } else {
+        throw corrupt(file, `does not have the expected structure (line ${lineNo})`);
+      }
+    }
+    if (!closed) throw corrupt(file, 'is cut short (no closing "]}")');
+    return { version: Number(head[1]), journal: Number(head[2]), byLine: true };
+  } finally {
+    await handle.close();
   }
 }
 
@@ -262,23 +348,19 @@ export async function openJournaledStore<C extends Record<string, object>>(optio
 
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   await lockStore(file);
-  const db = new Low<Record<string, unknown>>(new SnapshotFile(file), { version: 1 });
-  await db.read();
-  const snapshot = db.data;
-  if (snapshot.version !== 1 || (snapshot.journal !== undefined && !Number.isSafeInteger(snapshot.journal))) {
-    throw corrupt(file, 'does not have the expected structure (version 1)');
-  }
   const maps = {} as Record<string, Map<string, object>>;
+  for (const kind of kinds) maps[kind] = new Map<string, object>();
   const startedAt = now();
-  for (const kind of kinds) {
-    const records = snapshot[kind] ?? [];
-    if (!Array.isArray(records) || !records.every((r) => typeof r === 'object' && r !== null)) {
+  const snapshot = (await loadSnapshot(file, (kind, record) => {
+    const map = maps[kind];
+    if (!map) return; // a kind this store does not have (lowdb kept unknown keys too)
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
       throw corrupt(file, `does not have the expected structure ("${kind}" is not a list of records)`);
     }
-    const map = new Map<string, object>();
-    for (const r of records as object[]) map.set(keyOf[kind]!(r), r);
-    maps[kind] = map;
-    delete snapshot[kind]; // let the parsed arrays go: the maps hold the records
+    map.set(keyOf[kind]!(record), record);
+  })) ?? { version: 1, journal: 0, byLine: true };
+  if (snapshot.version !== 1 || (snapshot.journal !== undefined && !Number.isSafeInteger(snapshot.journal))) {
+    throw corrupt(file, 'does not have the expected structure (version 1)');
   }
   let snapshotGeneration = Number(snapshot.journal ?? 0);
   let snapshotBytes = await stat(file).then((s) => s.size, () => 0);
@@ -393,24 +475,25 @@ export async function openJournaledStore<C extends Record<string, object>>(optio
       const handle = await open(tmp, 'wx', 0o600);
       let bytes = 0;
       try {
-        let chunk = `{"version":1,"journal":${covers}`;
+        // One record per line: see loadSnapshot.
+        let chunk = `{"version":1,"journal":${covers},\n`;
         const cutoff = now();
-        for (const kind of kinds) {
-          chunk += `,${JSON.stringify(kind)}:[`;
+        for (const [i, kind] of kinds.entries()) {
+          chunk += `${i ? '],\n' : ''}${JSON.stringify(kind)}:[\n`;
           let first = true;
           const rule = keep[kind];
           for (const record of maps[kind]!.values()) {
             if (rule && !rule(record, cutoff)) continue;
-            chunk += (first ? '' : ',') + JSON.stringify(record);
+            chunk += (first ? '' : ',\n') + JSON.stringify(record);
             first = false;
             if (chunk.length >= CHUNK_BYTES) {
               bytes += (await handle.write(chunk)).bytesWritten;
               chunk = '';
             }
           }
-          chunk += ']';
+          if (!first) chunk += '\n';
         }
-        chunk += '}';
+        chunk += ']}\n';
         bytes += (await handle.write(chunk)).bytesWritten;
         await handle.sync();
       } catch (err) {
@@ -433,8 +516,9 @@ export async function openJournaledStore<C extends Record<string, object>>(optio
     return compacting;
   }
 
-  // A long journal left by the last run is folded in soon, not at the next start.
-  setImmediate(compactIfDue);
+  // A long journal left by the last run is folded in soon, not at the next
+  // start; so is a large snapshot in the whole-document layout (read slowly).
+  setImmediate(() => (!snapshot.byLine && snapshotBytes > compactAfter ? void compact().catch(() => undefined) : compactIfDue()));
 
   const store: JournaledStore<C> = {
     maps: maps as never,

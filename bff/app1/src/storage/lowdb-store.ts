@@ -24,6 +24,8 @@ const DEAD_SESSION_RETENTION_MS = 24 * 3600_000;
 const PRUNE_PER_CREATE = 8;
 
 export const APP1_STORE_FILE = 'app1.json';
+/** Shared by every session with no retired hash yet; never mutated (a rotation assigns a new list). */
+const NO_HASHES: string[] = Object.freeze([]) as unknown as string[];
 
 /** Record kinds and their keys: app 1's journaled store (and readJournaledStore for tests and tools). */
 export const APP1_COLLECTIONS: JournaledStoreOptions<App1Records>['collections'] = {
@@ -62,6 +64,10 @@ export async function openLowdbStore(
   for (const s of sessionsById.values()) index(s);
 
   function index(s: SessionRecord) {
+    // One copy of each user id and of the empty list, not one per session read back (100k users, 500k sessions: tens of MB).
+    const owner = usersById.get(s.userId);
+    if (owner) s.userId = owner.id;
+    if (s.retiredRefreshHashes.length === 0) s.retiredRefreshHashes = NO_HASHES;
     byRefresh.set(s.refreshHash, s);
     for (const h of s.retiredRefreshHashes) byRefresh.set(h, s);
     let mine = byUser.get(s.userId);
