@@ -8,6 +8,8 @@ import {
   ProblemSchema,
   RefreshResponseSchema,
   SessionResponseSchema,
+  SignedInSessionSchema,
+  SignedOutSessionSchema,
   SignupResponseSchema,
 } from '@sso/types';
 import { handlers } from '@sso/web-shared/mocks/handlers';
@@ -37,15 +39,19 @@ type Step = {
 };
 
 const steps: Step[] = [
+  // A first visit: neither cookie, so nobody to renew: 200, not a 401 (ADR 015); renewal itself still refuses.
+  { name: 'session before anyone signed in', app: 'app1', method: 'GET', path: '/api/session', status: 200, schema: SignedOutSessionSchema },
+  { name: 'renewal before anyone signed in', app: 'app1', method: 'POST', path: '/api/session/refresh', json: {}, status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'me before anyone signed in', app: 'app2', method: 'GET', path: '/api/me', status: 401, code: 'UNAUTHENTICATED' },
   { name: 'sign-up with bad input', app: 'app1', method: 'POST', path: '/api/signup', json: { username: 'x', password: 'short' }, status: 400, code: 'VALIDATION_FAILED' },
   { name: 'sign-up with a common password', app: 'app1', method: 'POST', path: '/api/signup', json: { username: 'contract', password: 'Password123' }, status: 400, code: 'VALIDATION_FAILED', field: 'password' },
   { name: 'sign-up', app: 'app1', method: 'POST', path: '/api/signup', json: { username: 'contract', password: 'correct horse battery', email: 'c@example.test', name: 'Con Tract' }, status: 201, schema: SignupResponseSchema },
   { name: 'sign-up, username taken', app: 'app1', method: 'POST', path: '/api/signup', json: { username: 'Contract', password: 'correct horse battery' }, status: 409, code: 'USERNAME_TAKEN' },
-  { name: 'session', app: 'app1', method: 'GET', path: '/api/session', status: 200, schema: SessionResponseSchema },
+  { name: 'session', app: 'app1', method: 'GET', path: '/api/session', status: 200, schema: SignedInSessionSchema },
   { name: 'me', app: 'app2', method: 'GET', path: '/api/me', status: 200, schema: MeResponseSchema },
   { name: 'refresh', app: 'app1', method: 'POST', path: '/api/session/refresh', json: {}, status: 200, schema: RefreshResponseSchema },
   { name: 'sign-out', app: 'app1', method: 'POST', path: '/api/logout', json: {}, status: 200, schema: LogoutResponseSchema },
-  { name: 'session after sign-out', app: 'app1', method: 'GET', path: '/api/session', status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'session after sign-out', app: 'app1', method: 'GET', path: '/api/session', status: 200, schema: SignedOutSessionSchema },
   { name: 'me after sign-out', app: 'app2', method: 'GET', path: '/api/me', status: 401, code: 'UNAUTHENTICATED' },
   { name: 'sign-in, wrong password', app: 'app1', method: 'POST', path: '/api/login', json: { username: 'contract', password: 'wrong password' }, status: 401, code: 'INVALID_CREDENTIALS' },
   { name: 'sign-in with bad input', app: 'app1', method: 'POST', path: '/api/login', json: { username: 42 }, status: 400, code: 'VALIDATION_FAILED' },
@@ -61,9 +67,11 @@ const steps: Step[] = [
   { name: 'me without the domain cookie', app: 'app2', method: 'GET', path: '/api/me', status: 401, code: 'UNAUTHENTICATED', before: 'cookie-lifetime-ends' },
   { name: 'session without the domain cookie', app: 'app1', method: 'GET', path: '/api/session', status: 401, code: 'UNAUTHENTICATED' },
   { name: 'renewal without the domain cookie', app: 'app1', method: 'POST', path: '/api/session/refresh', json: {}, status: 200, schema: RefreshResponseSchema },
-  { name: 'session after renewal', app: 'app1', method: 'GET', path: '/api/session', status: 200, schema: SessionResponseSchema },
+  { name: 'session after renewal', app: 'app1', method: 'GET', path: '/api/session', status: 200, schema: SignedInSessionSchema },
   { name: 'renewal after the idle timeout', app: 'app1', method: 'POST', path: '/api/session/refresh', json: {}, status: 401, code: 'SESSION_ENDED', reason: 'idle', before: 'idle-timeout-passes' },
   { name: 'me after the session ended', app: 'app2', method: 'GET', path: '/api/me', status: 401, code: 'UNAUTHENTICATED' },
+  // The failed renewal cleared both cookies: signed out, nothing left to renew.
+  { name: 'session after the session ended', app: 'app1', method: 'GET', path: '/api/session', status: 200, schema: SignedOutSessionSchema },
 ];
 
 interface Answer {
@@ -76,6 +84,8 @@ function check(step: Step, answer: Answer) {
   if (step.schema) {
     const parsed = z.safeParse(step.schema, answer.body);
     expect(parsed.success, `${step.name}: ${JSON.stringify(parsed.error?.issues)}`).toBe(true);
+    // SPA 1 parses both session answers with the one schema.
+    if (step.path === '/api/session') expect(SessionResponseSchema.safeParse(answer.body).success, step.name).toBe(true);
   } else {
     const problem = ProblemSchema.parse(answer.body);
     expect(problem.code, step.name).toBe(step.code);
@@ -83,6 +93,25 @@ function check(step: Step, answer: Answer) {
     if (step.field) expect(Object.keys(problem.errors ?? {}), step.name).toEqual([step.field]);
   }
 }
+
+describe('contract: the session answer SPA 1 parses', () => {
+  const user = { id: 'usr_1', username: 'ada', email: null, name: null, createdAt: '2026-01-01T00:00:00.000Z' };
+  const at = '2026-01-01T00:10:00.000Z';
+  const session = { id: 'ses_1', createdAt: at, tokenExpiresAt: at, idleExpiresAt: at, absoluteExpiresAt: at };
+
+  it('takes a user with a session, or no user and no session, and nothing in between', () => {
+    expect(SessionResponseSchema.safeParse({ user, session }).success).toBe(true);
+    expect(SessionResponseSchema.safeParse({ user: null }).success).toBe(true);
+    expect(SessionResponseSchema.safeParse({ user }).success).toBe(false);
+    expect(SessionResponseSchema.safeParse({ user: null, session }).success).toBe(false);
+    expect(SessionResponseSchema.safeParse({}).success).toBe(false);
+  });
+
+  it('the two shapes do not pass for each other', () => {
+    expect(SignedOutSessionSchema.safeParse({ user, session }).success).toBe(false);
+    expect(SignedInSessionSchema.safeParse({ user: null }).success).toBe(false);
+  });
+});
 
 const real = new Map<string, Answer>();
 const mocked = new Map<string, Answer>();

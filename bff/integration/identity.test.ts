@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProblemSchema, SessionResponseSchema } from '@sso/types';
+import { ProblemSchema, SignedInSessionSchema } from '@sso/types';
 import { Browser, startDomain, type Domain } from './harness';
 
 let domain: Domain;
@@ -173,16 +173,39 @@ describe('sign-in', () => {
     expect(res.status).toBe(200);
     expect(res.body.redirectTo).toBe(`${domain.origins.app2}/profile?x=1`);
     const session = await b.request('app1', '/api/session');
-    const parsed = SessionResponseSchema.parse(session.body);
+    const parsed = SignedInSessionSchema.parse(session.body);
     expect(parsed.user.username).toBe('bob');
     expect(Date.parse(parsed.session.tokenExpiresAt) - Date.now()).toBeGreaterThan(590_000);
     expect(session.headers.get('cache-control')).toBe('no-store');
   });
 
-  it('/api/session without a cookie answers 401 UNAUTHENTICATED', async () => {
+  it('/api/session with neither cookie answers 200 { user: null }: signed out is a state, not an error', async () => {
     const res = await new Browser(domain).request('app1', '/api/session');
-    expect(res.status).toBe(401);
-    expect(problem(res.body).code).toBe('UNAUTHENTICATED');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ user: null });
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.setCookies).toEqual([]);
+  });
+
+  it('/api/session still answers 401 with a code whenever a cookie came, so the SPA renews and retries', async () => {
+    const b = new Browser(domain);
+    expect((await b.request('app1', '/api/login', { json: { username: 'bob', password: PASSWORD } })).status).toBe(200);
+    const token = b.cookie('__Secure-sso')!;
+    const refresh = b.cookie('__Host-sso-refresh')!;
+    const cases: [string, string, string][] = [
+      ['only the refresh cookie (the token cookie is gone)', `__Host-sso-refresh=${refresh}`, 'UNAUTHENTICATED'],
+      ['a refresh cookie nobody knows', '__Host-sso-refresh=unknown', 'UNAUTHENTICATED'],
+      ['a garbled token and no refresh cookie', '__Secure-sso=not.a.token', 'UNAUTHENTICATED'],
+      ['the token cookie twice with different values', `__Secure-sso=${token}; __Secure-sso=other`, 'UNAUTHENTICATED'],
+    ];
+    for (const [name, cookie, code] of cases) {
+      const res = await new Browser(domain).request('app1', '/api/session', { headers: { cookie } });
+      expect(res.status, name).toBe(401);
+      expect(problem(res.body).code, name).toBe(code);
+    }
+    // The valid token alone is still a signed-in answer.
+    const signedIn = await new Browser(domain).request('app1', '/api/session', { headers: { cookie: `__Secure-sso=${token}` } });
+    expect(SignedInSessionSchema.parse(signedIn.body).user.username).toBe('bob');
   });
 });
 

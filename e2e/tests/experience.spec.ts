@@ -15,6 +15,39 @@ test('app 2 shows the profile after exactly one /api/me request, with no waterfa
   expect(apiCalls).toEqual([`${new URL(apps.app2).host}/api/me`]);
 });
 
+test('a signed-out visit to app 1 logs no console error and no failed request', async ({ page }) => {
+  const problems: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console error: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('requestfailed', (req) => problems.push(`failed: ${req.method()} ${req.url()} ${req.failure()?.errorText}`));
+  page.on('response', (res) => {
+    if (res.status() >= 400) problems.push(`${res.status()}: ${res.request().method()} ${res.url()}`);
+  });
+  const sessionChecks: number[] = [];
+  let renewals = 0;
+  page.on('response', (res) => {
+    if (new URL(res.url()).pathname === '/api/session') sessionChecks.push(res.status());
+  });
+  page.on('request', (req) => {
+    if (new URL(req.url()).pathname === '/api/session/refresh') renewals++;
+  });
+
+  // The sign-in page itself, and the home page, which sends a signed-out visitor there.
+  for (const start of ['/login', '/']) {
+    await page.goto(`${apps.app1}${start}`);
+    await expect(page).toHaveURL(`${apps.app1}/login`);
+    await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+    await expect(page.getByLabel('Username')).toBeVisible();
+    await page.waitForLoadState('networkidle');
+  }
+  expect(problems).toEqual([]);
+  // The session was checked (answered 200 { user: null }), and nothing tried to renew.
+  expect(sessionChecks).toEqual([200, 200]);
+  expect(renewals).toBe(0);
+});
+
 test('keyboard only: sign in with Tab and Enter, errors announced and focused', async ({ page }) => {
   const username = uniqueUser('keys');
   await signUpThroughApi(page, username); // answered 201 before it returns: no Set-Cookie can arrive after the clear

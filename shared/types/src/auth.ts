@@ -61,11 +61,37 @@ export const SessionInfoSchema = z.object({
 });
 export type SessionInfo = z.infer<typeof SessionInfoSchema>;
 
-export const SessionResponseSchema = z.object({
+/** GET /api/session, signed in: who, and how long the session lasts. */
+export const SignedInSessionSchema = z.object({
   user: AccountSchema,
   session: SessionInfoSchema,
 });
-export type SessionResponse = z.infer<typeof SessionResponseSchema>;
+export type SignedInSession = z.infer<typeof SignedInSessionSchema>;
+
+/**
+ * GET /api/session from a browser that sent neither the domain token nor the
+ * refresh cookie: nobody is signed in and there is nothing to renew. This is
+ * a normal empty state (200), not an error. A token that is expired or
+ * invalid, or a refresh cookie on its own, still gets a 401 with a code, so
+ * the SPA renews (ADR 015).
+ */
+export const SignedOutSessionSchema = z.object({
+  user: z.null(),
+});
+export type SignedOutSession = z.infer<typeof SignedOutSessionSchema>;
+
+/**
+ * Either answer of GET /api/session. It is one object schema whose check
+ * allows a session only together with its user. A z.union would add about
+ * 0.4 kB gzip to SPA 1's first page, which has a bundle budget. The check has
+ * no message because a failure only becomes BAD_RESPONSE in the SPA.
+ * `@__PURE__` lets bundles that never use the schema (SPA 2) drop the
+ * `.check()` call.
+ */
+export const SessionResponseSchema = /* @__PURE__ */ z
+  .object({ user: z.nullable(AccountSchema), session: z.optional(SessionInfoSchema) })
+  .check(z.refine((v) => !v.user === !v.session));
+export type SessionResponse = SignedInSession | SignedOutSession;
 
 export const RefreshResponseSchema = z.object({
   tokenExpiresAt: z.iso.datetime(),

@@ -4,13 +4,22 @@ import type { RefreshResponse, SessionResponse } from '@sso/types';
 import type { App1Context } from '../context';
 import { renewSession } from '../sessions/renew';
 import { toAccount } from '../users/account';
-import { idleExpiresAt, requireAccount } from '../sessions/lifecycle';
+import { hasNoSessionCookies, idleExpiresAt, requireAccount } from '../sessions/lifecycle';
 
-/** GET /api/session and POST /api/session/refresh. */
+/** GET /api/session (`{ user: null }` when no session cookie came) and POST /api/session/refresh. */
 export function sessionRoutes(ctx: App1Context): Router {
   const router = Router();
 
   router.get('/session', async (req, res) => {
+    // A visitor who was never signed in (or signed out: both cookies are
+    // cleared together) is a normal state, answered 200 rather than a 401
+    // that every signed-out page load would log. Anything else without a
+    // valid token (expired, invalid, or only the refresh cookie) keeps its
+    // 401 with a code: the SPA renews on it and retries once (ADR 015).
+    if (hasNoSessionCookies(ctx, req)) {
+      res.json({ user: null } satisfies SessionResponse);
+      return;
+    }
     const { claims, session, user } = await requireAccount(ctx, req);
     res.json({
       user: toAccount(user),

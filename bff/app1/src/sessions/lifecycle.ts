@@ -110,6 +110,16 @@ export function hasRefreshCookie(ctx: App1Context, req: Request): boolean {
   return ctx.cookies.refresh.read(req.headers.cookie).status === 'present';
 }
 
+/**
+ * True when the request carries neither the domain token cookie (valid,
+ * expired, garbled or sent twice) nor the refresh cookie: nobody is signed
+ * in and nothing could be renewed.
+ */
+export function hasNoSessionCookies(ctx: App1Context, req: Request): boolean {
+  const cookies = req.headers.cookie;
+  return ctx.cookies.token.read(cookies).status === 'absent' && ctx.cookies.refresh.read(cookies).status === 'absent';
+}
+
 /** The revocation feed after `since`: revoked sessions from the store, withdrawn keys from the key set. */
 export async function revocationFeed(ctx: App1Context, since: number): Promise<RevocationFeed> {
   const feed = await ctx.sessionStore.revocationsSince(since, ctx.now());

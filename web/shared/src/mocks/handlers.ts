@@ -130,6 +130,8 @@ export const identityHandlers = [
   http.get<never, never, SessionResponse | Problem>('*/api/session', async () => {
     if (identityDown()) return HttpResponse.error();
     await scenarioDelay();
+    // As BFF 1: neither cookie (never signed in, or signed out) is a valid empty state, not a 401.
+    if (mockDb.token === 'absent' && mockDb.signedInUserId === null) return HttpResponse.json({ user: null });
     const unauthenticated = noValidToken();
     if (unauthenticated) return unauthenticated;
     const user = tokenUser()!;

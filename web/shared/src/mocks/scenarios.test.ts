@@ -29,7 +29,9 @@ afterEach(() => {
 describe('mock scenarios, as the handlers answer them', () => {
   it('throttled: nobody is signed in, renewal cannot help, and a sign-in answers 429 with the wait', async () => {
     resetMockDb('throttled');
-    expect((await problemOf(await fetch(`${DEV_ORIGINS.app1}/api/session`))).code).toBe('UNAUTHENTICATED');
+    const session = await fetch(`${DEV_ORIGINS.app1}/api/session`);
+    expect(session.status).toBe(200);
+    expect(await session.json()).toEqual({ user: null });
     expect((await problemOf(await post(`${DEV_ORIGINS.app1}/api/session/refresh`))).code).toBe('UNAUTHENTICATED');
     const login = await post(`${DEV_ORIGINS.app1}/api/login`, { username: 'demo', password: 'demo-password' });
     expect(login.status).toBe(429);
@@ -45,6 +47,24 @@ describe('mock scenarios, as the handlers answer them', () => {
     const me = await fetch(`${DEV_ORIGINS.app2}/api/me`);
     expect(me.status).toBe(503);
     expect((await problemOf(me)).code).toBe('IDENTITY_UNAVAILABLE');
+  });
+
+  it('signed-out: with neither cookie app 1 answers { user: null } (200), while app 2 answers 401 UNAUTHENTICATED with the login URL', async () => {
+    resetMockDb('signed-out');
+    const session = await fetch(`${DEV_ORIGINS.app1}/api/session`);
+    expect(session.status).toBe(200);
+    expect(await session.json()).toEqual({ user: null });
+    const me = await fetch(`${DEV_ORIGINS.app2}/api/me`);
+    expect(me.status).toBe(401);
+    expect(await problemOf(me)).toMatchObject({ code: 'UNAUTHENTICATED', loginUrl: `${DEV_ORIGINS.app1}/login` });
+  });
+
+  it('session-ended: the refresh cookie is still there, so the session check answers 401 and the renewal says why', async () => {
+    resetMockDb('session-ended');
+    expect((await problemOf(await fetch(`${DEV_ORIGINS.app1}/api/session`))).code).toBe('UNAUTHENTICATED');
+    expect(await problemOf(await post(`${DEV_ORIGINS.app1}/api/session/refresh`))).toMatchObject({ code: 'SESSION_ENDED', reason: 'idle' });
+    // Both cookies are cleared now: the next check is the signed-out answer.
+    expect(await (await fetch(`${DEV_ORIGINS.app1}/api/session`)).json()).toEqual({ user: null });
   });
 
   it('expired: the session check says SESSION_EXPIRED, one renewal fixes it, and the renewal is counted', async () => {

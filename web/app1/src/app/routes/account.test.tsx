@@ -16,11 +16,13 @@ describe('account page', () => {
     expect(document.title).toBe('Your account · Identity');
   });
 
-  it('sends a signed-out visitor to the sign-in page', async () => {
+  it('sends a signed-out visitor to the sign-in page, with nothing to renew', async () => {
     resetMockDb('signed-out');
     const { router } = renderRoutes(routes, '/account');
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
     expect(router.state.location.pathname).toBe('/login');
+    expect(router.state.location.search).toBe('');
+    expect(mockDb.renewals).toBe(0);
   });
 
   it('refreshes an expired token once and shows the account', async () => {

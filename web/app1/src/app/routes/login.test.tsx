@@ -6,6 +6,25 @@ import { captureNavigation, mockDb, problem, renderRoutes, resetMockDb, server }
 import { routes } from '../routes';
 
 describe('sign-in page', () => {
+  it('a signed-out visitor gets the form after one session check answered 200, with no renewal attempt', async () => {
+    resetMockDb('signed-out');
+    const answers: string[] = [];
+    const record = ({ request, response }: { request: Request; response: Response }) =>
+      void answers.push(`${request.method} ${new URL(request.url).pathname} ${response.status}`);
+    server.events.on('response:mocked', record);
+    try {
+      renderRoutes(routes, '/login');
+      expect(screen.getByText('Checking your session…')).toBeInTheDocument();
+      expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+      expect(screen.getByLabelText('Username')).toBeInTheDocument();
+      expect(screen.queryByRole('status')).not.toBeInTheDocument(); // no "session ended" line
+      expect(answers).toEqual(['GET /api/session 200']);
+      expect(mockDb.renewals).toBe(0);
+    } finally {
+      server.events.removeListener('response:mocked', record);
+    }
+  });
+
   it('shows field errors from the shared schema, announces them and focuses the first invalid field', async () => {
     resetMockDb('signed-out');
     renderRoutes(routes, '/login');

@@ -1,20 +1,23 @@
 import { queryOptions, useQuery } from '@tanstack/react-query';
-import { SessionResponseSchema, type SessionEndReason, type SessionResponse } from '@sso/types';
+import { SessionResponseSchema, type SessionEndReason, type SignedInSession } from '@sso/types';
 import { apiRequest, isSignedOutError, sessionEndReason, withSessionRefresh } from '@sso/web-shared';
 import { config } from '../../../config/env';
 
 let lastEnd: SessionEndReason | null = null;
 
 /**
- * GET /api/session. Without a valid token it renews first (the refresh
- * cookie outlives the token), so a live session never looks signed out.
- * `null` means signed out; `sessionEndedBecause()` then says why, if known.
+ * GET /api/session. A browser with no session cookie at all gets `{ user:
+ * null }` at once (nothing to renew, so no refresh call and no failed
+ * request). Any other answer without a valid token is a 401, and it renews
+ * first (the refresh cookie outlives the token), so a live session never
+ * looks signed out. `null` means signed out; `sessionEndedBecause()` then
+ * says why, if known.
  */
-export async function getSession(): Promise<SessionResponse | null> {
+export async function getSession(): Promise<SignedInSession | null> {
   try {
-    const session = await withSessionRefresh(config.identityOrigin, () => apiRequest({ url: '/api/session', schema: SessionResponseSchema }));
+    const { user, session } = await withSessionRefresh(config.identityOrigin, () => apiRequest({ url: '/api/session', schema: SessionResponseSchema }));
     lastEnd = null;
-    return session;
+    return user && session ? { user, session } : null;
   } catch (err) {
     if (isSignedOutError(err)) {
       lastEnd = sessionEndReason(err);
