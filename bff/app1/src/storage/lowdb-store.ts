@@ -60,7 +60,8 @@ export async function openLowdbStore(
   for (const u of usersById.values()) byUsername.set(u.username, u);
   /** Refresh hash (current or retired) → session; which one is read off the session itself. */
   const byRefresh = new Map<string, SessionRecord>();
-  const byUser = new Map<string, Set<SessionRecord>>();
+  /** Each user's sessions (a list: most users have a handful, and 100k Sets cost more than 100k arrays to build and keep). */
+  const byUser = new Map<string, SessionRecord[]>();
   for (const s of sessionsById.values()) index(s);
 
   function index(s: SessionRecord) {
@@ -70,9 +71,9 @@ export async function openLowdbStore(
     if (s.retiredRefreshHashes.length === 0) s.retiredRefreshHashes = NO_HASHES;
     byRefresh.set(s.refreshHash, s);
     for (const h of s.retiredRefreshHashes) byRefresh.set(h, s);
-    let mine = byUser.get(s.userId);
-    if (!mine) byUser.set(s.userId, (mine = new Set()));
-    mine.add(s);
+    const mine = byUser.get(s.userId);
+    if (mine) mine.push(s);
+    else byUser.set(s.userId, [s]);
   }
 
   function forget(s: SessionRecord) {
@@ -80,8 +81,9 @@ export async function openLowdbStore(
     if (byRefresh.get(s.refreshHash) === s) byRefresh.delete(s.refreshHash);
     for (const h of s.retiredRefreshHashes) if (byRefresh.get(h) === s) byRefresh.delete(h);
     const mine = byUser.get(s.userId);
-    mine?.delete(s);
-    if (mine?.size === 0) byUser.delete(s.userId);
+    const at = mine?.indexOf(s) ?? -1;
+    if (at >= 0) mine!.splice(at, 1);
+    if (mine?.length === 0) byUser.delete(s.userId);
   }
 
   /**
@@ -189,7 +191,7 @@ export async function openLowdbStore(
       return revoked;
     },
     async listActiveForUser(userId, now) {
-      return [...(byUser.get(userId) ?? [])].filter((s) => s.revokedAt === null && s.absoluteExpiresAt > now);
+      return (byUser.get(userId) ?? []).filter((s) => s.revokedAt === null && s.absoluteExpiresAt > now);
     },
     async revocationsSince(cursor, now): Promise<StoredRevocations> {
       const found: Revocation[] = [];
