@@ -26,6 +26,7 @@ import { createTokenSigner, loadOrCreateKeySet, type SubjectClaims, type TokenSi
 import { createTestDatabase, findPostgres } from '../bff/integration/pg-test-db';
 import { startDomain, type Domain } from '../bff/integration/harness';
 import { LoadGenerator, concat, percentile, type LoadResult, type LoadSpec } from './load';
+import { runSizeCurve } from './size-curve';
 
 export type Verdict = 'PASS' | 'FAIL' | 'info';
 
@@ -465,6 +466,14 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
     for (const d of domains.reverse()) await d.stop();
   }
 
+  // After the in-process domains stopped: the size curve runs the services as child processes.
+  if (want(10)) {
+    log('10 size curve: 1k, 10k, 100k users with 5 sessions each (quick: 200, 1k), lowdb and PostgreSQL');
+    const curve = await runSizeCurve({ quick, log, postgres: true });
+    figures.push(...curve.figures);
+    warnings.push(...curve.warnings);
+  }
+
   const results: BenchResults = {
     quick,
     startedAt: startedAt.toISOString(),
@@ -667,10 +676,10 @@ function parseArgs(argv: string[]): BenchOptions {
   const options: BenchOptions = {};
   for (const arg of argv) {
     if (arg === '--quick') options.quick = true;
-    else if (arg.startsWith('--only=')) options.only = arg.slice(7).split(',').map(Number).filter((n) => n >= 1 && n <= 9);
+    else if (arg.startsWith('--only=')) options.only = arg.slice(7).split(',').map(Number).filter((n) => n >= 1 && n <= 10);
     else if (arg.startsWith('--out=')) options.outFile = arg.slice(6);
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: node --import tsx bench/run.ts [--quick] [--only=1,2,...,9] [--out=FILE]\n');
+      process.stdout.write('usage: node --import tsx bench/run.ts [--quick] [--only=1,2,...,10] [--out=FILE]\n');
       process.exit(0);
     } else {
       process.stderr.write(`bench: unknown option ${arg}\n`);
