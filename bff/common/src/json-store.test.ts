@@ -219,6 +219,18 @@ describe('journaled store: compaction', () => {
     expect(await readFile(file, 'utf8')).toBe(cut);
   });
 
+  it('a large snapshot in the whole-document layout (an older version, or written by hand) is rewritten one record per line soon after start', async () => {
+    const items = Array.from({ length: 300 }, (_, i) => ({ id: `d${i}`, n: i }));
+    await writeFile(file, JSON.stringify({ version: 1, items, others: [] }));
+    const store = await open({ compactAfterBytes: 1000 });
+    expect(store.maps.items.size).toBe(300);
+    await new Promise((r) => setImmediate(r));
+    await store.flush();
+    expect(store.stats().compactions).toBe(1);
+    expect((await readFile(file, 'utf8')).startsWith('{"version":1,"journal":2,\n"items":[\n{"id":"d0","n":0},\n')).toBe(true);
+    expect(new Map((await open()).maps.items)).toEqual(new Map(items.map((r) => [r.id, r])));
+  });
+
   it('the keep rule drops dead records at start-up and at compaction', async () => {
     const keep = { items: (r: Item, now: number) => (r.at ?? Infinity) > now };
     const store = await open({ keep, now: () => 1000 });
