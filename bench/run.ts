@@ -57,6 +57,8 @@ export interface BenchResults {
   figures: Figure[];
   /** Anything that makes a figure suspect (non-2xx answers, capped runs...). Empty in a clean run. */
   warnings: string[];
+  /** For a judged figure missed: where the cost is and what would meet the target (figure 10). */
+  notes: string[];
   outFile: string;
 }
 
@@ -160,6 +162,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
   const t0 = performance.now();
   const figures: Figure[] = [];
   const warnings: string[] = [];
+  const notes: string[] = [];
   const add = (f: Figure) => figures.push(f);
 
   const load = new LoadGenerator();
@@ -472,6 +475,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
     const curve = await runSizeCurve({ quick, log, postgres: true });
     figures.push(...curve.figures);
     warnings.push(...curve.warnings);
+    notes.push(...curve.notes);
   }
 
   const results: BenchResults = {
@@ -482,6 +486,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
     plan,
     figures,
     warnings,
+    notes,
     outFile,
   };
   await writeFile(outFile, `${JSON.stringify(results, null, 2)}\n`);
@@ -662,6 +667,7 @@ export function formatTable(results: BenchResults): string {
     ...rows.map(line),
     rule,
     `${passed.length} target(s) met, ${failed.length} missed${failed.length ? `: ${failed.map((f) => `${f.id} (${formatValue(f)}, target ${f.target})`).join(', ')}` : ''}`,
+    ...(results.notes.length ? ['', 'TARGETS MISSED, and what would meet them:', ...results.notes.map((n) => `  - ${n}`)] : []),
     ...(results.warnings.length ? ['', 'WARNINGS (these figures are suspect):', ...results.warnings.map((w) => `  - ${w}`)] : []),
     ...(env.loadAverage.before > env.cpus / 2
       ? ['', `NOTE: the machine was already busy (1-min load average ${env.loadAverage.before.toFixed(1)} on ${env.cpus} cpus before the run): expect noisy figures, compare the best/worst rows.`]

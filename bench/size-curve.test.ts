@@ -19,7 +19,8 @@ describe('bench/size-curve.ts --quick', () => {
     // One row per quantity and size (quick: 200 and 1,000 users); PostgreSQL at the largest, when a server answers (CI has one).
     const expected = [...'fghijklmnop'].flatMap((letter) => [`10${letter}-200`, `10${letter}-1k`]);
     const postgres = process.env.CI === 'true' || (await findPostgres()).ok;
-    if (postgres) expected.push('10q-1k', '10r-1k', '10s-1k', '10t-1k');
+    expected.push('10u', '10v');
+    if (postgres) expected.push('10q-1k', '10r-1k', '10s-1k', '10t-1k', '10w-1k', '10x-1k');
     expect(figures.filter((f) => f.verdict === 'info').map((f) => f.id)).toEqual(expected);
 
     // Every request answered as expected, no storm hit its time cap, no refresh chain broke.

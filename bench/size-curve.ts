@@ -416,11 +416,12 @@ function seedSpec(plan: Plan, users: number): SeedSpec {
 const p50 = (xs: number[]) => percentile(xs, 50);
 
 /** Runs the size curve; figures in the shape of bench/run.ts (ids 10a...). */
-export async function runSizeCurve(options: SizeCurveOptions): Promise<{ figures: Figure[]; warnings: string[] }> {
+export async function runSizeCurve(options: SizeCurveOptions): Promise<{ figures: Figure[]; warnings: string[]; notes: string[] }> {
   const plan = options.quick ? QUICK : FULL;
   const { log } = options;
   const figures: Figure[] = [];
   const warnings: string[] = [];
+  const notes: string[] = [];
   const load = new LoadGenerator();
   const dirs: string[] = [];
   const targets: (Target & { dir: string; startup1: number; startup2: number; stormTokens: string[] })[] = [];
@@ -434,6 +435,10 @@ export async function runSizeCurve(options: SizeCurveOptions): Promise<{ figures
     // Once on an empty store first: tsx's transform cache is then warm for every measured start.
     const empty = await newDir();
     await (await startBoth(serviceEnv(empty))).stop();
+    // Then the floor: the same start-up and memory with nothing in the store (loading the code).
+    const floorRun = await startBoth(serviceEnv(await newDir()));
+    const floor = { startup1: floorRun.app1.startupMs, rssMb: (await floorRun.app1.memory()).rssMb };
+    await floorRun.stop();
 
     // Every size seeded and started, one start-up at a time; they then stay up
     // (idle) so that the samples below can alternate between them.
@@ -457,6 +462,7 @@ export async function runSizeCurve(options: SizeCurveOptions): Promise<{ figures
     }
 
     let postgres: Target | null = null;
+    let pgStartup1 = Number.NaN;
     if (options.postgres) {
       const users = plan.sizes[plan.sizes.length - 1]!;
       const probe = await findPostgres();
@@ -470,12 +476,14 @@ export async function runSizeCurve(options: SizeCurveOptions): Promise<{ figures
         const run = await startBoth({ ...serviceEnv(await newDir()), STORE: 'postgres', DATABASE_URL: db.url });
         cleanups.push(() => run.stop());
         postgres = { label: `10 PostgreSQL (${sizeLabel(users)} users)`, users, run, known: users - plan.provisions - 1 };
+        pgStartup1 = run.app1.startupMs;
       }
     }
 
     const all: Target[] = postgres ? [...targets, postgres] : targets;
     log(`10 sign-ins, first /api/me and renewals, alternating between ${all.length} stores`);
     const costs = await measureSessions(all, plan, warnings);
+    const pgRssMb = postgres ? (await postgres.run.app1.memory()).rssMb : Number.NaN;
 
     const results: SizeResult[] = [];
     for (const [j, t] of targets.entries()) {
@@ -489,17 +497,43 @@ export async function runSizeCurve(options: SizeCurveOptions): Promise<{ figures
     for (const stop of cleanups.splice(0).reverse()) await stop();
     for (const [j, t] of targets.entries()) results[j]!.diskMb = (await bytesUnder(t.dir)) / 2 ** 20;
 
-    addFigures(figures, plan, results);
-    if (postgres) addPostgresFigures(figures, postgres.users, costs[costs.length - 1]!);
+    addFigures(figures, plan, results, floor);
+    if (postgres) addPostgresFigures(figures, postgres.users, costs[costs.length - 1]!, pgStartup1, pgRssMb);
+    notes.push(...explainMisses(figures, results, floor, postgres ? { startup1: pgStartup1, rssMb: pgRssMb } : null));
   } finally {
     for (const stop of cleanups.reverse()) await stop().catch(() => undefined);
     await load.close();
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   }
-  return { figures, warnings };
+  return { figures, warnings, notes };
 }
 
-function addFigures(figures: Figure[], plan: Plan, results: SizeResult[]) {
+/** For each judged figure missed: one line on where the cost is and what would meet the target. */
+function explainMisses(figures: Figure[], results: SizeResult[], floor: { startup1: number; rssMb: number }, pg: { startup1: number; rssMb: number } | null): string[] {
+  const large = results[results.length - 1]!;
+  const l = sizeLabel(large.users);
+  const missed = (id: string) => figures.find((f) => f.id === id)?.verdict === 'FAIL';
+  const lines: string[] = [];
+  if (missed('10d')) {
+    lines.push(
+      `10d: app 1 starts in ${large.startup1.toFixed(0)} ms at ${l} users = ${floor.startup1.toFixed(0)} ms to load the code through tsx (10u, an empty store) ` +
+        `+ ${(large.startup1 - floor.startup1).toFixed(0)} ms to read ${large.diskMb.toFixed(0)} MB of store into memory. ` +
+        `Would meet it: reading the store in under ${(3000 - floor.startup1).toFixed(0)} ms (fewer bytes and objects per session, or parsing a chunk of records per call instead of one per line), ` +
+        `or STORE=postgres, whose start-up does not grow with the data${pg ? ` (${pg.startup1.toFixed(0)} ms at ${l}, 10w)` : ''}.`,
+    );
+  }
+  if (missed('10e')) {
+    lines.push(
+      `10e: app 1 holds ${large.rssMb.toFixed(0)} MB after the storm at ${l} users = ${floor.rssMb.toFixed(0)} MB with an empty store (10v: Node, tsx, the code) ` +
+        `+ ${(large.rssMb - floor.rssMb).toFixed(0)} MB for every account and session in memory and the storm's garbage. ` +
+        `Would meet it: STORE=postgres${pg ? ` (${pg.rssMb.toFixed(0)} MB at ${l}, 10x)` : ''}, or an embedded store that keeps sessions on disk rather than in memory.`,
+    );
+  }
+  if (missed('10c')) lines.push(`10c: /healthz waits behind ${large.renewalsPerSecond.toFixed(0)} renewals/s on app 1's one event loop (10l at the smallest size shows how much of it is the storm itself, not the store's size).`);
+  return lines;
+}
+
+function addFigures(figures: Figure[], plan: Plan, results: SizeResult[], floor: { startup1: number; rssMb: number }) {
   const add = (f: Figure) => figures.push(f);
   const small = results[0]!;
   const large = results[results.length - 1]!;
@@ -534,9 +568,11 @@ function addFigures(figures: Figure[], plan: Plan, results: SizeResult[]) {
       add({ id: `10${letter}-${sizeLabel(r.users)}`, figure: `${what(r)}, ${sizeLabel(r.users)} users`, value: value(r), unit, target: '-', verdict: 'info' });
     }
   }
+  add({ id: '10u', figure: 'start-up app 1, empty store (loading the code: the floor)', value: floor.startup1, unit: 'ms', target: '-', verdict: 'info' });
+  add({ id: '10v', figure: 'app 1 RSS at start, empty store (the floor)', value: floor.rssMb, unit: 'MB', target: '-', verdict: 'info' });
 }
 
-function addPostgresFigures(figures: Figure[], users: number, costs: SessionCosts) {
+function addPostgresFigures(figures: Figure[], users: number, costs: SessionCosts, startup1: number, rssMb: number) {
   const size = sizeLabel(users);
   const rows: [string, string, number[]][] = [
     ['q', `PostgreSQL POST /api/login p50, sequential, ${costs.signin.length} users`, costs.signin],
@@ -547,6 +583,8 @@ function addPostgresFigures(figures: Figure[], users: number, costs: SessionCost
   for (const [letter, what, samples] of rows) {
     figures.push({ id: `10${letter}-${size}`, figure: `${what}, ${size} users`, value: p50(samples), unit: 'ms', target: '-', verdict: 'info' });
   }
+  figures.push({ id: `10w-${size}`, figure: `PostgreSQL start-up app 1 (spawn to /healthz 200), ${size} users`, value: startup1, unit: 'ms', target: '-', verdict: 'info' });
+  figures.push({ id: `10x-${size}`, figure: `PostgreSQL app 1 RSS after the sequential samples, ${size} users`, value: rssMb, unit: 'MB', target: '-', verdict: 'info' });
 }
 
 // ---------------------------------------------------------------------------
@@ -561,7 +599,7 @@ function formatValue(f: Figure): string {
 }
 
 /** The figures as a table, in the style of bench/run.ts. */
-export function formatSizeCurve(figures: Figure[], warnings: string[]): string {
+export function formatSizeCurve(figures: Figure[], warnings: string[], notes: string[] = []): string {
   const head = ['#', 'figure', 'measured', 'target', 'result'];
   const rows = figures.map((f) => [f.id, f.figure, formatValue(f), f.target, f.verdict]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -575,6 +613,7 @@ export function formatSizeCurve(figures: Figure[], warnings: string[]): string {
     ...rows.map(line),
     rule,
     `${passed.length} target(s) met, ${failed.length} missed${failed.length ? `: ${failed.map((f) => f.id).join(', ')}` : ''}`,
+    ...(notes.length ? ['', 'TARGETS MISSED, and what would meet them:', ...notes.map((n) => `  - ${n}`)] : []),
     ...(warnings.length ? ['', 'WARNINGS (these figures are suspect):', ...warnings.map((w) => `  - ${w}`)] : []),
     '',
   ].join('\n');
@@ -593,9 +632,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const log = (msg: string) => process.stdout.write(`${msg}\n`);
   log(`size curve: ${quick ? 'quick' : 'full'} run, node ${process.version}, ${cpus().length} cpu(s), bcrypt cost ${BCRYPT_COST}, 1-min load ${loadBefore.toFixed(1)}`);
   runSizeCurve({ quick, log, postgres: args.includes('--postgres') }).then(
-    ({ figures, warnings }) => {
+    ({ figures, warnings, notes }) => {
       log(`\nSSO size curve (${quick ? 'quick' : 'full'}), ${((performance.now() - t0) / 1000).toFixed(1)} s, 1-min load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after\n`);
-      process.stdout.write(formatSizeCurve(figures, warnings));
+      process.stdout.write(formatSizeCurve(figures, warnings, notes));
       process.exit(0); // a report: 0 whether or not the targets are met
     },
     (err: unknown) => {
