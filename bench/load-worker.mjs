@@ -132,7 +132,7 @@ function run(spec) {
     instance.on('response', (_client, statusCode, _bytes, responseTime) => {
       lastResponseAt = performance.now();
       statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
-      if (statusCode >= 200 && statusCode < 300) {
+      if (spec.expectStatus === undefined ? statusCode >= 200 && statusCode < 300 : statusCode === spec.expectStatus) {
         ok++;
         if (latencies.length < maxSamples) latencies.push(responseTime);
       } else {

@@ -27,11 +27,13 @@ export interface LoadSpec {
    */
   chainCookie?: { name: string; initial: string[] };
   maxLatencySamples?: number;
+  /** The status every answer should have (a 404 route, say); default: any 2xx. */
+  expectStatus?: number;
 }
 
 export interface LoadResult {
   elapsedMs: number;
-  /** 2xx responses. */
+  /** Answers with the expected status (2xx unless the spec says `expectStatus`). */
   ok: number;
   notOk: number;
   statusCodes: Record<string, number>;
@@ -40,7 +42,7 @@ export interface LoadResult {
   /** Requests sent without a chained cookie because the pool was empty. */
   chainStarved: number;
   stoppedByCap: boolean;
-  /** Latency of each 2xx response, ms (client side: write to last byte). */
+  /** Latency of each expected answer, ms (client side: write to last byte). */
   latencies: Float64Array;
 }
 

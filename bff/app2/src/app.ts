@@ -8,7 +8,7 @@ import {
   type RevocationFeed,
 } from '@sso/session';
 import type { App2Config } from './config';
-import { meRoutes } from './routes/me';
+import { addMeRoutes } from './routes/me';
 import { openLowdbStore } from './storage/lowdb-store';
 import { openPostgresStore } from './storage/postgres-store';
 import type { LocalUserStore } from './users/local-user-store';
@@ -61,6 +61,14 @@ export async function createApp(config: App2Config, options: App2Options = {}): 
   const { keys, revocations } = sso;
 
   const app = createBaseApp({ logger, trustProxy: config.trustProxy, selfOrigin: config.origin, connectTo: [config.app1Origin] });
+  const api = express.Router();
+  api.use(noStore());
+  addMeRoutes(api, { reader: sso, users: store.users, now });
+  // The catch-all follows the API router rather than ending it, so that the
+  // router's own OPTIONS answer (Allow: GET, HEAD) still comes first for
+  // /api/me. The API comes before the health routes: it is the hot path, and
+  // the paths do not overlap.
+  app.use('/api', api, apiNotFound());
   app.use(
     healthRoutes({
       store: store.probe,
@@ -76,12 +84,6 @@ export async function createApp(config: App2Config, options: App2Options = {}): 
       },
     }),
   );
-
-  const api = express.Router();
-  api.use(noStore());
-  api.use(meRoutes({ reader: sso, users: store.users, now }));
-  api.use(apiNotFound());
-  app.use('/api', api);
   app.use(
     serveSpa({
       dir: config.spaDir,

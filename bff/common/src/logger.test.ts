@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from './env';
-import { createLogger, wantsPrettyLogs } from './logger';
+import { createServer } from 'node:http';
+import { createLogger, httpLogger, wantsPrettyLogs } from './logger';
 
 let root: string;
 beforeEach(async () => {
@@ -95,5 +96,45 @@ describe('readable logs at a terminal', () => {
     ['a terminal with LOG_DIR set', { isTTY: true }, { LOG_DIR: '/var/log/sso' }, false],
   ])('wantsPrettyLogs on %s is %s', (_name, stdout, env, expected) => {
     expect(wantsPrettyLogs(stdout, env)).toBe(expected);
+  });
+});
+
+describe('access log', () => {
+  /** Serves one request through httpLogger; reports the lines written and the answer's 'finish' listeners (node:http has one of its own). */
+  async function serve(level: 'info' | 'warn' | 'silent', url: string, status = 200) {
+    const out = capture();
+    const middleware = httpLogger(createLogger({ name: 'app2', level, destination: out }));
+    let finishListeners = 0;
+    const server = createServer((req, res) => {
+      middleware(req, res, () => {
+        finishListeners = res.listenerCount('finish');
+        res.statusCode = status;
+        res.end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    await (await fetch(`http://127.0.0.1:${port}${url}`)).text();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return { lines: out.lines.map((l) => JSON.parse(l) as Record<string, unknown>), finishListeners };
+  }
+
+  it('writes one line per request at info, without the query, and none for /healthz', async () => {
+    const me = await serve('info', '/api/me?x=secret');
+    expect(me.lines).toHaveLength(1);
+    expect(me.lines[0]).toMatchObject({ msg: 'request completed', req: { method: 'GET', path: '/api/me' }, res: { status: 200 } });
+    expect((await serve('info', '/healthz')).lines).toEqual([]);
+  });
+
+  it('at warn, writes the 5xx lines only', async () => {
+    expect((await serve('warn', '/api/me')).lines).toEqual([]);
+    expect((await serve('warn', '/api/me', 503)).lines).toMatchObject([{ level: 50, res: { status: 503 } }]);
+  });
+
+  it('when the level leaves every access line out, no request is watched for one', async () => {
+    const silent = await serve('silent', '/api/me', 503);
+    const info = await serve('info', '/api/me');
+    expect(silent.lines).toEqual([]);
+    expect(silent.finishListeners).toBe(info.finishListeners - 1);
   });
 });

@@ -129,9 +129,16 @@ export function httpLogger(logger: Logger): HttpLogger {
       req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?', 1)[0] }),
       res: (res: { statusCode: number }) => ({ status: res.statusCode }),
     },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    // A level the logger leaves out is 'silent' up front: pino-http then skips
+    // building a line that would only be thrown away.
+    customLogLevel: (req, res, err) => {
+      const level = err || res.statusCode >= 500 ? 'error' : 'info';
+      return req.log.isLevelEnabled(level) ? level : 'silent';
+    },
     // Health checks and relying apps' once-a-second back-channel polls would
     // drown everything else; they still carry request ids when they fail.
-    autoLogging: { ignore: (req) => QUIET_PATHS.has((req.url ?? '').split('?', 1)[0]!) },
+    // Below the error level (LOG_LEVEL=fatal or silent) no access line can be
+    // written, so no request is watched for one.
+    autoLogging: { ignore: (req) => !req.log.isLevelEnabled('error') || QUIET_PATHS.has((req.url ?? '').split('?', 1)[0]!) },
   });
 }

@@ -66,7 +66,14 @@ export interface SessionReader {
 }
 
 export function createSessionReader(options: SessionReaderOptions): SessionReader {
-  async function verifyRequest({ cookieHeader }: { cookieHeader: string | undefined }): Promise<VerifyResult> {
+  const { verifier } = options;
+  /**
+   * The answer for this `Cookie` header when it needs no signature check (no
+   * cookie, a duplicate, or a token the verifier has cached), else the token
+   * to verify. Synchronous, so a steady stream of requests with a known
+   * token never waits on a promise.
+   */
+  function readRequest(cookieHeader: string | undefined): VerifyResult | string {
     const read = options.cookie.read(cookieHeader);
     switch (read.status) {
       case 'absent':
@@ -74,8 +81,25 @@ export function createSessionReader(options: SessionReaderOptions): SessionReade
       case 'ambiguous':
         return { ok: false, code: 'DUPLICATE_COOKIE', reason: 'session cookie sent twice with different values' };
       case 'present':
-        return options.verifier.verify(read.value);
+        return verifier.verifyCached?.(read.value) ?? read.value;
     }
+  }
+
+  async function verifyRequest({ cookieHeader }: { cookieHeader: string | undefined }): Promise<VerifyResult> {
+    const read = readRequest(cookieHeader);
+    return typeof read === 'string' ? verifier.verify(read) : read;
+  }
+
+  /** Runs `settle` with the request's result: at once when it is known, else once the token is verified. */
+  function withResult(req: Request, settle: (result: VerifyResult) => void): Promise<void> | undefined {
+    const read = readRequest(req.headers.cookie);
+    // A throw from settle reaches the router either way: synchronously here,
+    // as a rejection below.
+    if (typeof read !== 'string') {
+      settle(read);
+      return undefined;
+    }
+    return verifier.verify(read).then(settle);
   }
 
   return {
@@ -86,28 +110,28 @@ export function createSessionReader(options: SessionReaderOptions): SessionReade
     },
     requireSession(requireOptions = {}) {
       const redirect = options.loginUrl !== undefined && (requireOptions.redirect ?? 'auto') === 'auto';
-      return async (req, res, next) => {
-        const result = await verifyRequest({ cookieHeader: req.headers.cookie });
-        if (!result.ok) {
-          if (redirect && RENEWABLE.has(result.code) && isPageNavigation(req)) {
-            const origin = options.publicOrigin ?? `${req.protocol}://${req.get('host')}`;
-            res.setHeader('Cache-Control', 'no-store');
-            res.redirect(303, loginRedirectUrl(options.loginUrl!, `${origin}${req.originalUrl}`));
-            return;
+      return (req, res, next) =>
+        withResult(req, (result) => {
+          if (!result.ok) {
+            if (redirect && RENEWABLE.has(result.code) && isPageNavigation(req)) {
+              const origin = options.publicOrigin ?? `${req.protocol}://${req.get('host')}`;
+              res.setHeader('Cache-Control', 'no-store');
+              res.redirect(303, loginRedirectUrl(options.loginUrl!, `${origin}${req.originalUrl}`));
+              return;
+            }
+            throw new SessionError(result.code, result.reason);
           }
-          throw new SessionError(result.code, result.reason);
-        }
-        res.locals.session = result.claims;
-        next();
-      };
+          res.locals.session = result.claims;
+          next();
+        });
     },
     optionalSession() {
-      return async (req, res, next) => {
-        const result = await verifyRequest({ cookieHeader: req.headers.cookie });
-        if (!result.ok && result.code === 'KEYS_UNAVAILABLE') throw new SessionError(result.code, result.reason);
-        res.locals.session = result.ok ? result.claims : null;
-        next();
-      };
+      return (req, res, next) =>
+        withResult(req, (result) => {
+          if (!result.ok && result.code === 'KEYS_UNAVAILABLE') throw new SessionError(result.code, result.reason);
+          res.locals.session = result.ok ? result.claims : null;
+          next();
+        });
     },
   };
 }

@@ -244,6 +244,31 @@ describe('verified-token cache', () => {
     expect(await v.verify(issued.token)).toMatchObject({ ok: false, code: 'TOKEN_EXPIRED' });
   });
 
+  it('verifyCached answers a cached token synchronously, revocation included, and leaves anything else to verify', async () => {
+    let clock = Date.now();
+    const revoked = new Set<string>();
+    const v = createTokenVerifier({ issuer: ISS, audience: AUD, method: { alg: 'EdDSA', getKey: keys.getKey }, isRevoked: (sid) => revoked.has(sid), now: () => clock });
+    const { token } = await createTokenSigner({ issuer: ISS, audience: AUD, method: { alg: 'EdDSA', currentKey: keys.current }, now: () => clock }).sign(subject);
+    expect(v.verifyCached!(token)).toBeUndefined(); // never seen: only verify can tell
+    expect(await v.verify(token)).toMatchObject({ ok: true });
+    expect(v.verifyCached!(token)).toMatchObject({ ok: true, claims: { sub: subject.sub } });
+    revoked.add(subject.sid);
+    expect(v.verifyCached!(token)).toMatchObject({ ok: false, code: 'TOKEN_REVOKED' });
+    revoked.clear();
+    expect(v.verifyCached!(`${token}x`)).toBeUndefined();
+    expect(v.verifyCached!('a'.repeat(5000))).toBeUndefined();
+    clock += 700_000;
+    expect(v.verifyCached!(token)).toBeUndefined(); // expired: verify says why
+    expect(await v.verify(token)).toMatchObject({ ok: false, code: 'TOKEN_EXPIRED' });
+  });
+
+  it('verifyCached never answers when the cache is off', async () => {
+    const { v } = countingVerifier({ cacheSize: 0 });
+    const token = await forge(validClaims());
+    expect(await v.verify(token)).toMatchObject({ ok: true });
+    expect(v.verifyCached!(token)).toBeUndefined();
+  });
+
   it('a tampered copy of a cached token is still checked in full', async () => {
     const v = createTokenVerifier({ issuer: ISS, audience: AUD, method: { alg: 'EdDSA', getKey: keys.getKey } });
     const token = await forge(validClaims());

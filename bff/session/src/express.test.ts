@@ -1,0 +1,104 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Request, Response } from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCookieController } from './cookie';
+import { createSessionReader, type SessionReader } from './express';
+import { loadOrCreateKeySet, type KeySet } from './keys';
+import { createTokenSigner, createTokenVerifier } from './token';
+
+const ISS = 'http://app1.sso.localhost:3001';
+const AUD = 'sso.localhost';
+const subject = { sub: 'u_123', sid: 's_456', preferred_username: 'alice', email: null, name: null };
+
+let dir: string;
+let keys: KeySet;
+let token: string;
+const revoked = new Set<string>();
+let reader: SessionReader;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'sso-express-'));
+  keys = await loadOrCreateKeySet({ dir, retainSeconds: 605 });
+  token = (await createTokenSigner({ issuer: ISS, audience: AUD, method: { alg: 'EdDSA', currentKey: keys.current } }).sign(subject)).token;
+  reader = createSessionReader({
+    cookie: createCookieController({ domain: 'sso.localhost' }),
+    verifier: createTokenVerifier({ issuer: ISS, audience: AUD, method: { alg: 'EdDSA', getKey: keys.getKey }, isRevoked: (sid) => revoked.has(sid) }),
+    loginUrl: `${ISS}/login`,
+    publicOrigin: 'http://app2.sso.localhost:3002',
+  });
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+/** Just enough of Express's req and res for the middleware. */
+function call(cookie: string | undefined, headers: Record<string, string> = {}) {
+  const req = { method: 'GET', originalUrl: '/page', headers: { ...headers, ...(cookie ? { cookie } : {}) }, accepts: () => 'json' } as unknown as Request;
+  const seen: { next: number; redirect?: string } = { next: 0 };
+  const res = {
+    locals: {} as Record<string, unknown>,
+    setHeader: () => undefined,
+    redirect: (_status: number, url: string) => {
+      seen.redirect = url;
+    },
+  } as unknown as Response;
+  const run = (middleware: ReturnType<SessionReader['requireSession']>) => middleware(req, res, () => void seen.next++);
+  return { req, res, seen, run };
+}
+
+describe('requireSession', () => {
+  it('a token seen before is answered before the middleware returns; a first one after its signature check', async () => {
+    revoked.clear();
+    const middleware = reader.requireSession({ redirect: 'never' });
+    const first = call(`__Secure-sso=${token}`);
+    const pending = first.run(middleware);
+    expect(first.seen.next).toBe(0);
+    await pending;
+    expect(first.seen.next).toBe(1);
+    expect(first.res.locals.session).toMatchObject({ sub: subject.sub });
+
+    const again = call(`__Secure-sso=${token}`);
+    expect(again.run(middleware)).toBeUndefined();
+    expect(again.seen.next).toBe(1);
+    expect(again.res.locals.session).toMatchObject({ sub: subject.sub });
+  });
+
+  it('refuses a revoked session from the cache, a missing cookie and a planted duplicate, synchronously', async () => {
+    revoked.clear();
+    const middleware = reader.requireSession({ redirect: 'never' });
+    await call(`__Secure-sso=${token}`).run(middleware);
+    revoked.add(subject.sid);
+    expect(() => call(`__Secure-sso=${token}`).run(middleware)).toThrow(expect.objectContaining({ code: 'TOKEN_REVOKED' }));
+    revoked.clear();
+    expect(() => call(undefined).run(middleware)).toThrow(expect.objectContaining({ code: 'TOKEN_MISSING' }));
+    expect(() => call(`__Secure-sso=x; __Secure-sso=${token}`).run(middleware)).toThrow(expect.objectContaining({ code: 'DUPLICATE_COOKIE' }));
+  });
+
+  it('an invalid token is refused through the promise, as before', async () => {
+    const c = call('__Secure-sso=a.b.c');
+    await expect(c.run(reader.requireSession({ redirect: 'never' }))).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    expect(c.seen.next).toBe(0);
+  });
+
+  it('a page navigation without a cookie is still sent to sign in, with returnTo', () => {
+    const c = call(undefined, { 'sec-fetch-mode': 'navigate' });
+    expect(c.run(reader.requireSession())).toBeUndefined();
+    expect(c.seen.redirect).toBe(`${ISS}/login?returnTo=${encodeURIComponent('http://app2.sso.localhost:3002/page')}`);
+    expect(c.seen.next).toBe(0);
+  });
+});
+
+describe('optionalSession', () => {
+  it('passes a cached token and an absent one on at once', async () => {
+    revoked.clear();
+    const middleware = reader.optionalSession();
+    await call(`__Secure-sso=${token}`).run(middleware);
+    const hit = call(`__Secure-sso=${token}`);
+    expect(hit.run(middleware)).toBeUndefined();
+    expect(hit.res.locals.session).toMatchObject({ sub: subject.sub });
+    const none = call(undefined);
+    expect(none.run(middleware)).toBeUndefined();
+    expect(none.res.locals.session).toBeNull();
+    expect(none.seen.next).toBe(1);
+  });
+});
