@@ -11,8 +11,9 @@ import { ConfigError, runMain } from '@sso/bff-common';
 import { loadConfig } from '../bff/app1/src/config';
 
 runMain(async () => {
-  const kid = process.argv[2];
-  if (!kid || kid.startsWith('-')) throw new ConfigError('usage: npm run keys:withdraw -- <kid>   (the kids are in DATA_DIR/signing-keys.json and the JWKS)');
+  // A kid is base64url and may itself begin with '-': only the help flags are options.
+  const kid = process.argv.slice(2).find((a) => a !== '--');
+  if (!kid || kid === '-h' || kid === '--help') throw new ConfigError('usage: npm run keys:withdraw -- <kid>   (the kids are in DATA_DIR/signing-keys.json and the JWKS)');
   const config = loadConfig();
   const { withdrawn, replacement } = await withdrawKey({
     dir: config.dataDir,

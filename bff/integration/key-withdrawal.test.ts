@@ -62,6 +62,14 @@ describe('emergency key withdrawal (issue 12, item 7)', () => {
     expect(failed?.stderr).toContain(`No signing key no-such-kid`);
     expect(failed?.stderr).toContain(keys[0]!.kid);
     const out = execFileSync(process.execPath, ['--import', 'tsx', 'scripts/keys-withdraw.ts', keys[0]!.kid], { cwd: repoRoot, env }).toString();
+    // A kid may begin with '-' (base64url): it is looked up as a kid, not refused as an option.
+    let dashed = '';
+    try {
+      execFileSync(process.execPath, ['--import', 'tsx', 'scripts/keys-withdraw.ts', '-not-a-kid'], { cwd: repoRoot, env, stdio: 'pipe' });
+    } catch (err) {
+      dashed = String((err as { stderr: Buffer }).stderr);
+    }
+    expect(dashed).toContain('No signing key -not-a-kid');
     expect(out).toContain(`Withdrew signing key ${keys[0]!.kid}`);
     const { mode } = await import('node:fs/promises').then((fs) => fs.stat(keyFile));
     expect(mode & 0o777).toBe(0o600);
