@@ -7,7 +7,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 
@@ -105,17 +104,6 @@ export async function startService(app: 'app1' | 'app2', env: Record<string, str
   };
 }
 
-/** A port free right now on loopback. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** VmRSS and VmHWM of a process, MB (Linux /proc; `ps` elsewhere, peak = current). */
 export async function processMemory(pid: number): Promise<{ rssMb: number; peakMb: number }> {

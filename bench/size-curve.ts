@@ -41,7 +41,8 @@ import { createTestDatabase, findPostgres } from '../bff/integration/pg-test-db'
 import { LoadGenerator, percentile } from './load';
 import type { Figure } from './run';
 import { seedLowdb, seedPostgres, seedUsername, type SeedSpec } from './seed-store';
-import { freePort, startService, type Service } from './size-curve-service';
+import { freePort } from '../bff/integration/harness';
+import { startService, type Service } from './size-curve-service';
 
 export interface SizeCurveOptions {
   quick: boolean;
