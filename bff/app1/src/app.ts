@@ -26,6 +26,7 @@ import type { App1Config } from './config';
 import type { App1Context } from './context';
 import { accountRoutes } from './routes/account';
 import { authRoutes } from './routes/auth';
+import { authzRoutes } from './routes/authz';
 import { loginPageRoutes } from './routes/login-page';
 import { sessionRoutes } from './routes/session';
 import { revocationRoutes } from './routes/revocations';
@@ -120,6 +121,8 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
 
   const api = express.Router();
   api.use(noStore());
+  // Forward auth first: asked on every proxied request, by a proxy (no CORS, no body).
+  api.use(authzRoutes(context));
   const allowed = new Set(config.appOrigins);
   api.use(
     cors({

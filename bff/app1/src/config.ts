@@ -1,10 +1,12 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { KEY_ACTIVATION_DELAY_SECONDS } from '@sso/session';
 import { DEFAULT_SESSIONS_PER_USER } from './sessions/session-service';
+import { AccessRulesError, createAccessRules, parseAccessRules, type AccessRules } from './authz/access-rules';
 import { DEFAULT_THROTTLE_LIMITS, type ThrottleLimits } from './users/login-throttle';
-import { ConfigError, DomainEnvSchema, envSeconds, envString, parseEnv, resolveDomainConfig, resolveStoreConfig, StoreEnvSchema, type DomainConfig, type StoreConfig } from '@sso/bff-common';
+import { ConfigError, DomainEnvSchema, envOptional, envSeconds, envString, parseEnv, resolveDomainConfig, resolveStoreConfig, StoreEnvSchema, type DomainConfig, type StoreConfig } from '@sso/bff-common';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const SERVICE = 'App 1 (identity BFF)';
@@ -36,6 +38,8 @@ const EnvSchema = DomainEnvSchema.extend({
   /** Live sessions one account may hold; a new sign-in past it ends the oldest. */
   SSO_SESSIONS_PER_USER: envCount(DEFAULT_SESSIONS_PER_USER),
   SPA_DIR: envString(path.join(repoRoot, 'web/app1/dist')),
+  /** Forward-auth access rules file (ADR 016); unset: every host under the parent domain needs a sign-in. */
+  SSO_ACCESS_RULES: envOptional(),
   BCRYPT_COST: z.preprocess(
     (v) => (v === '' ? undefined : v),
     z.coerce
@@ -67,6 +71,8 @@ export interface App1Config extends DomainConfig, StoreConfig {
   /** Sign-in and sign-up limits (windows fixed, counts from the environment). */
   readonly throttleLimits: Required<ThrottleLimits>;
   readonly sessionsPerUser: number;
+  /** Forward-auth access rules: the file's (SSO_ACCESS_RULES) then the defaults. */
+  readonly accessRules: AccessRules;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): App1Config {
@@ -101,5 +107,23 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       concurrentPerUser: e.SSO_LOGIN_CONCURRENCY_PER_USER,
     }),
     sessionsPerUser: e.SSO_SESSIONS_PER_USER,
+    accessRules: loadAccessRules(e.SSO_ACCESS_RULES, domain.cookieDomain),
   } satisfies App1Config);
+}
+
+/** Reads and checks the rules file once, at start-up; a mistake stops start-up with its line. */
+function loadAccessRules(file: string | undefined, parentDomain: string): AccessRules {
+  if (file === undefined) return createAccessRules([], parentDomain);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${SERVICE} cannot start: SSO_ACCESS_RULES=${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}). Point it at the access rules file, or unset it.`);
+  }
+  try {
+    return parseAccessRules(text, parentDomain);
+  } catch (err) {
+    if (err instanceof AccessRulesError) throw new ConfigError(`${SERVICE} cannot start: SSO_ACCESS_RULES ${file}:${err.line}: ${err.message.replace(/^line \d+: /, '')}`);
+    throw err;
+  }
 }

@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'SESSION_ENDED',
   'REFRESH_REUSED',
   'FORBIDDEN_ORIGIN',
+  /** Signed in (or not) and still not allowed: a forward-auth access rule says no. */
+  'ACCESS_DENIED',
   'RATE_LIMITED',
   'NOT_FOUND',
   'IDENTITY_UNAVAILABLE',
@@ -47,6 +49,7 @@ export const ERRORS = {
   SESSION_ENDED: { status: 401, title: 'Your session has ended' },
   REFRESH_REUSED: { status: 401, title: 'This session was ended for your safety' },
   FORBIDDEN_ORIGIN: { status: 403, title: 'This request is not allowed from that origin' },
+  ACCESS_DENIED: { status: 403, title: 'You may not open this page' },
   RATE_LIMITED: { status: 429, title: 'Too many attempts' },
   NOT_FOUND: { status: 404, title: 'Not found' },
   IDENTITY_UNAVAILABLE: { status: 503, title: 'The identity service cannot be reached' },

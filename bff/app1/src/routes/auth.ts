@@ -4,7 +4,7 @@ import { LoginRequestSchema, LogoutRequestSchema, SignupRequestSchema, type Logi
 import type { App1Context } from '../context';
 import { endSession, issueSession } from '../sessions/lifecycle';
 import { newId } from '../sessions/session-service';
-import { logRefusedOrigin, safeRedirect } from '../sessions/return-to';
+import { logRefusedOrigin, returnToOrigins, safeRedirect } from '../sessions/return-to';
 import { toAccount } from '../users/account';
 import { checkPassword } from '../users/password-check';
 import { commonPasswordIn } from '../users/password-policy';
@@ -32,7 +32,8 @@ async function rehashIfNeeded(ctx: App1Context, user: UserRecord, password: stri
 export function authRoutes(ctx: App1Context): Router {
   const router = Router();
   const home = `${ctx.config.origin}/account`;
-  const redirectFor = (req: Request, returnTo: string | undefined) => safeRedirect(returnTo, ctx.config.appOrigins, home, logRefusedOrigin(req));
+  const allowedReturn = returnToOrigins(ctx.config);
+  const redirectFor = (req: Request, returnTo: string | undefined) => safeRedirect(returnTo, allowedReturn, home, logRefusedOrigin(req));
 
   router.post('/signup', async (req, res) => {
     const body = parseBody(SignupRequestSchema, req.body, commonPasswordIn('password'));

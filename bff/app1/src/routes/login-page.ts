@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { App1Context } from '../context';
 import { hasFreshToken, hasRefreshCookie } from '../sessions/lifecycle';
 import { renewSession } from '../sessions/renew';
-import { logRefusedOrigin, safeRedirect } from '../sessions/return-to';
+import { logRefusedOrigin, returnToOrigins, safeRedirect } from '../sessions/return-to';
 
 /**
  * GET /login, before the SPA: where every relying app sends a browser that
@@ -15,6 +15,7 @@ import { logRefusedOrigin, safeRedirect } from '../sessions/return-to';
 export function loginPageRoutes(ctx: App1Context): Router {
   const router = Router();
   const home = `${ctx.config.origin}/account`;
+  const allowedReturn = returnToOrigins(ctx.config);
 
   router.get('/login', async (req, res, next) => {
     if (req.method !== 'GET' || !hasRefreshCookie(ctx, req)) return next();
@@ -27,7 +28,7 @@ export function loginPageRoutes(ctx: App1Context): Router {
     const outcome = await renewSession(ctx, req, res);
     res.setHeader('Cache-Control', 'no-store');
     if (outcome.ok) {
-      res.redirect(303, safeRedirect(returnTo, ctx.config.appOrigins, home, logRefusedOrigin(req)));
+      res.redirect(303, safeRedirect(returnTo, allowedReturn, home, logRefusedOrigin(req)));
       return;
     }
     if (outcome.code === 'UNAUTHENTICATED') return next();

@@ -1,0 +1,119 @@
+import { Router, type Request, type Response } from 'express';
+import { HttpError, sendProblem } from '@sso/bff-common';
+import { loginRedirectUrl, type SsoClaims } from '@sso/session';
+import type { App1Context } from '../context';
+import { readProxyTarget, type ProxyTarget, type TargetProtocol } from '../authz/proxy-target';
+import { getAccount } from '../sessions/lifecycle';
+
+/**
+ * Forward auth (ADR 016): a reverse proxy asks, for each request, whether it
+ * may pass, and hands the upstream the user in `Remote-*` headers.
+ *
+ * - GET /api/authz/auth-request (nginx auth_request; X-Original-URL):
+ *   200, 401 with Location = app 1's login URL, or 403.
+ * - GET /api/authz/forward-auth (Caddy forward_auth, Traefik forwardAuth;
+ *   X-Forwarded-Proto/-Host/-Uri/-Method): 200, a 302 (GET/HEAD) or 303 to
+ *   the login URL for a browser (401 for anything that does not ask for
+ *   HTML), or 403 (an HTML page for a browser).
+ *
+ * The check is /api/session's: the same reader (verified tokens cached),
+ * then the session and the user from the store, so a revoked session or a
+ * disabled user is refused at once.
+ */
+export function authzRoutes(ctx: App1Context): Router {
+  const router = Router();
+  const rules = ctx.config.accessRules;
+  const loginUrl = `${ctx.config.origin}/login`;
+  let warnedUntrusted = false;
+
+  const check = (protocol: TargetProtocol) => async (req: Request, res: Response) => {
+    const read = readProxyTarget(req, protocol);
+    if (!read.ok) {
+      if (read.code === 'UNTRUSTED_PROXY') {
+        if (!warnedUntrusted) {
+          warnedUntrusted = true;
+          req.log.warn({ event: 'authz.untrusted-proxy', peer: req.socket.remoteAddress }, `Forward auth asked by ${req.socket.remoteAddress}, which is not in TRUST_PROXY: refused. Add the proxy's address to TRUST_PROXY.`);
+        }
+        throw new HttpError('ACCESS_DENIED', read.detail);
+      }
+      throw new HttpError('BAD_REQUEST', read.detail);
+    }
+    const { target } = read;
+    const rule = rules.match(target.url.hostname, target.path);
+    if (!rule || rule.policy.kind === 'deny') return forbidden(req, res, null);
+    if (rule.policy.kind === 'public') {
+      res.status(200).end();
+      return;
+    }
+
+    const account = await getAccount(ctx, req);
+    if (!account) return signIn(req, res, protocol, target);
+    const groups = groupsOf(account.claims);
+    if (rule.policy.kind === 'groups' && !rule.policy.groups.some((g) => groups.includes(g))) return forbidden(req, res, account.claims);
+
+    const { claims } = account;
+    res.setHeader('Remote-User', headerValue(claims.preferred_username));
+    res.setHeader('Remote-Id', headerValue(claims.sub));
+    res.setHeader('Remote-Groups', groups.map(headerValue).filter((g) => g !== '' && !g.includes(',')).join(','));
+    if (claims.email) res.setHeader('Remote-Email', headerValue(claims.email));
+    if (claims.name) res.setHeader('Remote-Name', headerValue(claims.name));
+    res.status(200).end();
+  };
+
+  /** Not signed in (or a token that no longer stands): send the browser to app 1, which renews silently while the session lives. */
+  function signIn(req: Request, res: Response, protocol: TargetProtocol, target: ProxyTarget) {
+    const location = loginRedirectUrl(loginUrl, target.url.href);
+    const problem = new HttpError('UNAUTHENTICATED', 'Sign in at the identity app.', { loginUrl });
+    res.setHeader('Cache-Control', 'no-store');
+    if (protocol === 'auth-request') {
+      // nginx passes no body on; its snippet turns this into a 302 to Location.
+      res.setHeader('Location', location);
+      return sendProblem(res, problem);
+    }
+    if (!wantsHtml(req)) return sendProblem(res, problem);
+    res.redirect(target.method === 'GET' || target.method === 'HEAD' ? 302 : 303, location);
+  }
+
+  function forbidden(req: Request, res: Response, claims: SsoClaims | null) {
+    if (!wantsHtml(req)) return sendProblem(res, new HttpError('ACCESS_DENIED'));
+    res.status(403).type('html').send(forbiddenPage(claims?.preferred_username ?? null, ctx.config.origin));
+  }
+
+  router.get('/authz/auth-request', check('auth-request'));
+  router.get('/authz/forward-auth', check('forward-auth'));
+  return router;
+}
+
+/** The token's `groups` claim when it has one (added to tokens by the groups issue), else none. */
+export function groupsOf(claims: SsoClaims): string[] {
+  const groups = (claims as SsoClaims & { groups?: unknown }).groups;
+  return Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string') : [];
+}
+
+/** A browser loading a page (the proxies copy the original request's headers). */
+function wantsHtml(req: Request): boolean {
+  if (req.headers['sec-fetch-mode'] === 'navigate') return true;
+  return (req.headers.accept ?? '').toLowerCase().includes('text/html');
+}
+
+/**
+ * A header value: no control characters (no header injection), UTF-8 bytes
+ * on the wire (Node writes header strings as Latin-1, one byte a char).
+ */
+function headerValue(value: string): string {
+  // eslint-disable-next-line no-control-regex
+  return Buffer.from(value.replace(/[\u0000-\u001f\u007f]/g, ''), 'utf8').toString('latin1');
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function forbiddenPage(username: string | null, app1Origin: string): string {
+  const who = username ? `You are signed in as <strong>${escapeHtml(username)}</strong>, and this account` : 'This page';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Access denied</title></head>
+<body>
+<h1>Access denied</h1>
+<p>${who} may not open this page. If you need it, ask an administrator to give your account access.</p>
+<p><a href="${escapeHtml(app1Origin)}/account">Your account</a></p>
+</body></html>`;
+}

@@ -1,0 +1,252 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { SignJWT, decodeJwt } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProblemSchema } from '@sso/types';
+import { TOKEN_TYPE } from '@sso/session';
+import { loadConfig } from '../app1/src/config';
+import { Browser, startDomain, testClock, type Domain } from './harness';
+
+const PASSWORD = 'correct horse battery';
+const TOKEN_COOKIE = '__Secure-sso';
+const RULES = `
+# The proxied app of these tests
+app4.sso.localhost   /public   public
+app4.sso.localhost   /admin    groups admins
+app4.sso.localhost   /         signed_in
+old.sso.localhost    /         deny
+`;
+const APP4 = 'http://app4.sso.localhost:8080';
+
+const clock = testClock();
+let domain: Domain;
+let rulesDir: string;
+beforeAll(async () => {
+  rulesDir = await mkdtemp(path.join(tmpdir(), 'sso-rules-'));
+  await writeFile(path.join(rulesDir, 'rules'), RULES);
+  // The tests' requests come from 127.0.0.1: the proxy, as far as app 1 can tell.
+  domain = await startDomain({ withApp2: false, env: { TRUST_PROXY: 'loopback', SSO_ACCESS_RULES: path.join(rulesDir, 'rules') }, app1: { now: clock.now } });
+});
+afterAll(async () => {
+  await domain.stop();
+  await rm(rulesDir, { recursive: true, force: true });
+});
+
+async function signedIn(username: string, extra: { email?: string; name?: string } = {}) {
+  const b = new Browser(domain);
+  expect((await b.request('app1', '/api/signup', { json: { username, password: PASSWORD, ...extra } })).status).toBe(201);
+  return b;
+}
+
+/**
+ * Re-signs the browser's token with a `groups` claim, with app 1's own key:
+ * the token the groups issue will issue (this version's tokens have none).
+ */
+async function withGroups(b: Browser, groups: string[]) {
+  const claims = decodeJwt(b.cookie(TOKEN_COOKIE)!);
+  const key = domain.app1.context.keys!.current();
+  const token = await new SignJWT({ ...claims, groups }).setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: TOKEN_TYPE }).sign(key.privateKey);
+  b.setCookie(TOKEN_COOKIE, token);
+}
+
+/** What nginx's auth_request sends for a browser asking for `url`. */
+const nginxAsks = (b: Browser, url: string, headers: Record<string, string> = {}) =>
+  b.request('app1', '/api/authz/auth-request', { headers: { 'x-original-url': url, 'x-original-method': 'GET', ...headers } });
+
+/** What Caddy's forward_auth sends (the original request's headers, plus X-Forwarded-*). */
+const caddyAsks = (b: Browser, url: string, init: { method?: string; accept?: string } = {}) => {
+  const u = new URL(url);
+  return b.request('app1', '/api/authz/forward-auth', {
+    headers: {
+      'x-forwarded-proto': u.protocol.slice(0, -1),
+      'x-forwarded-host': u.host,
+      'x-forwarded-uri': `${u.pathname}${u.search}`,
+      'x-forwarded-method': init.method ?? 'GET',
+      accept: init.accept ?? 'text/html,application/xhtml+xml',
+    },
+  });
+};
+
+const loginFor = (target: string) => `${domain.origins.app1}/login?returnTo=${encodeURIComponent(target)}`;
+
+describe('forward auth: nginx auth_request', () => {
+  it('without a session: 401 with Location = app 1 sign-in, returning to the proxied URL', async () => {
+    const res = await nginxAsks(new Browser(domain), `${APP4}/notes?id=7`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('location')).toBe(loginFor(`${APP4}/notes?id=7`));
+    expect(ProblemSchema.parse(res.body).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('signed in: 200 with the Remote-* headers of the token', async () => {
+    const b = await signedIn('fa-alice', { email: 'alice@example.com', name: 'Alice Ångström' });
+    const res = await nginxAsks(b, `${APP4}/notes`);
+    expect(res.status).toBe(200);
+    const sub = decodeJwt(b.cookie(TOKEN_COOKIE)!).sub;
+    expect(res.headers.get('remote-user')).toBe('fa-alice');
+    expect(res.headers.get('remote-id')).toBe(sub);
+    expect(res.headers.get('remote-email')).toBe('alice@example.com');
+    expect(res.headers.get('remote-groups')).toBe('');
+    // UTF-8 on the wire (fetch reads header bytes as Latin-1).
+    expect(Buffer.from(res.headers.get('remote-name')!, 'latin1').toString('utf8')).toBe('Alice Ångström');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('a group rule: 403 without the group, 200 with it (Remote-Groups lists them)', async () => {
+    const b = await signedIn('fa-grouped');
+    expect((await nginxAsks(b, `${APP4}/admin/users`)).status).toBe(403);
+    await withGroups(b, ['staff']);
+    expect((await nginxAsks(b, `${APP4}/admin/users`)).status).toBe(403);
+    await withGroups(b, ['staff', 'admins']);
+    const ok = await nginxAsks(b, `${APP4}/admin/users`);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('remote-groups')).toBe('staff,admins');
+  });
+
+  it.each(['/public/../admin', '/public/%2e%2e/admin', '/%61dmin/x', '//admin', '/ADMIN'])('%s is the admin area: no way round the group rule', async (trick) => {
+    const b = await signedIn(`fa-trick${Math.random().toString(36).slice(2, 8)}`);
+    expect((await nginxAsks(b, `${APP4}${trick}`)).status).toBe(403);
+    expect((await nginxAsks(new Browser(domain), `${APP4}${trick}`)).status).toBe(401);
+  });
+
+  it('a public path passes without a session', async () => {
+    expect((await nginxAsks(new Browser(domain), `${APP4}/public/logo.png`)).status).toBe(200);
+  });
+
+  it('a denied host, or a host outside the parent domain, is refused even when signed in', async () => {
+    const b = await signedIn('fa-denied');
+    expect((await nginxAsks(b, 'http://old.sso.localhost/')).status).toBe(403);
+    expect((await nginxAsks(b, 'https://evil.test/')).status).toBe(403);
+    expect((await nginxAsks(new Browser(domain), 'https://evil.test/')).headers.get('location')).toBeNull();
+  });
+
+  it('a host without a rule under the parent domain needs a sign-in', async () => {
+    const b = await signedIn('fa-unnamed');
+    expect((await nginxAsks(b, 'http://unnamed.sso.localhost/')).status).toBe(200);
+    expect((await nginxAsks(new Browser(domain), 'http://unnamed.sso.localhost/')).status).toBe(401);
+  });
+
+  it('a missing or unusable X-Original-URL is a 400 problem, never a 500', async () => {
+    const b = await signedIn('fa-bad');
+    for (const headers of [{} as Record<string, string>, { 'x-original-url': 'not a url' }, { 'x-original-url': 'ftp://app4.sso.localhost/' }, { 'x-original-url': `${APP4}/%E0%A4%A` }]) {
+      const res = await b.request('app1', '/api/authz/auth-request', { headers });
+      expect(res.status, JSON.stringify(headers)).toBe(400);
+      expect(ProblemSchema.parse(res.body).code).toBe('BAD_REQUEST');
+    }
+  });
+
+  it('a burst of concurrent checks gets the same answers as one at a time', async () => {
+    const b = await signedIn('fa-burst');
+    const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => nginxAsks(b, `${APP4}/${i % 2 ? 'admin' : 'notes'}`)));
+    expect(answers.map((r) => r.status)).toEqual(Array.from({ length: 60 }, (_, i) => (i % 2 ? 403 : 200)));
+  });
+});
+
+describe('forward auth: Caddy / Traefik forward_auth', () => {
+  it('a browser without a session is redirected: 302 for GET, 303 for POST', async () => {
+    const b = new Browser(domain);
+    const get = await caddyAsks(b, `${APP4}/notes?x=1`);
+    expect(get.status).toBe(302);
+    expect(get.headers.get('location')).toBe(loginFor(`${APP4}/notes?x=1`));
+    const post = await caddyAsks(b, `${APP4}/notes`, { method: 'POST' });
+    expect(post.status).toBe(303);
+  });
+
+  it('a fetch that does not ask for HTML gets 401 with the login URL, not a redirect', async () => {
+    const res = await caddyAsks(new Browser(domain), `${APP4}/api/x`, { accept: 'application/json' });
+    expect(res.status).toBe(401);
+    expect(ProblemSchema.parse(res.body)).toMatchObject({ code: 'UNAUTHENTICATED', loginUrl: `${domain.origins.app1}/login` });
+  });
+
+  it('403 is a page for a browser and a problem for anything else', async () => {
+    const b = await signedIn('fa-caddy403');
+    const page = await caddyAsks(b, `${APP4}/admin`);
+    expect(page.status).toBe(403);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(page.body).toContain('Access denied');
+    expect(page.body).toContain('fa-caddy403');
+    const api = await caddyAsks(b, `${APP4}/admin`, { accept: 'application/json' });
+    expect(ProblemSchema.parse(api.body).code).toBe('ACCESS_DENIED');
+  });
+
+  it('signed in: 200 with the user', async () => {
+    const b = await signedIn('fa-bob');
+    const res = await caddyAsks(b, `${APP4}/`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('remote-user')).toBe('fa-bob');
+  });
+});
+
+describe('forward auth: renewal, revocation, disabled accounts', () => {
+  it('an expired token is sent to app 1, which renews silently and sends the browser back to the proxied URL', async () => {
+    const b = await signedIn('fa-renew');
+    clock.advance(611_000);
+    const res = await nginxAsks(b, `${APP4}/deep?q=1`);
+    expect(res.status).toBe(401);
+    const login = new URL(res.headers.get('location')!);
+    const back = await b.request('app1', `${login.pathname}${login.search}`);
+    expect(back.status).toBe(303);
+    expect(back.headers.get('location')).toBe(`${APP4}/deep?q=1`);
+    expect((await nginxAsks(b, `${APP4}/deep?q=1`)).status).toBe(200);
+  });
+
+  it('app 1 sends a browser back only to proxied hosts the rules file names, not to any host under the domain', async () => {
+    const b = await signedIn('fa-back');
+    b.drop(TOKEN_COOKIE);
+    const named = await b.request('app1', `/login?returnTo=${encodeURIComponent(`${APP4}/x`)}`);
+    expect(named.headers.get('location')).toBe(`${APP4}/x`);
+    b.drop(TOKEN_COOKIE);
+    const unnamed = await b.request('app1', `/login?returnTo=${encodeURIComponent('http://unnamed.sso.localhost/x')}`);
+    expect(unnamed.headers.get('location')).toBe(`${domain.origins.app1}/account`);
+    b.drop(TOKEN_COOKIE);
+    const denied = await b.request('app1', `/login?returnTo=${encodeURIComponent('http://old.sso.localhost/x')}`);
+    expect(denied.headers.get('location')).toBe(`${domain.origins.app1}/account`);
+  });
+
+  it('after sign-out, a copy of the token is refused at once', async () => {
+    const b = await signedIn('fa-revoked');
+    const thief = new Browser(domain);
+    thief.setCookie(TOKEN_COOKIE, b.cookie(TOKEN_COOKIE)!);
+    expect((await nginxAsks(thief, `${APP4}/`)).status).toBe(200);
+    expect((await b.request('app1', '/api/logout', { json: {} })).status).toBeLessThan(300);
+    expect((await nginxAsks(thief, `${APP4}/`)).status).toBe(401);
+  });
+
+  it('a disabled account is refused at once, with its token still unexpired', async () => {
+    const b = await signedIn('fa-disabled');
+    expect((await nginxAsks(b, `${APP4}/`)).status).toBe(200);
+    const user = await domain.app1.context.users.findByUsername('fa-disabled');
+    await domain.app1.context.users.setDisabled(user!.id, new Date(clock.now()).toISOString());
+    expect((await nginxAsks(b, `${APP4}/`)).status).toBe(401);
+  });
+});
+
+describe('forward auth: forwarded headers only from TRUST_PROXY', () => {
+  it('a caller that is not a trusted proxy is refused, whatever it claims, and never told a login URL', async () => {
+    const own = await startDomain({ withApp2: false, env: { SSO_ACCESS_RULES: path.join(rulesDir, 'rules') } });
+    try {
+      const b = new Browser(own);
+      expect((await b.request('app1', '/api/signup', { json: { username: 'fa-direct', password: PASSWORD } })).status).toBe(201);
+      for (const res of [
+        await b.request('app1', '/api/authz/auth-request', { headers: { 'x-original-url': `${APP4}/public/x` } }),
+        await b.request('app1', '/api/authz/forward-auth', { headers: { 'x-forwarded-proto': 'http', 'x-forwarded-host': 'app4.sso.localhost', 'x-forwarded-uri': '/' } }),
+      ]) {
+        expect(res.status).toBe(403);
+        expect(ProblemSchema.parse(res.body).code).toBe('ACCESS_DENIED');
+        expect(res.headers.get('remote-user')).toBeNull();
+        expect(res.headers.get('location')).toBeNull();
+      }
+    } finally {
+      await own.stop();
+    }
+  });
+});
+
+describe('forward auth: the rules file is checked at start-up', () => {
+  it('a mistake stops start-up with the file and line', async () => {
+    const file = path.join(rulesDir, 'bad');
+    await writeFile(file, 'app4.sso.localhost / signed_in\napp4.sso.localhost /admin groups admins\n');
+    expect(() => loadConfig({ SSO_ACCESS_RULES: file })).toThrow(`SSO_ACCESS_RULES ${file}:2: this rule never applies`);
+    expect(() => loadConfig({ SSO_ACCESS_RULES: path.join(rulesDir, 'missing') })).toThrow('cannot be read (ENOENT)');
+  });
+});
