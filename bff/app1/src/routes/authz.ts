@@ -41,24 +41,30 @@ export function authzRoutes(ctx: App1Context): Router {
     const { target } = read;
     const rule = rules.match(target.url.hostname, target.path);
     if (!rule || rule.policy.kind === 'deny') return forbidden(req, res, null);
-    if (rule.policy.kind === 'public') {
-      res.status(200).end();
-      return;
-    }
+    if (rule.policy.kind === 'public') return pass(res, null, []);
 
     const account = await getAccount(ctx, req);
     if (!account) return signIn(req, res, protocol, target);
     const groups = groupsOf(account.claims);
     if (rule.policy.kind === 'groups' && !rule.policy.groups.some((g) => groups.includes(g))) return forbidden(req, res, account.claims);
 
-    const { claims } = account;
-    res.setHeader('Remote-User', headerValue(claims.preferred_username));
-    res.setHeader('Remote-Id', headerValue(claims.sub));
-    res.setHeader('Remote-Groups', groups.map(headerValue).filter((g) => g !== '' && !g.includes(',')).join(','));
-    if (claims.email) res.setHeader('Remote-Email', headerValue(claims.email));
-    if (claims.name) res.setHeader('Remote-Name', headerValue(claims.name));
-    res.status(200).end();
+    pass(res, account.claims, groups);
   };
+
+  /**
+   * 200 with the user. Every Remote-* header is always sent, empty when
+   * unknown (a public path): proxies that copy them then overwrite a
+   * client's own values instead of leaving them (Caddy before 2.10 wrote
+   * its placeholder text for a missing one).
+   */
+  function pass(res: Response, claims: SsoClaims | null, groups: string[]) {
+    res.setHeader('Remote-User', headerValue(claims?.preferred_username ?? ''));
+    res.setHeader('Remote-Id', headerValue(claims?.sub ?? ''));
+    res.setHeader('Remote-Groups', groups.map(headerValue).filter((g) => g !== '' && !g.includes(',')).join(','));
+    res.setHeader('Remote-Email', headerValue(claims?.email ?? ''));
+    res.setHeader('Remote-Name', headerValue(claims?.name ?? ''));
+    res.status(200).end();
+  }
 
   /** Not signed in (or a token that no longer stands): send the browser to app 1, which renews silently while the session lives. */
   function signIn(req: Request, res: Response, protocol: TargetProtocol, target: ProxyTarget) {
