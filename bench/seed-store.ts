@@ -128,6 +128,8 @@ async function* chunks(spec: SeedSpec): AsyncGenerator<Chunk> {
           retiredRefreshHashes: [],
           revokedAt: null,
           revokeReason: null,
+          userAgent: null,
+          address: null,
         });
       }
       if (i < knownToApp2) {

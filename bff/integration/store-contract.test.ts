@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ import { APP1_MIGRATIONS_DIR, openPostgresStore as openApp1Postgres } from '../a
 import { createLoginThrottle, type ThrottleLimits } from '../app1/src/users/login-throttle';
 import type { UserRecord, UserStore } from '../app1/src/users/user-store';
 import { openLowdbStore as openApp2Lowdb } from '../app2/src/storage/lowdb-store';
-import { openPostgresStore as openApp2Postgres } from '../app2/src/storage/postgres-store';
+import { APP2_MIGRATIONS_DIR, openPostgresStore as openApp2Postgres } from '../app2/src/storage/postgres-store';
 import type { LocalUserStore, ProvisionInput } from '../app2/src/users/local-user-store';
 import { storedData } from './harness';
 import { createTestDatabase, findPostgres, postgresSuiteName, skipPostgres, type TestDatabase } from './pg-test-db';
@@ -137,6 +137,8 @@ function session(userId: string, overrides: Partial<SessionRecord> = {}): Sessio
     retiredRefreshHashes: [],
     revokedAt: null,
     revokeReason: null,
+    userAgent: null,
+    address: null,
     ...overrides,
   };
 }
@@ -225,6 +227,12 @@ for (const engine of [lowdbEngine(), postgresEngine()]) {
         const { ses } = await userWithSession();
         expect(await s.app1.sessions.get(ses.id)).toEqual(ses);
         expect(await s.app1.sessions.get('ses_missing')).toBeNull();
+      });
+
+      it("a session's device (User-Agent and address at sign-in) round-trips, also through listActiveForUser", async () => {
+        const { ses } = await userWithSession({ userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0', address: '2001:db8::7' });
+        expect(await s.app1.sessions.get(ses.id)).toEqual(ses);
+        expect(await s.app1.sessions.listActiveForUser(ses.userId, T0)).toEqual([ses]);
       });
 
       it('findByRefreshHash: current, then retired after rotation (newest first), null when unknown', async () => {
@@ -430,6 +438,11 @@ describe('store configuration', () => {
   });
 });
 
+/** The migration files each app ships, in order (other changes add files: the tests follow the directory). */
+const shipped = async (dir: string) => (await readdir(dir)).filter((f) => /^\d+_.*\.sql$/.test(f)).sort();
+const migrationsOf = { app1: await shipped(APP1_MIGRATIONS_DIR), app2: await shipped(APP2_MIGRATIONS_DIR) };
+const versionOf = (file: string) => Number(file.split('_')[0]);
+
 describe.skipIf(skipPostgres(probe))(postgresSuiteName('postgres: several store instances on one database', probe), () => {
   let db: TestDatabase;
   beforeAll(async () => {
@@ -445,9 +458,9 @@ describe.skipIf(skipPostgres(probe))(postgresSuiteName('postgres: several store 
         ...Array.from({ length: 4 }, () => openApp2Postgres({ databaseUrl: fresh.url, poolMax: 2 })),
       ]);
       await Promise.all(stores.map((st) => st.flush()));
-      for (const schema of ['app1', 'app2']) {
+      for (const schema of ['app1', 'app2'] as const) {
         const rows = await fresh.query(`SELECT version, name FROM ${schema}.schema_migrations ORDER BY version`);
-        expect(rows).toEqual([{ version: 1, name: '001_init.sql' }]);
+        expect(rows).toEqual(migrationsOf[schema].map((name) => ({ version: versionOf(name), name })));
       }
       // Each app owns its schema only.
       const tables = await fresh.query<{ table_schema: string; table_name: string }>(
@@ -506,10 +519,14 @@ describe.skipIf(skipPostgres(probe))(postgresSuiteName('postgres: several store 
         });
       const first = run();
       expect(first.status, first.stderr).toBe(0);
-      expect(first.stdout).toMatch(/app1: applied 001_init\.sql .*version 1/);
-      expect(first.stdout).toMatch(/app2: applied 001_init\.sql .*version 1/);
+      for (const app of ['app1', 'app2'] as const) {
+        const files = migrationsOf[app];
+        expect(first.stdout).toMatch(new RegExp(`${app}: applied ${files.join(', ').replaceAll('.', '\\.')} .*version ${versionOf(files.at(-1)!)}\\)`));
+      }
       const second = run();
-      expect(second.stdout).toMatch(/app1: schema app1 is up to date \(version 1\)\napp2: schema app2 is up to date/);
+      expect(second.stdout).toContain(
+        `app1: schema app1 is up to date (version ${versionOf(migrationsOf.app1.at(-1)!)})\napp2: schema app2 is up to date`,
+      );
       const missing = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts/db-migrate.ts')], {
         cwd: repoRoot,
         env: { ...process.env, DATABASE_URL: '' },

@@ -27,6 +27,7 @@ import type { App1Context } from './context';
 import { accountRoutes } from './routes/account';
 import { authRoutes } from './routes/auth';
 import { authzRoutes } from './routes/authz';
+import { deviceRoutes } from './routes/devices';
 import { loginPageRoutes } from './routes/login-page';
 import { sessionRoutes } from './routes/session';
 import { revocationRoutes } from './routes/revocations';
@@ -140,6 +141,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
   api.use(authRoutes(context));
   api.use(sessionRoutes(context));
   api.use(accountRoutes(context));
+  api.use(deviceRoutes(context));
   api.use(revocationRoutes(context));
   api.use(apiNotFound());
   app.use('/api', api);

@@ -4,6 +4,7 @@ import type { SsoClaims } from '@sso/session';
 import type { RevocationFeed } from '@sso/types';
 import type { App1Context } from '../context';
 import type { UserRecord } from '../users/user-store';
+import { sessionDevice } from './devices';
 import { clearSessionCookies, issueSessionCookies } from './issue';
 import type { SessionRecord } from './session-store';
 
@@ -15,14 +16,15 @@ import type { SessionRecord } from './session-store';
  */
 
 /** Why sessions are ended, as stored (session-service.ts turns them into the reason a person is told). */
-export type EndReason = 'logout' | 'logout-everywhere' | 'password-change' | 'user-disabled';
+export type EndReason = 'logout' | 'logout-everywhere' | 'password-change' | 'user-disabled' | 'ended-from-another-device';
 
 /**
  * Starts a session for `user` and sets both session cookies and the device
  * cookie (this browser now knows the password: login-throttle.ts).
  */
 export async function issueSession(ctx: App1Context, res: Response, user: UserRecord): Promise<{ session: SessionRecord; tokenExpiresAt: Date }> {
-  const { session, refreshToken } = await ctx.sessions.start(user.id, ctx.now());
+  // Where this sign-in came from, for "your devices" (res.req: the request being answered).
+  const { session, refreshToken } = await ctx.sessions.start(user.id, ctx.now(), sessionDevice(res.req));
   const { tokenExpiresAt } = await issueSessionCookies(ctx, res, user, session, refreshToken);
   res.append('Set-Cookie', ctx.devices.issue(user.username));
   return { session, tokenExpiresAt };
@@ -87,7 +89,7 @@ export async function endSession(
 }
 
 /** Ends every session of a user that may still have a live token (password change, disabled account). */
-export function endAllSessions(ctx: App1Context, userId: string, reason: Exclude<EndReason, 'logout' | 'logout-everywhere'>): Promise<string[]> {
+export function endAllSessions(ctx: App1Context, userId: string, reason: Exclude<EndReason, 'logout' | 'logout-everywhere' | 'ended-from-another-device'>): Promise<string[]> {
   return ctx.sessions.revokeAllForUser(userId, reason, ctx.now());
 }
 

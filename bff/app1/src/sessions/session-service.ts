@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { SessionEndReason } from '@sso/types';
-import type { SessionRecord, SessionStore } from './session-store';
+import type { SessionDevice, SessionRecord, SessionStore } from './session-store';
 
 export interface SessionPolicy {
   idleTimeoutSeconds: number;
@@ -42,6 +42,8 @@ export function endReason(session: SessionRecord, policy: Pick<SessionPolicy, 'i
         return 'disabled';
       case 'refresh-token-reuse':
         return 'reused';
+      case 'ended-from-another-device':
+        return 'ended-from-another-device';
       default:
         return 'revoked';
     }
@@ -81,9 +83,12 @@ export function createSessionService(store: SessionStore, policy: SessionPolicy)
   return {
     isLive,
 
+    /** How long past a session's absolute expiry its tokens may still be accepted (the verifiers' clock tolerance). */
+    clockToleranceMs: policy.clockToleranceSeconds * 1000,
+
     idleExpiresAt: (s: SessionRecord) => s.lastActiveAt + policy.idleTimeoutSeconds * 1000,
 
-    async start(userId: string, now: number): Promise<{ session: SessionRecord; refreshToken: string }> {
+    async start(userId: string, now: number, device: SessionDevice = { userAgent: null, address: null }): Promise<{ session: SessionRecord; refreshToken: string }> {
       const refreshToken = newRefreshToken();
       const session: SessionRecord = {
         id: newId('ses'),
@@ -95,6 +100,8 @@ export function createSessionService(store: SessionStore, policy: SessionPolicy)
         retiredRefreshHashes: [],
         revokedAt: null,
         revokeReason: null,
+        userAgent: device.userAgent,
+        address: device.address,
       };
       await store.create(session);
       // Past the cap, the oldest live sessions end: a flood of successful

@@ -17,7 +17,14 @@ export interface SessionRecord {
   retiredRefreshHashes: string[];
   revokedAt: number | null;
   revokeReason: string | null;
+  /** The browser's User-Agent at sign-in (capped), for "your devices"; null when none came. */
+  userAgent: string | null;
+  /** The client address at sign-in, as Express sees it through TRUST_PROXY; null when unknown. */
+  address: string | null;
 }
+
+/** Where a session was started from ("your devices"). */
+export type SessionDevice = Pick<SessionRecord, 'userAgent' | 'address'>;
 
 export type RefreshLookup = { session: SessionRecord; state: 'current' | 'retired' } | null;
 

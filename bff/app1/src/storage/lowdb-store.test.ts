@@ -18,7 +18,7 @@ afterEach(async () => {
 let n = 0;
 function session(userId: string, createdAt: number, lifetime = 12 * 3600_000): SessionRecord {
   const id = `ses_${++n}`;
-  return { id, userId, createdAt, lastActiveAt: createdAt, absoluteExpiresAt: createdAt + lifetime, refreshHash: `h_${id}`, retiredRefreshHashes: [], revokedAt: null, revokeReason: null };
+  return { id, userId, createdAt, lastActiveAt: createdAt, absoluteExpiresAt: createdAt + lifetime, refreshHash: `h_${id}`, retiredRefreshHashes: [], revokedAt: null, revokeReason: null, userAgent: null, address: null };
 }
 const journalBytes = async () => {
   let total = 0;

@@ -69,6 +69,9 @@ export async function openLowdbStore(
     const owner = usersById.get(s.userId);
     if (owner) s.userId = owner.id;
     if (s.retiredRefreshHashes.length === 0) s.retiredRefreshHashes = NO_HASHES;
+    // Sessions stored before "your devices" recorded where they came from.
+    s.userAgent ??= null;
+    s.address ??= null;
     byRefresh.set(s.refreshHash, s);
     for (const h of s.retiredRefreshHashes) byRefresh.set(h, s);
     const mine = byUser.get(s.userId);

@@ -25,9 +25,11 @@ interface SessionRow {
   retired: string[];
   revoked_at: string | null;
   revoke_reason: string | null;
+  user_agent: string | null;
+  address: string | null;
 }
 
-const SESSION_COLUMNS = `s.id, s.user_id, s.created_at, s.last_active_at, s.absolute_expires_at, s.refresh_hash, s.revoked_at, s.revoke_reason,
+const SESSION_COLUMNS = `s.id, s.user_id, s.created_at, s.last_active_at, s.absolute_expires_at, s.refresh_hash, s.revoked_at, s.revoke_reason, s.user_agent, s.address,
   ARRAY(SELECT r.hash FROM app1.retired_refresh_hashes r WHERE r.session_id = s.id ORDER BY r.seq DESC) AS retired`;
 
 function toSession(r: SessionRow): SessionRecord {
@@ -41,6 +43,8 @@ function toSession(r: SessionRow): SessionRecord {
     retiredRefreshHashes: r.retired,
     revokedAt: r.revoked_at === null ? null : Number(r.revoked_at),
     revokeReason: r.revoke_reason,
+    userAgent: r.user_agent,
+    address: r.address,
   };
 }
 
@@ -137,8 +141,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       await prune(session.createdAt);
       await write(
         `WITH s AS (
-           INSERT INTO app1.sessions (id, user_id, created_at, last_active_at, absolute_expires_at, refresh_hash, revoked_at, revoke_reason)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id
+           INSERT INTO app1.sessions (id, user_id, created_at, last_active_at, absolute_expires_at, refresh_hash, revoked_at, revoke_reason, user_agent, address)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, $11) RETURNING id
          )
          INSERT INTO app1.retired_refresh_hashes (hash, session_id)
          SELECT t.hash, (SELECT id FROM s) FROM unnest($9::text[]) WITH ORDINALITY AS t(hash, n) ORDER BY t.n DESC`,
@@ -152,6 +156,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           session.revokedAt,
           session.revokeReason,
           session.retiredRefreshHashes,
+          session.userAgent,
+          session.address,
         ],
       );
     },

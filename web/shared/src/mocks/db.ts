@@ -1,4 +1,4 @@
-import type { Account, SessionEndReason } from '@sso/types';
+import type { Account, DeviceSession, SessionEndReason } from '@sso/types';
 
 /**
  * Scenarios selectable in `npm run dev:mock` with `?mock=<name>`. Each starts
@@ -51,7 +51,18 @@ export const mockDb = {
   sessionCreatedAt: Date.now(),
   /** When app 2 first saw each user (its JIT record). */
   provisionedAt: new Map<string, string>(),
+  /** The signed-in account's other live sessions ("your devices"); this device is listed from the session itself. */
+  otherDevices: [] as DeviceSession[],
 };
+
+/** Two other browsers of the demo account, for the account page's "your devices". */
+function demoOtherDevices(now: number): DeviceSession[] {
+  const at = (minutesAgo: number) => new Date(now - minutesAgo * 60_000).toISOString();
+  return [
+    { id: 'ses_mock_phone', browser: 'Safari 18', os: 'iOS 18.1', address: '198.51.100.23', createdAt: at(26 * 60), lastActiveAt: at(12), current: false },
+    { id: 'ses_mock_laptop', browser: 'Firefox 140', os: 'Windows 10', address: '203.0.113.7', createdAt: at(3 * 24 * 60), lastActiveAt: at(4 * 60), current: false },
+  ];
+}
 
 /** Scenarios that start with nobody signed in. */
 const SIGNED_OUT: readonly MockScenario[] = ['signed-out', 'throttled'];
@@ -68,6 +79,7 @@ export function resetMockDb(scenario: MockScenario = 'default'): void {
   mockDb.scenario = scenario;
   mockDb.sessionCreatedAt = Date.now();
   mockDb.provisionedAt = new Map();
+  mockDb.otherDevices = demoOtherDevices(Date.now());
 }
 
 /** The mocks' state as plain JSON, for the browser to keep between page loads (mock-state.ts). */
@@ -82,6 +94,7 @@ export interface MockDbSnapshot {
   scenario: MockScenario;
   sessionCreatedAt: number;
   provisionedAt: [string, string][];
+  otherDevices?: DeviceSession[];
 }
 
 export function snapshotMockDb(): MockDbSnapshot {
@@ -96,6 +109,7 @@ export function snapshotMockDb(): MockDbSnapshot {
     scenario: mockDb.scenario,
     sessionCreatedAt: mockDb.sessionCreatedAt,
     provisionedAt: [...mockDb.provisionedAt],
+    otherDevices: mockDb.otherDevices,
   };
 }
 
@@ -104,6 +118,7 @@ export function restoreMockDb(snapshot: MockDbSnapshot): void {
     ...snapshot,
     users: new Map(snapshot.users.map((u) => [u.account.username, structuredClone(u)])),
     provisionedAt: new Map(snapshot.provisionedAt),
+    otherDevices: snapshot.otherDevices ?? [],
   });
 }
 

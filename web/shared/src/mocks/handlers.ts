@@ -1,6 +1,7 @@
 import { delay, http, HttpResponse } from 'msw';
 import {
   ChangePasswordRequestSchema,
+  EndSessionRequestSchema,
   LoginRequestSchema,
   LogoutRequestSchema,
   fieldErrorsOf,
@@ -9,6 +10,9 @@ import {
   SignupRequestSchema,
   type ChangePasswordRequest,
   type ChangePasswordResponse,
+  type DeviceSessionsResponse,
+  type EndSessionRequest,
+  type EndSessionsResponse,
   type ErrorCode,
   type LoginRequest,
   type LoginResponse,
@@ -164,6 +168,38 @@ export const identityHandlers = [
     }
     user.password = parsed.data.newPassword;
     return HttpResponse.json({ user: user.account, revokedSessions: 0 });
+  }),
+
+  http.get<never, never, DeviceSessionsResponse | Problem>('*/api/account/sessions', async () => {
+    if (identityDown()) return HttpResponse.error();
+    await scenarioDelay();
+    const unauthenticated = noValidToken();
+    if (unauthenticated) return unauthenticated;
+    const created = new Date(mockDb.sessionCreatedAt).toISOString();
+    const self = { id: 'ses_mock', browser: 'Chrome 156', os: 'Linux', address: '127.0.0.1', createdAt: created, lastActiveAt: created, current: true };
+    return HttpResponse.json({ sessions: [self, ...mockDb.otherDevices] });
+  }),
+
+  http.post<never, EndSessionRequest, EndSessionsResponse | Problem>('*/api/account/sessions/end', async ({ request }) => {
+    if (identityDown()) return HttpResponse.error();
+    const unauthenticated = noValidToken();
+    if (unauthenticated) return unauthenticated;
+    const parsed = EndSessionRequestSchema.safeParse(await request.json().catch(() => null));
+    if (!parsed.success) return validationProblem(parsed.error);
+    if (parsed.data.id === 'ses_mock') return problem('VALIDATION_FAILED', { errors: { id: ['That is this device: sign out instead.'] } });
+    const before = mockDb.otherDevices.length;
+    mockDb.otherDevices = mockDb.otherDevices.filter((d) => d.id !== parsed.data.id);
+    if (mockDb.otherDevices.length === before) return problem('NOT_FOUND', { detail: 'No such session is signed in to your account.' });
+    return HttpResponse.json({ ended: 1 });
+  }),
+
+  http.post<never, Record<string, never>, EndSessionsResponse | Problem>('*/api/account/sessions/end-others', async () => {
+    if (identityDown()) return HttpResponse.error();
+    const unauthenticated = noValidToken();
+    if (unauthenticated) return unauthenticated;
+    const ended = mockDb.otherDevices.length;
+    mockDb.otherDevices = [];
+    return HttpResponse.json({ ended });
   }),
 
   http.post<never, never, RefreshResponse | Problem>('*/api/session/refresh', async () => {

@@ -5,6 +5,7 @@ import { sessionEndedBecause, useSession } from '../../features/auth/api/get-ses
 import { useKeepSessionAlive } from '../../features/auth/api/keep-session-alive';
 import { ChangePasswordForm } from '../../features/auth/components/change-password-form';
 import { SignOutEverywhereButton } from '../../features/auth/components/sign-out-everywhere-button';
+import { DeviceList } from '../../features/devices/components/device-list';
 
 /** /account: who you are, how long the session lasts, sign out, the other apps. */
 export function AccountRoute() {
@@ -59,6 +60,11 @@ export function AccountRoute() {
           <SignOutEverywhereButton />
         </section>
       </div>
+      <section className="card" aria-labelledby="devices-heading">
+        <h2 id="devices-heading">Your devices</h2>
+        <p className="lead">Every browser where your account is signed in. Sign out one you do not recognise, or every one but this.</p>
+        <DeviceList />
+      </section>
       <section className="card" aria-labelledby="password-heading">
         <h2 id="password-heading">Password</h2>
         <p className="lead">Changing it signs you out on every other device.</p>

@@ -150,6 +150,19 @@ describe('app 2 profile', () => {
       expect(screen.getByRole('heading', { name: 'Your profile' })).toBeInTheDocument();
     });
 
+    it('an open tab learns within about a second that its session was ended from another device, its token still young', async () => {
+      const assign = captureNavigation();
+      renderRoutes(routes, '/');
+      expect(await screen.findByRole('heading', { name: 'Your profile' })).toBeInTheDocument();
+      // Ended on the account page of another browser: BFF 2 now refuses the token, renewal says why.
+      const endedAt = Date.now();
+      mockDb.token = 'absent';
+      mockDb.sessionEnded = 'ended-from-another-device';
+      await waitFor(() => expect(assign).toHaveBeenCalledTimes(1), { timeout: 3_000 });
+      expect(Date.now() - endedAt).toBeLessThan(1_800);
+      expect(new URL(assign.mock.calls[0]![0]).searchParams.get('ended')).toBe('ended-from-another-device');
+    });
+
     it('an open tab whose session ends while it waits goes to sign-in with the reason', async () => {
       mockDb.tokenExpiresAt = new Date(Date.now() + 5_300).toISOString();
       const assign = captureNavigation();

@@ -11,7 +11,16 @@ export function getMe() {
 
 export const meQueryOptions = () => queryOptions({ queryKey: ['me'], queryFn: getMe });
 
-export const useMe = () => useQuery(meQueryOptions());
+/**
+ * How often an open tab that shows the profile asks /api/me again while it
+ * is visible (react-query pauses the interval in a hidden tab). A session
+ * ended elsewhere (another device, an operator) shows here within this plus
+ * BFF 2's revocation-feed poll: the next answer is a 401, renewal at app 1
+ * fails with the reason, and the tab goes to the sign-in page (ADR 024).
+ */
+export const SESSION_CHECK_MS = 1000;
+
+export const useMe = () => useQuery({ ...meQueryOptions(), refetchInterval: (query) => (query.state.status === 'success' ? SESSION_CHECK_MS : false) });
 
 /**
  * Keeps an open tab of app 2 signed in: renews at app 1 before the token
