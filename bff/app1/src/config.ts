@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { KEY_ACTIVATION_DELAY_SECONDS } from '@sso/session';
 import { DEFAULT_SESSIONS_PER_USER } from './sessions/session-service';
+import { MailEnvSchema, resolveMailConfig, type MailConfig } from './mail/mail-config';
 import { DEFAULT_THROTTLE_LIMITS, type ThrottleLimits } from './users/login-throttle';
 import { ConfigError, DomainEnvSchema, envSeconds, envString, parseEnv, resolveDomainConfig, resolveStoreConfig, StoreEnvSchema, type DomainConfig, type StoreConfig } from '@sso/bff-common';
 
@@ -46,13 +47,14 @@ const EnvSchema = DomainEnvSchema.extend({
       .default(10),
   ),
   ...StoreEnvSchema,
+  ...MailEnvSchema,
 });
 
 /** Every variable App 1 reads (for the unknown-variable warning of `npm start`). */
 export const APP1_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
 
 /** Everything BFF 1 needs, validated once and frozen. */
-export interface App1Config extends DomainConfig, StoreConfig {
+export interface App1Config extends DomainConfig, StoreConfig, MailConfig {
   readonly port: number;
   /** App 1's own origin: the token issuer and the SPA's origin. */
   readonly origin: string;
@@ -81,6 +83,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return Object.freeze({
     ...domain,
     ...store,
+    ...resolveMailConfig(e, domain.cookieDomain, SERVICE),
     warnings: [...domain.warnings, ...storeWarnings],
     port: e.APP1_PORT,
     origin: domain.app1Origin,
