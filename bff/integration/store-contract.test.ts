@@ -13,6 +13,7 @@ import { openLowdbStore as openApp1Lowdb } from '../app1/src/storage/lowdb-store
 import { APP1_MIGRATIONS_DIR, openPostgresStore as openApp1Postgres } from '../app1/src/storage/postgres-store';
 import { createLoginThrottle, type ThrottleLimits } from '../app1/src/users/login-throttle';
 import type { UserRecord, UserStore } from '../app1/src/users/user-store';
+import type { OneTimeTokenRecord, OneTimeTokenStore } from '../app1/src/recovery/one-time-token-store';
 import { openLowdbStore as openApp2Lowdb } from '../app2/src/storage/lowdb-store';
 import { APP2_MIGRATIONS_DIR, openPostgresStore as openApp2Postgres } from '../app2/src/storage/postgres-store';
 import type { LocalUserStore, ProvisionInput } from '../app2/src/users/local-user-store';
@@ -30,7 +31,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 const probe = await findPostgres();
 
 interface Stores {
-  app1: { users: UserStore; sessions: SessionStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }> };
+  app1: { users: UserStore; sessions: SessionStore; oneTimeTokens: OneTimeTokenStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }> };
   app2: { users: LocalUserStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }> };
 }
 
@@ -91,7 +92,7 @@ function postgresEngine(): Engine {
     },
     async open() {
       const s = await openBoth();
-      await db!.query('TRUNCATE app1.users, app1.sessions, app1.retired_refresh_hashes, app1.revocations, app1.login_throttle, app2.local_users');
+      await db!.query('TRUNCATE app1.users, app1.sessions, app1.retired_refresh_hashes, app1.revocations, app1.login_throttle, app1.one_time_tokens, app2.local_users');
       return s;
     },
     reopen: openBoth,
@@ -219,6 +220,81 @@ for (const engine of [lowdbEngine(), postgresEngine()]) {
           await s.app1.users.create(structuredClone(user({ passwordHash: hash })));
         }
         expect(await s.app1.users.passwordCosts()).toEqual(new Map([[4, 2], [12, 1]]));
+      });
+    });
+
+    describe('one-time tokens (app 1)', () => {
+      const token = (userId: string, overrides: Partial<OneTimeTokenRecord> = {}): OneTimeTokenRecord => ({
+        hash: uid('hash'),
+        purpose: 'password-reset',
+        userId,
+        createdAt: T0,
+        expiresAt: T0 + 30 * 60_000,
+        usedAt: null,
+        ...overrides,
+      });
+
+      it('findByEmail finds every account with the address, in any letter case; none for an unknown one', async () => {
+        const [a, b, c] = [user({ email: 'Shared@Example.test' }), user({ email: 'shared@example.test' }), user({ email: 'other@example.test' })];
+        for (const u of [a, b, c]) await s.app1.users.create(structuredClone(u));
+        expect((await s.app1.users.findByEmail('SHARED@example.TEST')).map((u) => u.id).sort()).toEqual([a.id, b.id].sort());
+        expect(await s.app1.users.findByEmail('nobody@example.test')).toEqual([]);
+      });
+
+      it('a token is redeemed once; then it is used; expired and unknown ones are told apart', async () => {
+        const u = user();
+        await s.app1.users.create(structuredClone(u));
+        const t = token(u.id);
+        await s.app1.oneTimeTokens.issue(structuredClone(t));
+        expect(await s.app1.oneTimeTokens.consume(t.hash, 'password-reset', T0 + 1)).toEqual({ ok: true, record: { ...t, usedAt: T0 + 1 } });
+        expect(await s.app1.oneTimeTokens.consume(t.hash, 'password-reset', T0 + 2)).toEqual({ ok: false, code: 'used' });
+        const late = token(u.id);
+        await s.app1.oneTimeTokens.issue(structuredClone(late));
+        expect(await s.app1.oneTimeTokens.consume(late.hash, 'password-reset', late.expiresAt)).toEqual({ ok: false, code: 'expired' });
+        expect(await s.app1.oneTimeTokens.consume('no-such-hash', 'password-reset', T0)).toEqual({ ok: false, code: 'invalid' });
+      });
+
+      it('a newer token voids the older unused one of the same user only; voidForUser voids the rest', async () => {
+        const [a, b] = [user(), user()];
+        await s.app1.users.create(structuredClone(a));
+        await s.app1.users.create(structuredClone(b));
+        const [a1, a2, b1] = [token(a.id), token(a.id, { createdAt: T0 + 1 }), token(b.id)];
+        await s.app1.oneTimeTokens.issue(structuredClone(a1));
+        await s.app1.oneTimeTokens.issue(structuredClone(b1));
+        await s.app1.oneTimeTokens.issue(structuredClone(a2));
+        expect(await s.app1.oneTimeTokens.consume(a1.hash, 'password-reset', T0 + 2)).toEqual({ ok: false, code: 'invalid' });
+        expect(await s.app1.oneTimeTokens.voidForUser(a.id, 'password-reset')).toBe(1);
+        expect(await s.app1.oneTimeTokens.consume(a2.hash, 'password-reset', T0 + 2)).toEqual({ ok: false, code: 'invalid' });
+        expect((await s.app1.oneTimeTokens.consume(b1.hash, 'password-reset', T0 + 2)).ok).toBe(true);
+      });
+
+      it('20 concurrent redemptions of one token: exactly one succeeds, the rest are told it was used', async () => {
+        const u = user();
+        await s.app1.users.create(structuredClone(u));
+        const t = token(u.id);
+        await s.app1.oneTimeTokens.issue(structuredClone(t));
+        const results = await Promise.all(Array.from({ length: 20 }, () => s.app1.oneTimeTokens.consume(t.hash, 'password-reset', T0 + 5)));
+        expect(results.filter((r) => r.ok)).toHaveLength(1);
+        expect(results.filter((r) => !r.ok && r.code === 'used')).toHaveLength(19);
+      });
+
+      it('10 concurrent issues for one user leave exactly one live token', async () => {
+        const u = user();
+        await s.app1.users.create(structuredClone(u));
+        const tokens = Array.from({ length: 10 }, (_, i) => token(u.id, { createdAt: T0 + i }));
+        await Promise.all(tokens.map((t) => s.app1.oneTimeTokens.issue(structuredClone(t))));
+        const results = await Promise.all(tokens.map((t) => s.app1.oneTimeTokens.consume(t.hash, 'password-reset', T0 + 20)));
+        expect(results.filter((r) => r.ok)).toHaveLength(1);
+      });
+
+      it('tokens survive a restart (only the hash is stored)', async () => {
+        const u = user();
+        await s.app1.users.create(structuredClone(u));
+        const t = token(u.id);
+        await s.app1.oneTimeTokens.issue(structuredClone(t));
+        await engine.close(s);
+        s = await engine.reopen();
+        expect(await s.app1.oneTimeTokens.consume(t.hash, 'password-reset', T0 + 1)).toEqual({ ok: true, record: { ...t, usedAt: T0 + 1 } });
       });
     });
 

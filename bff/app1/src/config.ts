@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { KEY_ACTIVATION_DELAY_SECONDS } from '@sso/session';
 import { DEFAULT_SESSIONS_PER_USER } from './sessions/session-service';
 import { AccessRulesError, createAccessRules, parseAccessRules, type AccessRules } from './authz/access-rules';
+import { MailEnvSchema, resolveMailConfig, type MailConfig } from './mail/mail-config';
 import { DEFAULT_THROTTLE_LIMITS, type ThrottleLimits } from './users/login-throttle';
 import { ConfigError, DomainEnvSchema, envOptional, envSeconds, envString, parseEnv, resolveDomainConfig, resolveStoreConfig, StoreEnvSchema, type DomainConfig, type StoreConfig } from '@sso/bff-common';
 
@@ -50,13 +51,14 @@ const EnvSchema = DomainEnvSchema.extend({
       .default(10),
   ),
   ...StoreEnvSchema,
+  ...MailEnvSchema,
 });
 
 /** Every variable App 1 reads (for the unknown-variable warning of `npm start`). */
 export const APP1_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
 
 /** Everything BFF 1 needs, validated once and frozen. */
-export interface App1Config extends DomainConfig, StoreConfig {
+export interface App1Config extends DomainConfig, StoreConfig, MailConfig {
   readonly port: number;
   /** App 1's own origin: the token issuer and the SPA's origin. */
   readonly origin: string;
@@ -87,6 +89,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return Object.freeze({
     ...domain,
     ...store,
+    ...resolveMailConfig(e, domain.cookieDomain, SERVICE),
     warnings: [...domain.warnings, ...storeWarnings],
     port: e.APP1_PORT,
     origin: domain.app1Origin,

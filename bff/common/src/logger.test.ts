@@ -126,6 +126,16 @@ describe('access log', () => {
     expect((await serve('info', '/healthz')).lines).toEqual([]);
   });
 
+  it('a token anywhere in the URL (path, encoded path, query) never reaches the line', async () => {
+    const token = 'rst_Qk9wZ3JhbS1zZWNyZXQtdG9rZW4tMTIzNDU2Nzg5MGFi';
+    const encoded = encodeURIComponent(token).replace(/_/g, '%5F');
+    const { lines } = await serve('info', `/reset-password/${encoded}/x?token=${token}&t2=${token}`);
+    const text = JSON.stringify(lines);
+    expect(text).not.toContain(token);
+    expect(text).not.toContain('Qk9wZ3JhbS1zZWNyZXQtdG9rZW4tMTIzNDU2');
+    expect(lines[0]).toMatchObject({ req: { path: '/reset-password/[redacted]/x' } });
+  });
+
   it('at warn, writes the 5xx lines only', async () => {
     expect((await serve('warn', '/api/me')).lines).toEqual([]);
     expect((await serve('warn', '/api/me', 503)).lines).toMatchObject([{ level: 50, res: { status: 503 } }]);

@@ -107,6 +107,26 @@ function openLogFile(dir: string, name: string): number {
   }
 }
 
+/** A run of 32 or more base64url characters: a one-time token, a session id or a key, never a route name. */
+const SECRET_LIKE = /[A-Za-z0-9_-]{32,}/g;
+
+/**
+ * The path of a request URL as the access log writes it: no query string at
+ * all, and any token-like run in the path (a reset token pasted into
+ * `/reset-password/<token>`, say) replaced by `[redacted]`. Percent-encoded
+ * paths are decoded first so an encoded token is found too.
+ */
+export function loggablePath(url: string): string {
+  const raw = url.split(/[?#]/, 1)[0]!;
+  let decoded = raw;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    /* not decodable: redact the raw form */
+  }
+  return decoded.replace(SECRET_LIKE, '[redacted]');
+}
+
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/api/revocations']);
@@ -126,7 +146,7 @@ export function httpLogger(logger: Logger): HttpLogger {
     genReqId: requestIdOf,
     // Only what is needed to follow a request: no headers at all.
     serializers: {
-      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: req.url.split('?', 1)[0] }),
+      req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, path: loggablePath(req.url) }),
       res: (res: { statusCode: number }) => ({ status: res.statusCode }),
     },
     // A level the logger leaves out is 'silent' up front: pino-http then skips

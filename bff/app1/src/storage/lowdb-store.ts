@@ -3,6 +3,7 @@ import { openJournaledStore, type JournaledStoreOptions } from '@sso/bff-common'
 import type { StoredRevocations } from '../sessions/session-store';
 import { bcryptCost, type UserRecord, type UserStore, type CreateUserResult } from '../users/user-store';
 import type { SessionRecord, SessionStore, RefreshLookup } from '../sessions/session-store';
+import type { OneTimeTokenRecord, OneTimeTokenStore } from '../recovery/one-time-token-store';
 
 interface Revocation {
   sid: string;
@@ -14,6 +15,7 @@ type App1Records = {
   users: UserRecord;
   sessions: SessionRecord;
   revocations: Revocation;
+  oneTimeTokens: OneTimeTokenRecord;
 };
 
 /** Retired refresh hashes kept per session for theft detection. */
@@ -32,6 +34,7 @@ export const APP1_COLLECTIONS: JournaledStoreOptions<App1Records>['collections']
   users: (u) => u.id,
   sessions: (s) => s.id,
   revocations: (r) => r.sid,
+  oneTimeTokens: (t) => t.hash,
 };
 
 /**
@@ -45,17 +48,18 @@ export const APP1_COLLECTIONS: JournaledStoreOptions<App1Records>['collections']
 export async function openLowdbStore(
   dataDir: string,
   options: { now?: () => number; compactAfterBytes?: number } = {},
-): Promise<{ users: UserStore; sessions: SessionStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }>; compact(): Promise<void> }> {
+): Promise<{ users: UserStore; sessions: SessionStore; oneTimeTokens: OneTimeTokenStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }>; compact(): Promise<void> }> {
   const store = await openJournaledStore<App1Records>({
     file: path.join(dataDir, APP1_STORE_FILE),
     collections: APP1_COLLECTIONS,
     keep: {
       sessions: (s, now) => s.absoluteExpiresAt > now - DEAD_SESSION_RETENTION_MS,
       revocations: (r, now) => r.expiresAt > now,
+      oneTimeTokens: (t, now) => t.expiresAt > now,
     },
     ...options,
   });
-  const { users: usersById, sessions: sessionsById, revocations } = store.maps;
+  const { users: usersById, sessions: sessionsById, revocations, oneTimeTokens: tokensByHash } = store.maps;
   const byUsername = new Map<string, UserRecord>();
   for (const u of usersById.values()) byUsername.set(u.username, u);
   /** Refresh hash (current or retired) → session; which one is read off the session itself. */
@@ -114,6 +118,13 @@ export async function openLowdbStore(
     },
     async findById(id) {
       return usersById.get(id) ?? null;
+    },
+    async findByEmail(email) {
+      // A scan: only "forgot password" by address asks, under its own limits.
+      const wanted = email.toLowerCase();
+      const found: UserRecord[] = [];
+      for (const u of usersById.values()) if (u.email !== null && u.email.toLowerCase() === wanted) found.push(u);
+      return found;
     },
     async create(user): Promise<CreateUserResult> {
       if (byUsername.has(user.username)) return { ok: false, code: 'USERNAME_TAKEN' };
@@ -203,5 +214,38 @@ export async function openLowdbStore(
     },
   };
 
-  return { users, sessions, flush: () => store.flush(), probe: () => store.probe(), compact: () => store.compact() };
+  const oneTimeTokens: OneTimeTokenStore = {
+    async issue(record) {
+      // Void the older ones and add the new one without an await between: atomic in the process.
+      for (const t of tokensByHash.values()) {
+        if (t.userId === record.userId && t.purpose === record.purpose && t.usedAt === null) store.remove('oneTimeTokens', t.hash);
+        else if (t.expiresAt <= record.createdAt) store.remove('oneTimeTokens', t.hash);
+      }
+      store.put('oneTimeTokens', record);
+      await store.commit();
+    },
+    async consume(hash, purpose, now) {
+      const t = tokensByHash.get(hash);
+      if (!t || t.purpose !== purpose) return { ok: false, code: 'invalid' };
+      if (t.usedAt !== null) return { ok: false, code: 'used' };
+      if (t.expiresAt <= now) return { ok: false, code: 'expired' };
+      t.usedAt = now;
+      store.put('oneTimeTokens', t);
+      await store.commit();
+      return { ok: true, record: { ...t } };
+    },
+    async voidForUser(userId, purpose) {
+      let n = 0;
+      for (const t of tokensByHash.values()) {
+        if (t.userId === userId && t.purpose === purpose && t.usedAt === null) {
+          store.remove('oneTimeTokens', t.hash);
+          n++;
+        }
+      }
+      if (n) await store.commit();
+      return n;
+    },
+  };
+
+  return { users, sessions, oneTimeTokens, flush: () => store.flush(), probe: () => store.probe(), compact: () => store.compact() };
 }

@@ -5,6 +5,7 @@ import { openPgDatabase, type PostgresStoreOptions } from '@sso/bff-common';
 import type { StoredRevocations } from '../sessions/session-store';
 import type { RefreshLookup, SessionRecord, SessionStore } from '../sessions/session-store';
 import type { CreateUserResult, UserRecord, UserStore } from '../users/user-store';
+import type { OneTimeTokenRecord, OneTimeTokenStore } from '../recovery/one-time-token-store';
 
 /** App 1's tables live in this schema only; app 2 has its own and never reads this one. */
 export const APP1_SCHEMA = 'app1';
@@ -73,6 +74,7 @@ function toUser(r: { id: string; username: string; email: string | null; name: s
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<{
   users: UserStore;
   sessions: SessionStore;
+  oneTimeTokens: OneTimeTokenStore;
   flush(): Promise<void>;
   probe(): Promise<{ ok: boolean; error?: string }>;
   pool: Pool;
@@ -94,6 +96,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     try {
       await pool.query('DELETE FROM app1.sessions WHERE absolute_expires_at <= $1', [now - SESSION_RETENTION_MS]);
       await pool.query('DELETE FROM app1.revocations WHERE expires_at <= $1', [now]);
+      await pool.query('DELETE FROM app1.one_time_tokens WHERE expires_at <= $1', [now]);
     } catch (err) {
       lastPruneAt = 0;
       options.logger?.warn({ err: String(err) }, 'pruning expired sessions failed; will retry');
@@ -108,6 +111,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async findById(id) {
       const { rows } = await read('SELECT * FROM app1.users WHERE id = $1', [id]);
       return rows[0] ? toUser(rows[0]) : null;
+    },
+    async findByEmail(email) {
+      const { rows } = await read('SELECT * FROM app1.users WHERE lower(email) = lower($1) ORDER BY created_at, id', [email]);
+      return rows.map(toUser);
     },
     async create(user): Promise<CreateUserResult> {
       // The unique index decides; no check-then-insert window between instances.
@@ -244,9 +251,48 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
   };
 
+  const toToken = (r: { hash: string; purpose: OneTimeTokenRecord['purpose']; user_id: string; created_at: string; expires_at: string; used_at: string | null }): OneTimeTokenRecord => ({
+    hash: r.hash,
+    purpose: r.purpose,
+    userId: r.user_id,
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
+    usedAt: r.used_at === null ? null : Number(r.used_at),
+  });
+
+  const oneTimeTokens: OneTimeTokenStore = {
+    async issue(t) {
+      await db.transaction(async (client) => {
+        // Two instances issuing for one user at once queue here, so exactly one token survives.
+        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`one-time-token:${t.userId}:${t.purpose}`]);
+        await client.query('DELETE FROM app1.one_time_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL', [t.userId, t.purpose]);
+        await client.query(
+          'INSERT INTO app1.one_time_tokens (hash, purpose, user_id, created_at, expires_at, used_at) VALUES ($1, $2, $3, $4, $5, $6)',
+          [t.hash, t.purpose, t.userId, t.createdAt, t.expiresAt, t.usedAt],
+        );
+      });
+    },
+    async consume(hash, purpose, now) {
+      // One conditional UPDATE: of concurrent redemptions, the row lock lets exactly one match.
+      const { rows } = await write(
+        'UPDATE app1.one_time_tokens SET used_at = $3 WHERE hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3 RETURNING *',
+        [hash, purpose, now],
+      );
+      if (rows[0]) return { ok: true, record: toToken(rows[0]) };
+      const { rows: seen } = await read('SELECT * FROM app1.one_time_tokens WHERE hash = $1 AND purpose = $2', [hash, purpose]);
+      if (!seen[0]) return { ok: false, code: 'invalid' };
+      return { ok: false, code: seen[0].used_at !== null ? 'used' : 'expired' };
+    },
+    async voidForUser(userId, purpose) {
+      const { rowCount } = await write('DELETE FROM app1.one_time_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL', [userId, purpose]);
+      return rowCount ?? 0;
+    },
+  };
+
   return {
     users,
     sessions,
+    oneTimeTokens,
     pool,
     flush: db.end,
     probe: db.probe,

@@ -17,6 +17,8 @@ export type CreateUserResult = { ok: true; user: UserRecord } | { ok: false; cod
 export interface UserStore {
   findByUsername(username: string): Promise<UserRecord | null>;
   findById(id: string): Promise<UserRecord | null>;
+  /** Every account with this email address (case-insensitive; addresses are not unique). */
+  findByEmail(email: string): Promise<UserRecord[]>;
   /** Creates the user unless the username is taken; atomic with respect to that check. */
   create(user: UserRecord): Promise<CreateUserResult>;
   updatePassword(id: string, passwordHash: string): Promise<void>;

@@ -1,0 +1,72 @@
+import type { MailMessage } from './mailer';
+
+/** Named in every mail, with app 1's origin, so a person can tell a real one from a phish. */
+export const PRODUCT_NAME = 'Single sign-on';
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+interface MailParts {
+  to: string;
+  subject: string;
+  greeting: string | null;
+  paragraphs: string[];
+  action?: { label: string; url: string };
+  footer: string;
+}
+
+/** Text and HTML bodies from one set of parts; every value is escaped in the HTML. */
+function compose(origin: string, parts: MailParts): MailMessage {
+  const hello = parts.greeting ? `Hello ${parts.greeting},` : 'Hello,';
+  const text = [
+    hello,
+    '',
+    ...parts.paragraphs.flatMap((p) => [p, '']),
+    ...(parts.action ? [`${parts.action.label}: ${parts.action.url}`, ''] : []),
+    parts.footer,
+    '',
+    `${PRODUCT_NAME} · ${origin}`,
+    '',
+  ].join('\n');
+  const html = [
+    '<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:36rem">',
+    `<p>${escapeHtml(hello)}</p>`,
+    ...parts.paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`),
+    ...(parts.action
+      ? [`<p><a href="${escapeHtml(parts.action.url)}" style="display:inline-block;padding:.5rem 1rem;background:#1d4ed8;color:#fff;border-radius:.375rem;text-decoration:none">${escapeHtml(parts.action.label)}</a></p>`, `<p style="font-size:.875rem;color:#555">Or copy this address into your browser: ${escapeHtml(parts.action.url)}</p>`]
+      : []),
+    `<p style="font-size:.875rem;color:#555">${escapeHtml(parts.footer)}</p>`,
+    `<p style="font-size:.875rem;color:#555">${escapeHtml(PRODUCT_NAME)} · <a href="${escapeHtml(origin)}">${escapeHtml(origin)}</a></p>`,
+    '</body></html>',
+  ].join('\n');
+  return { to: parts.to, subject: `${parts.subject} (${PRODUCT_NAME})`, text, html };
+}
+
+/** The reset link mail. `link` is built from APP1_ORIGIN by the caller (never from a request header). */
+export function passwordResetMail(origin: string, to: { email: string; name: string | null; username: string }, link: string, ttlMinutes: number): MailMessage {
+  return compose(origin, {
+    to: to.email,
+    subject: 'Reset your password',
+    greeting: to.name ?? to.username,
+    paragraphs: [
+      `Someone asked to reset the password of the account "${to.username}" at ${origin}.`,
+      `The link below works once, for ${ttlMinutes} minutes. Setting a new password signs the account out everywhere.`,
+    ],
+    action: { label: 'Choose a new password', url: link },
+    footer: 'If it was not you, ignore this mail: your password stays as it is.',
+  });
+}
+
+/** Sent after any password change (reset or account page) to the account's address. */
+export function passwordChangedMail(origin: string, to: { email: string; name: string | null; username: string }, at: Date): MailMessage {
+  return compose(origin, {
+    to: to.email,
+    subject: 'Your password was changed',
+    greeting: to.name ?? to.username,
+    paragraphs: [
+      `The password of the account "${to.username}" at ${origin} was changed on ${at.toUTCString()}.`,
+      'Every session of the account was signed out.',
+    ],
+    action: { label: 'Sign in', url: `${origin}/login` },
+    footer: `If it was not you, use "Forgot password?" at ${origin}/login at once.`,
+  });
+}
