@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { openLowdbStore as openApp1Lowdb } from '../app1/src/storage/lowdb-store
 import { APP1_MIGRATIONS_DIR, openPostgresStore as openApp1Postgres } from '../app1/src/storage/postgres-store';
 import { createLoginThrottle, type ThrottleLimits } from '../app1/src/users/login-throttle';
 import type { UserRecord, UserStore } from '../app1/src/users/user-store';
+import type { SecondFactorStore, TotpRecord } from '../app1/src/mfa/second-factor-store';
 import { openLowdbStore as openApp2Lowdb } from '../app2/src/storage/lowdb-store';
 import { openPostgresStore as openApp2Postgres } from '../app2/src/storage/postgres-store';
 import type { LocalUserStore, ProvisionInput } from '../app2/src/users/local-user-store';
@@ -30,7 +31,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 const probe = await findPostgres();
 
 interface Stores {
-  app1: { users: UserStore; sessions: SessionStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }> };
+  app1: { users: UserStore; sessions: SessionStore; secondFactors: SecondFactorStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }> };
   app2: { users: LocalUserStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }> };
 }
 
@@ -91,7 +92,7 @@ function postgresEngine(): Engine {
     },
     async open() {
       const s = await openBoth();
-      await db!.query('TRUNCATE app1.users, app1.sessions, app1.retired_refresh_hashes, app1.revocations, app1.login_throttle, app2.local_users');
+      await db!.query('TRUNCATE app1.users, app1.sessions, app1.totp_factors, app1.recovery_codes, app1.retired_refresh_hashes, app1.revocations, app1.login_throttle, app2.local_users');
       return s;
     },
     reopen: openBoth,
@@ -319,6 +320,84 @@ for (const engine of [lowdbEngine(), postgresEngine()]) {
       });
     });
 
+    describe('second factors (app 1)', () => {
+      const totp = (userId: string, overrides: Partial<TotpRecord> = {}): TotpRecord => ({
+        userId,
+        sealedSecret: uid('sealed'),
+        createdAt: new Date(T0).toISOString(),
+        confirmedAt: null,
+        lastUsedStep: null,
+        ...overrides,
+      });
+
+      it('an enrolment counts once confirmed; a confirmed one is not replaced; delete removes it', async () => {
+        const { u } = await userWithSession();
+        expect(await s.app1.secondFactors.getTotp(u.id)).toBeNull();
+        const first = totp(u.id);
+        expect(await s.app1.secondFactors.beginTotp(structuredClone(first))).toBe(true);
+        // An unconfirmed set-up may be started over.
+        const second = totp(u.id);
+        expect(await s.app1.secondFactors.beginTotp(structuredClone(second))).toBe(true);
+        expect(await s.app1.secondFactors.getTotp(u.id)).toEqual(second);
+        const at = new Date(T0 + 1_000).toISOString();
+        expect(await s.app1.secondFactors.confirmTotp(u.id, 100, at)).toBe(true);
+        expect(await s.app1.secondFactors.confirmTotp(u.id, 101, at)).toBe(false);
+        expect(await s.app1.secondFactors.getTotp(u.id)).toEqual({ ...second, confirmedAt: at, lastUsedStep: 100 });
+        expect(await s.app1.secondFactors.beginTotp(totp(u.id))).toBe(false);
+        expect((await s.app1.secondFactors.getTotp(u.id))?.sealedSecret).toBe(second.sealedSecret);
+        expect(await s.app1.secondFactors.deleteTotp(u.id)).toBe(true);
+        expect(await s.app1.secondFactors.deleteTotp(u.id)).toBe(false);
+        expect(await s.app1.secondFactors.getTotp(u.id)).toBeNull();
+      });
+
+      it('a time step is used once and only after the last one; 20 concurrent uses of one step: one wins', async () => {
+        const { u } = await userWithSession();
+        await s.app1.secondFactors.beginTotp(totp(u.id));
+        expect(await s.app1.secondFactors.useTotpStep(u.id, 5)).toBe(false); // unconfirmed
+        await s.app1.secondFactors.confirmTotp(u.id, 10, new Date(T0).toISOString());
+        expect(await s.app1.secondFactors.useTotpStep(u.id, 10)).toBe(false);
+        expect(await s.app1.secondFactors.useTotpStep(u.id, 9)).toBe(false);
+        const results = await Promise.all(Array.from({ length: 20 }, () => s.app1.secondFactors.useTotpStep(u.id, 11)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect((await s.app1.secondFactors.getTotp(u.id))?.lastUsedStep).toBe(11);
+      });
+
+      it('recovery codes: each used once (also under 20 concurrent uses), replaced as a set, counted, deleted', async () => {
+        const { u } = await userWithSession();
+        const other = await userWithSession();
+        const createdAt = new Date(T0).toISOString();
+        await s.app1.secondFactors.setRecoveryCodes({ userId: u.id, hashes: ['h1', 'h2', 'h3'], createdAt });
+        await s.app1.secondFactors.setRecoveryCodes({ userId: other.u.id, hashes: ['h1'], createdAt });
+        expect(await s.app1.secondFactors.recoveryCodesLeft(u.id)).toBe(3);
+        const results = await Promise.all(Array.from({ length: 20 }, () => s.app1.secondFactors.useRecoveryCode(u.id, 'h2')));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await s.app1.secondFactors.useRecoveryCode(u.id, 'nope')).toBe(false);
+        expect(await s.app1.secondFactors.recoveryCodesLeft(u.id)).toBe(2);
+        // Another account's code is not this account's.
+        expect(await s.app1.secondFactors.recoveryCodesLeft(other.u.id)).toBe(1);
+        await s.app1.secondFactors.setRecoveryCodes({ userId: u.id, hashes: ['n1', 'n2'], createdAt });
+        expect(await s.app1.secondFactors.useRecoveryCode(u.id, 'h1')).toBe(false);
+        expect(await s.app1.secondFactors.useRecoveryCode(u.id, 'n1')).toBe(true);
+        await s.app1.secondFactors.deleteRecoveryCodes(u.id);
+        expect(await s.app1.secondFactors.recoveryCodesLeft(u.id)).toBe(0);
+        expect(await s.app1.secondFactors.recoveryCodesLeft(other.u.id)).toBe(1);
+      });
+
+      it('second factors and a session\'s amr and auth_time survive a restart', async () => {
+        const { u } = await userWithSession();
+        const ses = session(u.id, { amr: ['pwd', 'otp', 'mfa'], authTime: T0 + 5 });
+        await s.app1.sessions.create(structuredClone(ses));
+        await s.app1.secondFactors.beginTotp(totp(u.id));
+        await s.app1.secondFactors.confirmTotp(u.id, 7, new Date(T0).toISOString());
+        await s.app1.secondFactors.setRecoveryCodes({ userId: u.id, hashes: ['r1'], createdAt: new Date(T0).toISOString() });
+        await engine.close(s);
+        s = await engine.reopen();
+        expect((await s.app1.secondFactors.getTotp(u.id))?.lastUsedStep).toBe(7);
+        expect(await s.app1.secondFactors.recoveryCodesLeft(u.id)).toBe(1);
+        expect(await s.app1.sessions.get(ses.id)).toEqual(ses);
+      });
+    });
+
     describe('local users (app 2)', () => {
       it('upsert creates on first sight, then returns the same record with created=false', async () => {
         const input = claims();
@@ -447,7 +526,8 @@ describe.skipIf(skipPostgres(probe))(postgresSuiteName('postgres: several store 
       await Promise.all(stores.map((st) => st.flush()));
       for (const schema of ['app1', 'app2']) {
         const rows = await fresh.query(`SELECT version, name FROM ${schema}.schema_migrations ORDER BY version`);
-        expect(rows).toEqual([{ version: 1, name: '001_init.sql' }]);
+        const shipped = schema === 'app1' ? (await readdir(APP1_MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort() : ['001_init.sql'];
+        expect(rows).toEqual(shipped.map((name) => ({ version: Number(name.slice(0, 3)), name })));
       }
       // Each app owns its schema only.
       const tables = await fresh.query<{ table_schema: string; table_name: string }>(
@@ -506,10 +586,10 @@ describe.skipIf(skipPostgres(probe))(postgresSuiteName('postgres: several store 
         });
       const first = run();
       expect(first.status, first.stderr).toBe(0);
-      expect(first.stdout).toMatch(/app1: applied 001_init\.sql .*version 1/);
+      expect(first.stdout).toMatch(/app1: applied 001_init\.sql.* version \d+/);
       expect(first.stdout).toMatch(/app2: applied 001_init\.sql .*version 1/);
       const second = run();
-      expect(second.stdout).toMatch(/app1: schema app1 is up to date \(version 1\)\napp2: schema app2 is up to date/);
+      expect(second.stdout).toMatch(/app1: schema app1 is up to date \(version \d+\)\napp2: schema app2 is up to date/);
       const missing = spawnSync(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'scripts/db-migrate.ts')], {
         cwd: repoRoot,
         env: { ...process.env, DATABASE_URL: '' },

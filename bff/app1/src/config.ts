@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { KEY_ACTIVATION_DELAY_SECONDS } from '@sso/session';
 import { DEFAULT_SESSIONS_PER_USER } from './sessions/session-service';
 import { DEFAULT_THROTTLE_LIMITS, type ThrottleLimits } from './users/login-throttle';
+import { DEFAULT_SECOND_FACTOR_LIMITS, type SecondFactorLimits } from './mfa/second-factor-throttle';
 import { ConfigError, DomainEnvSchema, envSeconds, envString, parseEnv, resolveDomainConfig, resolveStoreConfig, StoreEnvSchema, type DomainConfig, type StoreConfig } from '@sso/bff-common';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -35,6 +36,10 @@ const EnvSchema = DomainEnvSchema.extend({
   SSO_SIGNUPS_PER_ADDRESS: envCount(DEFAULT_THROTTLE_LIMITS.signupsPerAddress.failures),
   /** Live sessions one account may hold; a new sign-in past it ends the oldest. */
   SSO_SESSIONS_PER_USER: envCount(DEFAULT_SESSIONS_PER_USER),
+  /** How long a sign-in whose password passed waits for its second factor (ADR 028). */
+  SSO_MFA_PENDING_TTL: envSeconds(5 * 60, 30, 15 * 60),
+  SSO_MFA_ATTEMPTS_PER_SIGN_IN: envCount(DEFAULT_SECOND_FACTOR_LIMITS.perSignIn),
+  SSO_MFA_FAILURES_PER_USER: envCount(DEFAULT_SECOND_FACTOR_LIMITS.perUser.failures),
   SPA_DIR: envString(path.join(repoRoot, 'web/app1/dist')),
   BCRYPT_COST: z.preprocess(
     (v) => (v === '' ? undefined : v),
@@ -67,6 +72,8 @@ export interface App1Config extends DomainConfig, StoreConfig {
   /** Sign-in and sign-up limits (windows fixed, counts from the environment). */
   readonly throttleLimits: Required<ThrottleLimits>;
   readonly sessionsPerUser: number;
+  readonly secondFactorPendingSeconds: number;
+  readonly secondFactorLimits: SecondFactorLimits;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): App1Config {
@@ -101,5 +108,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       concurrentPerUser: e.SSO_LOGIN_CONCURRENCY_PER_USER,
     }),
     sessionsPerUser: e.SSO_SESSIONS_PER_USER,
+    secondFactorPendingSeconds: e.SSO_MFA_PENDING_TTL,
+    secondFactorLimits: Object.freeze({
+      perSignIn: e.SSO_MFA_ATTEMPTS_PER_SIGN_IN,
+      perUser: { ...DEFAULT_SECOND_FACTOR_LIMITS.perUser, failures: e.SSO_MFA_FAILURES_PER_USER },
+    }),
   } satisfies App1Config);
 }

@@ -4,3 +4,4 @@ export * from './password';
 export * from './signup';
 export * from './me';
 export * from './config';
+export * from './second-factor';

@@ -21,8 +21,13 @@ export type EndReason = 'logout' | 'logout-everywhere' | 'password-change' | 'us
  * Starts a session for `user` and sets both session cookies and the device
  * cookie (this browser now knows the password: login-throttle.ts).
  */
-export async function issueSession(ctx: App1Context, res: Response, user: UserRecord): Promise<{ session: SessionRecord; tokenExpiresAt: Date }> {
-  const { session, refreshToken } = await ctx.sessions.start(user.id, ctx.now());
+export async function issueSession(
+  ctx: App1Context,
+  res: Response,
+  user: UserRecord,
+  amr: readonly string[] = ['pwd'],
+): Promise<{ session: SessionRecord; tokenExpiresAt: Date }> {
+  const { session, refreshToken } = await ctx.sessions.start(user.id, ctx.now(), amr);
   const { tokenExpiresAt } = await issueSessionCookies(ctx, res, user, session, refreshToken);
   res.append('Set-Cookie', ctx.devices.issue(user.username));
   return { session, tokenExpiresAt };

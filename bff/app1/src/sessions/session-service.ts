@@ -83,7 +83,8 @@ export function createSessionService(store: SessionStore, policy: SessionPolicy)
 
     idleExpiresAt: (s: SessionRecord) => s.lastActiveAt + policy.idleTimeoutSeconds * 1000,
 
-    async start(userId: string, now: number): Promise<{ session: SessionRecord; refreshToken: string }> {
+    /** `amr`: how the person authenticated (default password only); `auth_time` is `now`. */
+    async start(userId: string, now: number, amr: readonly string[] = ['pwd']): Promise<{ session: SessionRecord; refreshToken: string }> {
       const refreshToken = newRefreshToken();
       const session: SessionRecord = {
         id: newId('ses'),
@@ -95,6 +96,8 @@ export function createSessionService(store: SessionStore, policy: SessionPolicy)
         retiredRefreshHashes: [],
         revokedAt: null,
         revokeReason: null,
+        amr: [...amr],
+        authTime: now,
       };
       await store.create(session);
       // Past the cap, the oldest live sessions end: a flood of successful

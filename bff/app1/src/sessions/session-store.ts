@@ -17,6 +17,10 @@ export interface SessionRecord {
   retiredRefreshHashes: string[];
   revokedAt: number | null;
   revokeReason: string | null;
+  /** How the person authenticated (RFC 8176 values: the token's `amr`); absent on older records: `['pwd']`. */
+  amr?: string[];
+  /** When the person last proved who they are (ms; the token's `auth_time`); absent on older records: `createdAt`. */
+  authTime?: number;
 }
 
 export type RefreshLookup = { session: SessionRecord; state: 'current' | 'retired' } | null;
