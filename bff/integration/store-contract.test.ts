@@ -14,6 +14,7 @@ import { APP1_MIGRATIONS_DIR, openPostgresStore as openApp1Postgres } from '../a
 import { createLoginThrottle, type ThrottleLimits } from '../app1/src/users/login-throttle';
 import type { UserRecord, UserStore } from '../app1/src/users/user-store';
 import type { OneTimeTokenRecord, OneTimeTokenStore } from '../app1/src/recovery/one-time-token-store';
+import type { SecondFactorStore, TotpRecord } from '../app1/src/mfa/second-factor-store';
 import { openLowdbStore as openApp2Lowdb } from '../app2/src/storage/lowdb-store';
 import { APP2_MIGRATIONS_DIR, openPostgresStore as openApp2Postgres } from '../app2/src/storage/postgres-store';
 import type { LocalUserStore, ProvisionInput } from '../app2/src/users/local-user-store';
@@ -31,7 +32,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 const probe = await findPostgres();
 
 interface Stores {
-  app1: { users: UserStore; sessions: SessionStore; oneTimeTokens: OneTimeTokenStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }> };
+  app1: { users: UserStore; sessions: SessionStore; oneTimeTokens: OneTimeTokenStore; secondFactors: SecondFactorStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }> };
   app2: { users: LocalUserStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }> };
 }
 
@@ -92,7 +93,7 @@ function postgresEngine(): Engine {
     },
     async open() {
       const s = await openBoth();
-      await db!.query('TRUNCATE app1.users, app1.sessions, app1.retired_refresh_hashes, app1.revocations, app1.login_throttle, app1.one_time_tokens, app2.local_users');
+      await db!.query('TRUNCATE app1.users, app1.sessions, app1.totp_factors, app1.recovery_codes, app1.retired_refresh_hashes, app1.revocations, app1.login_throttle, app1.one_time_tokens, app2.local_users');
       return s;
     },
     reopen: openBoth,
@@ -400,6 +401,84 @@ for (const engine of [lowdbEngine(), postgresEngine()]) {
         expect(await s.app1.sessions.revocationsSince(0, T0 + 5_000)).toEqual({ revocations: [], cursor: feed.cursor });
         // A poller that is ahead keeps its cursor: it never goes backwards.
         expect((await s.app1.sessions.revocationsSince(feed.cursor + 1_000, T0)).cursor).toBe(feed.cursor + 1_000);
+      });
+    });
+
+    describe('second factors (app 1)', () => {
+      const totp = (userId: string, overrides: Partial<TotpRecord> = {}): TotpRecord => ({
+        userId,
+        sealedSecret: uid('sealed'),
+        createdAt: new Date(T0).toISOString(),
+        confirmedAt: null,
+        lastUsedStep: null,
+        ...overrides,
+      });
+
+      it('an enrolment counts once confirmed; a confirmed one is not replaced; delete removes it', async () => {
+        const { u } = await userWithSession();
+        expect(await s.app1.secondFactors.getTotp(u.id)).toBeNull();
+        const first = totp(u.id);
+        expect(await s.app1.secondFactors.beginTotp(structuredClone(first))).toBe(true);
+        // An unconfirmed set-up may be started over.
+        const second = totp(u.id);
+        expect(await s.app1.secondFactors.beginTotp(structuredClone(second))).toBe(true);
+        expect(await s.app1.secondFactors.getTotp(u.id)).toEqual(second);
+        const at = new Date(T0 + 1_000).toISOString();
+        expect(await s.app1.secondFactors.confirmTotp(u.id, 100, at)).toBe(true);
+        expect(await s.app1.secondFactors.confirmTotp(u.id, 101, at)).toBe(false);
+        expect(await s.app1.secondFactors.getTotp(u.id)).toEqual({ ...second, confirmedAt: at, lastUsedStep: 100 });
+        expect(await s.app1.secondFactors.beginTotp(totp(u.id))).toBe(false);
+        expect((await s.app1.secondFactors.getTotp(u.id))?.sealedSecret).toBe(second.sealedSecret);
+        expect(await s.app1.secondFactors.deleteTotp(u.id)).toBe(true);
+        expect(await s.app1.secondFactors.deleteTotp(u.id)).toBe(false);
+        expect(await s.app1.secondFactors.getTotp(u.id)).toBeNull();
+      });
+
+      it('a time step is used once and only after the last one; 20 concurrent uses of one step: one wins', async () => {
+        const { u } = await userWithSession();
+        await s.app1.secondFactors.beginTotp(totp(u.id));
+        expect(await s.app1.secondFactors.useTotpStep(u.id, 5)).toBe(false); // unconfirmed
+        await s.app1.secondFactors.confirmTotp(u.id, 10, new Date(T0).toISOString());
+        expect(await s.app1.secondFactors.useTotpStep(u.id, 10)).toBe(false);
+        expect(await s.app1.secondFactors.useTotpStep(u.id, 9)).toBe(false);
+        const results = await Promise.all(Array.from({ length: 20 }, () => s.app1.secondFactors.useTotpStep(u.id, 11)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect((await s.app1.secondFactors.getTotp(u.id))?.lastUsedStep).toBe(11);
+      });
+
+      it('recovery codes: each used once (also under 20 concurrent uses), replaced as a set, counted, deleted', async () => {
+        const { u } = await userWithSession();
+        const other = await userWithSession();
+        const createdAt = new Date(T0).toISOString();
+        await s.app1.secondFactors.setRecoveryCodes({ userId: u.id, hashes: ['h1', 'h2', 'h3'], createdAt });
+        await s.app1.secondFactors.setRecoveryCodes({ userId: other.u.id, hashes: ['h1'], createdAt });
+        expect(await s.app1.secondFactors.recoveryCodesLeft(u.id)).toBe(3);
+        const results = await Promise.all(Array.from({ length: 20 }, () => s.app1.secondFactors.useRecoveryCode(u.id, 'h2')));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        expect(await s.app1.secondFactors.useRecoveryCode(u.id, 'nope')).toBe(false);
+        expect(await s.app1.secondFactors.recoveryCodesLeft(u.id)).toBe(2);
+        // Another account's code is not this account's.
+        expect(await s.app1.secondFactors.recoveryCodesLeft(other.u.id)).toBe(1);
+        await s.app1.secondFactors.setRecoveryCodes({ userId: u.id, hashes: ['n1', 'n2'], createdAt });
+        expect(await s.app1.secondFactors.useRecoveryCode(u.id, 'h1')).toBe(false);
+        expect(await s.app1.secondFactors.useRecoveryCode(u.id, 'n1')).toBe(true);
+        await s.app1.secondFactors.deleteRecoveryCodes(u.id);
+        expect(await s.app1.secondFactors.recoveryCodesLeft(u.id)).toBe(0);
+        expect(await s.app1.secondFactors.recoveryCodesLeft(other.u.id)).toBe(1);
+      });
+
+      it('second factors and a session\'s amr and auth_time survive a restart', async () => {
+        const { u } = await userWithSession();
+        const ses = session(u.id, { amr: ['pwd', 'otp', 'mfa'], authTime: T0 + 5 });
+        await s.app1.sessions.create(structuredClone(ses));
+        await s.app1.secondFactors.beginTotp(totp(u.id));
+        await s.app1.secondFactors.confirmTotp(u.id, 7, new Date(T0).toISOString());
+        await s.app1.secondFactors.setRecoveryCodes({ userId: u.id, hashes: ['r1'], createdAt: new Date(T0).toISOString() });
+        await engine.close(s);
+        s = await engine.reopen();
+        expect((await s.app1.secondFactors.getTotp(u.id))?.lastUsedStep).toBe(7);
+        expect(await s.app1.secondFactors.recoveryCodesLeft(u.id)).toBe(1);
+        expect(await s.app1.sessions.get(ses.id)).toEqual(ses);
       });
     });
 

@@ -39,6 +39,10 @@ import { openPostgresStore } from './storage/postgres-store';
 import { createLoginThrottle, type ThrottleLimits } from './users/login-throttle';
 import { createDeviceCookies, loadDeviceSecret } from './users/device-cookie';
 import { createPasswordHasher, HasherBusyError } from './users/passwords';
+import { secondFactorRoutes } from './routes/second-factor';
+import { createPendingSignIns } from './mfa/pending-sign-in';
+import { createSecondFactorThrottle, type SecondFactorLimits } from './mfa/second-factor-throttle';
+import { createSecretBox } from './mfa/secret-box';
 
 export interface App1 {
   app: Express;
@@ -51,6 +55,8 @@ export interface App1Options {
   logger?: Logger;
   /** Overrides the configured limits (tests). */
   throttleLimits?: Partial<ThrottleLimits>;
+  /** Overrides the configured second-factor limits (tests). */
+  secondFactorLimits?: Partial<SecondFactorLimits>;
   now?: () => number;
 }
 
@@ -114,6 +120,10 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
     }),
     cookies,
     now,
+    secondFactors: store.secondFactors,
+    secretBox: createSecretBox(devices.keyedHash('totp-secret-box', 'v1')),
+    pendingSignIns: createPendingSignIns({ key: devices.keyedHash('pending-sign-in', 'v1'), ttlSeconds: config.secondFactorPendingSeconds, now }),
+    secondFactorThrottle: createSecondFactorThrottle({ ...config.secondFactorLimits, ...options.secondFactorLimits }, pgStore?.pool),
   };
 
   const app = createBaseApp({ logger, trustProxy: config.trustProxy, selfOrigin: config.origin });
@@ -139,6 +149,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
   api.use(requireTrustedOrigin(config.appOrigins));
   api.use(express.json({ limit: '16kb', strict: false, type: 'application/json' }));
   api.use(authRoutes(context));
+  api.use(secondFactorRoutes(context));
   api.use(sessionRoutes(context));
   api.use(accountRoutes(context));
   api.use(deviceRoutes(context));

@@ -8,6 +8,7 @@ import { AccessRulesError, createAccessRules, parseAccessRules, type AccessRules
 import { MailEnvSchema, resolveMailConfig, type MailConfig } from './mail/mail-config';
 import { DEFAULT_THROTTLE_LIMITS, type ThrottleLimits } from './users/login-throttle';
 import { ConfigError, DomainEnvSchema, envOptional, envSeconds, envString, parseEnv, resolveDomainConfig, resolveStoreConfig, StoreEnvSchema, type DomainConfig, type StoreConfig } from '@sso/bff-common';
+import { DEFAULT_SECOND_FACTOR_LIMITS, type SecondFactorLimits } from './mfa/second-factor-throttle';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const SERVICE = 'App 1 (identity BFF)';
@@ -38,6 +39,10 @@ const EnvSchema = DomainEnvSchema.extend({
   SSO_SIGNUPS_PER_ADDRESS: envCount(DEFAULT_THROTTLE_LIMITS.signupsPerAddress.failures),
   /** Live sessions one account may hold; a new sign-in past it ends the oldest. */
   SSO_SESSIONS_PER_USER: envCount(DEFAULT_SESSIONS_PER_USER),
+  /** How long a sign-in whose password passed waits for its second factor (ADR 028). */
+  SSO_MFA_PENDING_TTL: envSeconds(5 * 60, 30, 15 * 60),
+  SSO_MFA_ATTEMPTS_PER_SIGN_IN: envCount(DEFAULT_SECOND_FACTOR_LIMITS.perSignIn),
+  SSO_MFA_FAILURES_PER_USER: envCount(DEFAULT_SECOND_FACTOR_LIMITS.perUser.failures),
   SPA_DIR: envString(path.join(repoRoot, 'web/app1/dist')),
   /** Forward-auth access rules file (ADR 016); unset: every host under the parent domain needs a sign-in. */
   SSO_ACCESS_RULES: envOptional(),
@@ -75,6 +80,8 @@ export interface App1Config extends DomainConfig, StoreConfig, MailConfig {
   readonly sessionsPerUser: number;
   /** Forward-auth access rules: the file's (SSO_ACCESS_RULES) then the defaults. */
   readonly accessRules: AccessRules;
+  readonly secondFactorPendingSeconds: number;
+  readonly secondFactorLimits: SecondFactorLimits;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): App1Config {
@@ -111,6 +118,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }),
     sessionsPerUser: e.SSO_SESSIONS_PER_USER,
     accessRules: loadAccessRules(e.SSO_ACCESS_RULES, domain.cookieDomain),
+    secondFactorPendingSeconds: e.SSO_MFA_PENDING_TTL,
+    secondFactorLimits: Object.freeze({
+      perSignIn: e.SSO_MFA_ATTEMPTS_PER_SIGN_IN,
+      perUser: { ...DEFAULT_SECOND_FACTOR_LIMITS.perUser, failures: e.SSO_MFA_FAILURES_PER_USER },
+    }),
   } satisfies App1Config);
 }
 

@@ -8,6 +8,10 @@ import type { DeviceCookies } from './users/device-cookie';
 import type { LoginThrottle } from './users/login-throttle';
 import type { PasswordHasher } from './users/passwords';
 import type { UserStore } from './users/user-store';
+import type { PendingSignIns } from './mfa/pending-sign-in';
+import type { SecondFactorStore } from './mfa/second-factor-store';
+import type { SecondFactorThrottle } from './mfa/second-factor-throttle';
+import type { SecretBox } from './mfa/secret-box';
 
 /** What the routes of BFF 1 work with; built once in createApp. */
 export interface App1Context {
@@ -25,4 +29,11 @@ export interface App1Context {
   reader: SessionReader;
   cookies: App1Cookies;
   now: () => number;
+  /** TOTP factors and recovery codes. */
+  secondFactors: SecondFactorStore;
+  /** Seals TOTP secrets at rest. */
+  secretBox: SecretBox;
+  /** Sign-ins waiting for their second factor (a host-only cookie). */
+  pendingSignIns: PendingSignIns;
+  secondFactorThrottle: SecondFactorThrottle;
 }

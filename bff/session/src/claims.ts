@@ -13,6 +13,10 @@ export interface SsoClaims {
   iat: number;
   exp: number;
   jti: string;
+  /** How the person authenticated, RFC 8176 values (`pwd`, `otp`, `hwk`, `swk`, `mfa`). Absent from older tokens: treat as `['pwd']`. */
+  amr?: string[];
+  /** When the person last proved who they are (seconds since epoch); a relying app bounds its age for sensitive routes. */
+  auth_time?: number;
 }
 
 /** What the identity app supplies per token; the library adds the rest. */
@@ -22,6 +26,8 @@ export interface SubjectClaims {
   preferred_username: string;
   email?: string | null;
   name?: string | null;
+  amr?: string[];
+  auth_time?: number;
 }
 
 /** The JOSE header `typ` of a domain token; verification insists on it. */

@@ -157,6 +157,17 @@ describe('token', () => {
     await expectRejected(await forge({ ...validClaims(), email: { $ne: null } }));
   });
 
+  it('amr and auth_time round-trip when given; a token with a mistyped amr or auth_time is refused', async () => {
+    const signer = createTokenSigner({ issuer: ISS, audience: AUD, method: { alg: 'EdDSA', currentKey: keys.current } });
+    const issued = await signer.sign({ ...subject, amr: ['pwd', 'otp', 'mfa'], auth_time: now() - 30 });
+    expect(await verifier.verify(issued.token)).toMatchObject({ ok: true, claims: { amr: ['pwd', 'otp', 'mfa'], auth_time: now() - 30 } });
+    // A relying app trusting amr must never see `"mfa"` smuggled as a string or an object.
+    await expectRejected(await forge({ ...validClaims(), amr: 'mfa' }));
+    await expectRejected(await forge({ ...validClaims(), amr: [{ mfa: true }] }));
+    await expectRejected(await forge({ ...validClaims(), auth_time: '1700000000' }));
+    await expectRejected(await forge({ ...validClaims(), auth_time: 1.5 }));
+  });
+
   it('verify rejects JWE and JSON-serialized input, garbage and oversized tokens without throwing', async () => {
     await expectRejected('eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..aaaa.bbbb.cccc');
     await expectRejected(JSON.stringify({ payload: 'x', signatures: [] }));

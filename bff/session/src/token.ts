@@ -88,6 +88,8 @@ export function createTokenSigner(options: TokenSignerOptions): TokenSigner {
         preferred_username: subject.preferred_username,
         email: subject.email ?? null,
         name: subject.name ?? null,
+        ...(subject.amr ? { amr: [...subject.amr] } : {}),
+        ...(subject.auth_time !== undefined ? { auth_time: subject.auth_time } : {}),
         iat,
         exp,
         jti: randomUUID(),
@@ -249,7 +251,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         typeof claims.jti !== 'string' ||
         typeof claims.preferred_username !== 'string' ||
         !isNullableString(claims.email) ||
-        !isNullableString(claims.name)
+        !isNullableString(claims.name) ||
+        (claims.amr !== undefined && !(Array.isArray(claims.amr) && claims.amr.length <= 8 && claims.amr.every((v) => typeof v === 'string'))) ||
+        (claims.auth_time !== undefined && !Number.isSafeInteger(claims.auth_time))
       ) {
         return { ok: false, code: 'TOKEN_INVALID', reason: 'claims have the wrong types' };
       }

@@ -26,6 +26,12 @@ export const ERROR_CODES = [
   'IDENTITY_UNAVAILABLE',
   'STORE_UNAVAILABLE',
   'INTERNAL',
+  /** A wrong or already used TOTP or recovery code (second factor). */
+  'INVALID_SECOND_FACTOR',
+  /** The pending sign-in (password passed, second factor not yet) is over: sign in again. */
+  'SECOND_FACTOR_EXPIRED',
+  /** The account already has (or does not have) the second factor this asks to change. */
+  'SECOND_FACTOR_CONFLICT',
 ] as const;
 
 export const ErrorCodeSchema = z.enum(ERROR_CODES);
@@ -55,6 +61,9 @@ export const ERRORS = {
   IDENTITY_UNAVAILABLE: { status: 503, title: 'The identity service cannot be reached' },
   STORE_UNAVAILABLE: { status: 503, title: 'Storage is unavailable' },
   INTERNAL: { status: 500, title: 'Something went wrong on our side' },
+  INVALID_SECOND_FACTOR: { status: 401, title: 'That code is not valid' },
+  SECOND_FACTOR_EXPIRED: { status: 401, title: 'Your sign-in took too long' },
+  SECOND_FACTOR_CONFLICT: { status: 409, title: 'That second factor is not in that state' },
 } as const satisfies Record<ErrorCode, { status: number; title: string }>;
 
 /** The problem `type` URI of a code: `https://sso.dev/problems/session-expired`. */

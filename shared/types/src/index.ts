@@ -5,3 +5,4 @@ export * from './signup';
 export * from './me';
 export * from './config';
 export * from './devices';
+export * from './second-factor';

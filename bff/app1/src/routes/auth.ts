@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
 import { HttpError, parseBody } from '@sso/bff-common';
-import { LoginRequestSchema, LogoutRequestSchema, SignupRequestSchema, type LoginResponse, type LogoutResponse } from '@sso/types';
+import { LoginRequestSchema, LogoutRequestSchema, SignupRequestSchema, type LoginResponse, type LogoutResponse, type SecondFactorChallenge } from '@sso/types';
+import { enrolledSecondFactors } from '../mfa/verify-second-factor';
 import type { App1Context } from '../context';
 import { endSession, issueSession } from '../sessions/lifecycle';
 import { newId } from '../sessions/session-service';
@@ -76,6 +77,15 @@ export function authRoutes(ctx: App1Context): Router {
       throw new HttpError('INVALID_CREDENTIALS', 'The username or password is wrong.');
     }
     const user = await rehashIfNeeded(ctx, checked.user, body.password);
+    const methods = await enrolledSecondFactors(ctx, user.id);
+    if (methods.length > 0) {
+      // No session and no domain token yet: only a pending sign-in, host-only, for a few minutes (ADR 028).
+      const { pending, setCookie } = ctx.pendingSignIns.issue(user);
+      res.append('Set-Cookie', setCookie);
+      req.log.info({ event: 'login.second-factor-required', userId: user.id }, 'audit');
+      res.json({ secondFactor: { methods, expiresAt: new Date(pending.expiresAt).toISOString() } } satisfies SecondFactorChallenge);
+      return;
+    }
     const { session } = await issueSession(ctx, res, user);
     req.log.info({ event: 'login.success', userId: user.id, sid: session.id }, 'audit');
     res.json({ user: toAccount(user), redirectTo: redirectFor(req, body.returnTo) } satisfies LoginResponse);

@@ -25,6 +25,8 @@ export async function issueSessionCookies(
       preferred_username: user.username,
       email: user.email,
       name: user.name,
+      amr: session.amr ?? ['pwd'],
+      auth_time: Math.floor((session.authTime ?? session.createdAt) / 1000),
     },
     // Never past the session's absolute expiry: sign-out everywhere then
     // finds every session that may still have a live token.

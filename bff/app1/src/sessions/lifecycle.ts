@@ -22,9 +22,14 @@ export type EndReason = 'logout' | 'logout-everywhere' | 'password-change' | 'us
  * Starts a session for `user` and sets both session cookies and the device
  * cookie (this browser now knows the password: login-throttle.ts).
  */
-export async function issueSession(ctx: App1Context, res: Response, user: UserRecord): Promise<{ session: SessionRecord; tokenExpiresAt: Date }> {
+export async function issueSession(
+  ctx: App1Context,
+  res: Response,
+  user: UserRecord,
+  amr: readonly string[] = ['pwd'],
+): Promise<{ session: SessionRecord; tokenExpiresAt: Date }> {
   // Where this sign-in came from, for "your devices" (res.req: the request being answered).
-  const { session, refreshToken } = await ctx.sessions.start(user.id, ctx.now(), sessionDevice(res.req));
+  const { session, refreshToken } = await ctx.sessions.start(user.id, ctx.now(), sessionDevice(res.req), amr);
   const { tokenExpiresAt } = await issueSessionCookies(ctx, res, user, session, refreshToken);
   res.append('Set-Cookie', ctx.devices.issue(user.username));
   return { session, tokenExpiresAt };

@@ -88,7 +88,13 @@ export function createSessionService(store: SessionStore, policy: SessionPolicy)
 
     idleExpiresAt: (s: SessionRecord) => s.lastActiveAt + policy.idleTimeoutSeconds * 1000,
 
-    async start(userId: string, now: number, device: SessionDevice = { userAgent: null, address: null }): Promise<{ session: SessionRecord; refreshToken: string }> {
+    /** `device`: where the sign-in came from; `amr`: how the person authenticated (default password only); `auth_time` is `now`. */
+    async start(
+      userId: string,
+      now: number,
+      device: SessionDevice = { userAgent: null, address: null },
+      amr: readonly string[] = ['pwd'],
+    ): Promise<{ session: SessionRecord; refreshToken: string }> {
       const refreshToken = newRefreshToken();
       const session: SessionRecord = {
         id: newId('ses'),
@@ -102,6 +108,8 @@ export function createSessionService(store: SessionStore, policy: SessionPolicy)
         revokeReason: null,
         userAgent: device.userAgent,
         address: device.address,
+        amr: [...amr],
+        authTime: now,
       };
       await store.create(session);
       // Past the cap, the oldest live sessions end: a flood of successful

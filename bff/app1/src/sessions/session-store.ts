@@ -21,6 +21,10 @@ export interface SessionRecord {
   userAgent: string | null;
   /** The client address at sign-in, as Express sees it through TRUST_PROXY; null when unknown. */
   address: string | null;
+  /** How the person authenticated (RFC 8176 values: the token's `amr`); absent on older records: `['pwd']`. */
+  amr?: string[];
+  /** When the person last proved who they are (ms; the token's `auth_time`); absent on older records: `createdAt`. */
+  authTime?: number;
 }
 
 /** Where a session was started from ("your devices"). */

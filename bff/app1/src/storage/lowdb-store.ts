@@ -4,6 +4,7 @@ import type { StoredRevocations } from '../sessions/session-store';
 import { bcryptCost, type UserRecord, type UserStore, type CreateUserResult } from '../users/user-store';
 import type { SessionRecord, SessionStore, RefreshLookup } from '../sessions/session-store';
 import type { OneTimeTokenRecord, OneTimeTokenStore } from '../recovery/one-time-token-store';
+import type { RecoveryCodesRecord, SecondFactorStore, TotpRecord } from '../mfa/second-factor-store';
 
 interface Revocation {
   sid: string;
@@ -16,6 +17,8 @@ type App1Records = {
   sessions: SessionRecord;
   revocations: Revocation;
   oneTimeTokens: OneTimeTokenRecord;
+  totp: TotpRecord;
+  recoveryCodes: RecoveryCodesRecord;
 };
 
 /** Retired refresh hashes kept per session for theft detection. */
@@ -35,6 +38,8 @@ export const APP1_COLLECTIONS: JournaledStoreOptions<App1Records>['collections']
   sessions: (s) => s.id,
   revocations: (r) => r.sid,
   oneTimeTokens: (t) => t.hash,
+  totp: (t) => t.userId,
+  recoveryCodes: (r) => r.userId,
 };
 
 /**
@@ -48,7 +53,7 @@ export const APP1_COLLECTIONS: JournaledStoreOptions<App1Records>['collections']
 export async function openLowdbStore(
   dataDir: string,
   options: { now?: () => number; compactAfterBytes?: number } = {},
-): Promise<{ users: UserStore; sessions: SessionStore; oneTimeTokens: OneTimeTokenStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }>; compact(): Promise<void> }> {
+): Promise<{ users: UserStore; sessions: SessionStore; oneTimeTokens: OneTimeTokenStore; secondFactors: SecondFactorStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }>; compact(): Promise<void> }> {
   const store = await openJournaledStore<App1Records>({
     file: path.join(dataDir, APP1_STORE_FILE),
     collections: APP1_COLLECTIONS,
@@ -59,7 +64,7 @@ export async function openLowdbStore(
     },
     ...options,
   });
-  const { users: usersById, sessions: sessionsById, revocations, oneTimeTokens: tokensByHash } = store.maps;
+  const { users: usersById, sessions: sessionsById, revocations, oneTimeTokens: tokensByHash, totp, recoveryCodes } = store.maps;
   const byUsername = new Map<string, UserRecord>();
   for (const u of usersById.values()) byUsername.set(u.username, u);
   /** Refresh hash (current or retired) → session; which one is read off the session itself. */
@@ -247,5 +252,57 @@ export async function openLowdbStore(
     },
   };
 
-  return { users, sessions, oneTimeTokens, flush: () => store.flush(), probe: () => store.probe(), compact: () => store.compact() };
+  // Each check-and-change below runs without an await before its put: atomic in the process.
+  const secondFactors: SecondFactorStore = {
+    async getTotp(userId) {
+      return totp.get(userId) ?? null;
+    },
+    async beginTotp(record) {
+      if (totp.get(record.userId)?.confirmedAt) return false;
+      store.put('totp', record);
+      await store.commit();
+      return true;
+    },
+    async confirmTotp(userId, step, confirmedAt) {
+      const t = totp.get(userId);
+      if (!t || t.confirmedAt !== null) return false;
+      store.put('totp', { ...t, confirmedAt, lastUsedStep: step });
+      await store.commit();
+      return true;
+    },
+    async useTotpStep(userId, step) {
+      const t = totp.get(userId);
+      if (!t || t.confirmedAt === null || (t.lastUsedStep !== null && step <= t.lastUsedStep)) return false;
+      store.put('totp', { ...t, lastUsedStep: step });
+      await store.commit();
+      return true;
+    },
+    async deleteTotp(userId) {
+      if (!totp.has(userId)) return false;
+      store.remove('totp', userId);
+      await store.commit();
+      return true;
+    },
+    async setRecoveryCodes(record) {
+      store.put('recoveryCodes', record);
+      await store.commit();
+    },
+    async useRecoveryCode(userId, hash) {
+      const r = recoveryCodes.get(userId);
+      if (!r || !r.hashes.includes(hash)) return false;
+      store.put('recoveryCodes', { ...r, hashes: r.hashes.filter((h) => h !== hash) });
+      await store.commit();
+      return true;
+    },
+    async recoveryCodesLeft(userId) {
+      return recoveryCodes.get(userId)?.hashes.length ?? 0;
+    },
+    async deleteRecoveryCodes(userId) {
+      if (!recoveryCodes.has(userId)) return;
+      store.remove('recoveryCodes', userId);
+      await store.commit();
+    },
+  };
+
+  return { users, sessions, oneTimeTokens, secondFactors, flush: () => store.flush(), probe: () => store.probe(), compact: () => store.compact() };
 }

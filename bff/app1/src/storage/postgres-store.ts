@@ -6,6 +6,7 @@ import type { StoredRevocations } from '../sessions/session-store';
 import type { RefreshLookup, SessionRecord, SessionStore } from '../sessions/session-store';
 import type { CreateUserResult, UserRecord, UserStore } from '../users/user-store';
 import type { OneTimeTokenRecord, OneTimeTokenStore } from '../recovery/one-time-token-store';
+import type { SecondFactorStore, TotpRecord } from '../mfa/second-factor-store';
 
 /** App 1's tables live in this schema only; app 2 has its own and never reads this one. */
 export const APP1_SCHEMA = 'app1';
@@ -28,9 +29,11 @@ interface SessionRow {
   revoke_reason: string | null;
   user_agent: string | null;
   address: string | null;
+  amr: string[] | null;
+  auth_time: string | null;
 }
 
-const SESSION_COLUMNS = `s.id, s.user_id, s.created_at, s.last_active_at, s.absolute_expires_at, s.refresh_hash, s.revoked_at, s.revoke_reason, s.user_agent, s.address,
+const SESSION_COLUMNS = `s.id, s.user_id, s.created_at, s.last_active_at, s.absolute_expires_at, s.refresh_hash, s.revoked_at, s.revoke_reason, s.user_agent, s.address, s.amr, s.auth_time,
   ARRAY(SELECT r.hash FROM app1.retired_refresh_hashes r WHERE r.session_id = s.id ORDER BY r.seq DESC) AS retired`;
 
 function toSession(r: SessionRow): SessionRecord {
@@ -46,6 +49,18 @@ function toSession(r: SessionRow): SessionRecord {
     revokeReason: r.revoke_reason,
     userAgent: r.user_agent,
     address: r.address,
+    ...(r.amr ? { amr: r.amr } : {}),
+    ...(r.auth_time !== null ? { authTime: Number(r.auth_time) } : {}),
+  };
+}
+
+function toTotp(r: { user_id: string; sealed_secret: string; created_at: Date; confirmed_at: Date | null; last_used_step: string | null }): TotpRecord {
+  return {
+    userId: r.user_id,
+    sealedSecret: r.sealed_secret,
+    createdAt: r.created_at.toISOString(),
+    confirmedAt: r.confirmed_at ? r.confirmed_at.toISOString() : null,
+    lastUsedStep: r.last_used_step === null ? null : Number(r.last_used_step),
   };
 }
 
@@ -75,6 +90,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   users: UserStore;
   sessions: SessionStore;
   oneTimeTokens: OneTimeTokenStore;
+  secondFactors: SecondFactorStore;
   flush(): Promise<void>;
   probe(): Promise<{ ok: boolean; error?: string }>;
   pool: Pool;
@@ -148,8 +164,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       await prune(session.createdAt);
       await write(
         `WITH s AS (
-           INSERT INTO app1.sessions (id, user_id, created_at, last_active_at, absolute_expires_at, refresh_hash, revoked_at, revoke_reason, user_agent, address)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, $11) RETURNING id
+           INSERT INTO app1.sessions (id, user_id, created_at, last_active_at, absolute_expires_at, refresh_hash, revoked_at, revoke_reason, user_agent, address, amr, auth_time)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $10, $11, $12, $13) RETURNING id
          )
          INSERT INTO app1.retired_refresh_hashes (hash, session_id)
          SELECT t.hash, (SELECT id FROM s) FROM unnest($9::text[]) WITH ORDINALITY AS t(hash, n) ORDER BY t.n DESC`,
@@ -165,6 +181,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
           session.retiredRefreshHashes,
           session.userAgent,
           session.address,
+          session.amr ?? null,
+          session.authTime ?? null,
         ],
       );
     },
@@ -289,10 +307,66 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
   };
 
+  // Each check-and-change is one conditional statement: atomic across instances.
+  const secondFactors: SecondFactorStore = {
+    async getTotp(userId) {
+      const { rows } = await read('SELECT * FROM app1.totp_factors WHERE user_id = $1', [userId]);
+      return rows[0] ? toTotp(rows[0]) : null;
+    },
+    async beginTotp(t) {
+      const { rowCount } = await write(
+        `INSERT INTO app1.totp_factors (user_id, sealed_secret, created_at, confirmed_at, last_used_step) VALUES ($1, $2, $3, NULL, NULL)
+         ON CONFLICT (user_id) DO UPDATE SET sealed_secret = EXCLUDED.sealed_secret, created_at = EXCLUDED.created_at, last_used_step = NULL
+          WHERE app1.totp_factors.confirmed_at IS NULL`,
+        [t.userId, t.sealedSecret, t.createdAt],
+      );
+      return rowCount === 1;
+    },
+    async confirmTotp(userId, step, confirmedAt) {
+      const { rowCount } = await write('UPDATE app1.totp_factors SET confirmed_at = $3, last_used_step = $2 WHERE user_id = $1 AND confirmed_at IS NULL', [
+        userId,
+        step,
+        confirmedAt,
+      ]);
+      return rowCount === 1;
+    },
+    async useTotpStep(userId, step) {
+      // Of two instances accepting one code at once, the second UPDATE waits, re-checks and matches nothing.
+      const { rowCount } = await write(
+        `UPDATE app1.totp_factors SET last_used_step = $2
+          WHERE user_id = $1 AND confirmed_at IS NOT NULL AND (last_used_step IS NULL OR last_used_step < $2)`,
+        [userId, step],
+      );
+      return rowCount === 1;
+    },
+    async deleteTotp(userId) {
+      const { rowCount } = await write('DELETE FROM app1.totp_factors WHERE user_id = $1', [userId]);
+      return rowCount === 1;
+    },
+    async setRecoveryCodes(r) {
+      await db.transaction(async (client) => {
+        await client.query('DELETE FROM app1.recovery_codes WHERE user_id = $1', [r.userId]);
+        await client.query('INSERT INTO app1.recovery_codes (user_id, hash, created_at) SELECT $1, h, $3 FROM unnest($2::text[]) AS h', [r.userId, r.hashes, r.createdAt]);
+      });
+    },
+    async useRecoveryCode(userId, hash) {
+      const { rowCount } = await write('DELETE FROM app1.recovery_codes WHERE user_id = $1 AND hash = $2', [userId, hash]);
+      return rowCount === 1;
+    },
+    async recoveryCodesLeft(userId) {
+      const { rows } = await read<{ n: number }>('SELECT count(*)::int AS n FROM app1.recovery_codes WHERE user_id = $1', [userId]);
+      return rows[0]?.n ?? 0;
+    },
+    async deleteRecoveryCodes(userId) {
+      await write('DELETE FROM app1.recovery_codes WHERE user_id = $1', [userId]);
+    },
+  };
+
   return {
     users,
     sessions,
     oneTimeTokens,
+    secondFactors,
     pool,
     flush: db.end,
     probe: db.probe,
