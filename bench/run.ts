@@ -465,6 +465,42 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchResults
         await f.stop();
       }
     }
+
+    if (want(11)) {
+      log('11 forward auth (nginx auth_request) vs /healthz and vs a logged 404 on /api, on BFF 1');
+      // App 1 answers forward auth only to TRUST_PROXY addresses: the load generator is the proxy here.
+      const g = await startDomain({ withApp2: false, env: { ...DOMAIN_ENV, TRUST_PROXY: 'loopback' } });
+      domains.push(g);
+      try {
+        const [account] = await signUpMany(g, 1, 'bench-fa');
+        const authz: Route = {
+          label: 'GET /api/authz/auth-request',
+          url: g.urls.app1,
+          path: '/api/authz/auth-request',
+          headers: { cookie: `${TOKEN_COOKIE}=${account!.token}`, 'x-original-url': `http://app4.${AUDIENCE}/notes?id=7`, 'x-original-method': 'GET' },
+        };
+        const cmp = await compareRoutes(run, plan, [{ label: 'GET /healthz (app 1)', url: g.urls.app1, path: '/healthz' }, authz, { ...authz, label: 'GET /api/missing (404, app 1)', path: '/api/missing', expectStatus: 404 }]);
+        const [health, fa, notFound] = cmp.sides as [Aggregate, Aggregate, Aggregate];
+        const ratio = fa.rps / health.rps;
+        add({ id: '11a', figure: 'forward auth throughput / /healthz throughput (app 1)', value: ratio, unit: 'x', target: `>= ${ME_TARGET.toFixed(2)}`, verdict: ratio >= ME_TARGET ? 'PASS' : 'FAIL' });
+        add({ id: '11b', figure: 'forward auth throughput / logged 404 on /api throughput', value: fa.rps / notFound.rps, unit: 'x', target: '-', verdict: 'info' });
+        add({ id: '11c', figure: 'GET /api/authz/auth-request (signed in, allowed), throughput', value: fa.rps, unit: 'req/s', target: '-', verdict: 'info' });
+        add({ id: '11d', figure: 'GET /healthz on app 1, throughput', value: health.rps, unit: 'req/s', target: '-', verdict: 'info' });
+        add({ id: '11e', figure: 'GET /api/authz/auth-request, p99', value: fa.p99, unit: 'ms', target: '-', verdict: 'info' });
+        add({ id: '11f', figure: 'GET /healthz on app 1, p99', value: health.p99, unit: 'ms', target: '-', verdict: 'info' });
+        const rounds = cmp.roundRatios[1]!;
+        if (rounds.length > 1) {
+          add({ id: '11g', figure: `forward auth ratio, worst of ${rounds.length} rounds (noise)`, value: Math.min(...rounds), unit: 'x', target: '-', verdict: 'info' });
+          add({ id: '11h', figure: `forward auth ratio, best of ${rounds.length} rounds (noise)`, value: Math.max(...rounds), unit: 'x', target: '-', verdict: 'info' });
+        }
+        if (ratio < ME_TARGET) {
+          notes.push(`11a (${ratio.toFixed(2)} x): forward auth runs at ${(fa.rps / notFound.rps).toFixed(2)} x a 404 on the same /api router (11b); the gap to /healthz beyond that is the /api path every request takes.`);
+        }
+      } finally {
+        domains.pop();
+        await g.stop();
+      }
+    }
   } finally {
     await load.close();
     for (const d of domains.reverse()) await d.stop();
@@ -703,10 +739,10 @@ function parseArgs(argv: string[]): BenchOptions {
   const options: BenchOptions = {};
   for (const arg of argv) {
     if (arg === '--quick') options.quick = true;
-    else if (arg.startsWith('--only=')) options.only = arg.slice(7).split(',').map(Number).filter((n) => n >= 1 && n <= 10);
+    else if (arg.startsWith('--only=')) options.only = arg.slice(7).split(',').map(Number).filter((n) => n >= 1 && n <= 11);
     else if (arg.startsWith('--out=')) options.outFile = arg.slice(6);
     else if (arg === '--help' || arg === '-h') {
-      process.stdout.write('usage: node --import tsx bench/run.ts [--quick] [--only=1,2,...,10] [--out=FILE]\n');
+      process.stdout.write('usage: node --import tsx bench/run.ts [--quick] [--only=1,2,...,11] [--out=FILE]\n');
       process.exit(0);
     } else {
       process.stderr.write(`bench: unknown option ${arg}\n`);

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,13 @@ process.env.E2E_MOCK_PORT ??= String(freePort());
 process.env.E2E_SHORT_APP1_PORT ??= String(freePort());
 process.env.E2E_SHORT_APP2_PORT ??= String(freePort());
 process.env.E2E_SHORT_DATA_DIR ??= mkdtempSync(path.join(tmpdir(), 'sso-e2e-short-'));
+// Forward auth (forward-auth.spec.ts): the proxied hosts nginx and Caddy
+// serve, with a group rule, and the proxies on loopback trusted.
+process.env.E2E_RULES_FILE ??= path.join(mkdtempSync(path.join(tmpdir(), 'sso-e2e-rules-')), 'access-rules');
+writeFileSync(
+  process.env.E2E_RULES_FILE,
+  ['app4.sso.localhost', 'app5.sso.localhost'].map((host) => `${host} /public public\n${host} /admin groups admins\n${host} / signed_in\n`).join(''),
+);
 /** The teardown that reads the BFFs' logs once every spec has run. */
 const LOGS_CHECK = /logs\.teardown\.spec\.ts$/;
 const app1Port = process.env.E2E_APP1_PORT;
@@ -71,6 +78,8 @@ export default defineConfig({
       LOG_LEVEL: 'info',
       LOG_DIR: path.join(process.env.E2E_DATA_DIR, 'logs'),
       SSO_REVOCATION_POLL_MS: '250',
+      TRUST_PROXY: 'loopback',
+      SSO_ACCESS_RULES: process.env.E2E_RULES_FILE,
     },
     },
     {

@@ -10,6 +10,7 @@ import { ConfigError, createPgPool, diagnoseCookieDomain, redactDatabaseUrl } fr
 import { createCookieController, createTokenSigner } from '@sso/session';
 import { loadConfig as loadApp1Config } from '../bff/app1/src/config';
 import { loadConfig as loadApp2Config } from '../bff/app2/src/config';
+import { checkForwardAuth } from './doctor-forward-auth';
 import { APP1_MIGRATIONS_DIR, APP1_SCHEMA } from '../bff/app1/src/storage/postgres-store';
 import { APP2_MIGRATIONS_DIR, APP2_SCHEMA } from '../bff/app2/src/storage/postgres-store';
 
@@ -66,6 +67,9 @@ async function main(): Promise<number> {
       warn(`${what} ${url} does not answer (${(err as Error).message}). Is app 1 running? App 2 would answer 503 IDENTITY_UNAVAILABLE until it does.`);
     }
   }
+
+  console.log('\nForward auth (reverse proxies)');
+  for (const line of await checkForwardAuth(app1)) (line.level === 'ok' ? ok : line.level === 'info' ? (s: string) => console.log(`      ${s}`) : warn)(line.text);
 
   problems += await checkStore(app1);
   console.log(problems ? `\n${problems} problem(s) found.` : '\nNo problems found.');

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProblemSchema } from '@sso/types';
 import { TOKEN_TYPE } from '@sso/session';
 import { loadConfig } from '../app1/src/config';
+import { checkForwardAuth } from '../../scripts/doctor-forward-auth';
 import { Browser, startDomain, testClock, type Domain } from './harness';
 
 const PASSWORD = 'correct horse battery';
@@ -251,5 +252,24 @@ describe('forward auth: the rules file is checked at start-up', () => {
     await writeFile(file, 'app4.sso.localhost / signed_in\napp4.sso.localhost /admin groups admins\n');
     expect(() => loadConfig({ SSO_ACCESS_RULES: file })).toThrow(`SSO_ACCESS_RULES ${file}:2: this rule never applies`);
     expect(() => loadConfig({ SSO_ACCESS_RULES: path.join(rulesDir, 'missing') })).toThrow('cannot be read (ENOENT)');
+  });
+});
+
+describe('npm run doctor checks forward auth', () => {
+  it('says app 1 answers a proxy on this machine, and lists the rules with their lines', async () => {
+    const config = loadConfig({ ...domain.env, TRUST_PROXY: 'loopback', SSO_ACCESS_RULES: path.join(rulesDir, 'rules') });
+    const lines = await checkForwardAuth(config, domain.urls.app1);
+    expect(lines).toContainEqual({ level: 'ok', text: expect.stringContaining('answers a proxy on this machine') });
+    expect(lines).toContainEqual({ level: 'info', text: '  line 4: app4.sso.localhost /admin groups admins' });
+  });
+
+  it('warns when app 1 does not trust this machine', async () => {
+    const own = await startDomain({ withApp2: false });
+    try {
+      const lines = await checkForwardAuth(loadConfig(own.env), own.urls.app1);
+      expect(lines.filter((l) => l.level === 'warn').map((l) => l.text)).toEqual([expect.stringContaining('TRUST_PROXY is off'), expect.stringContaining('refuses this machine (403)')]);
+    } finally {
+      await own.stop();
+    }
   });
 });
