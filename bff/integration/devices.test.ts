@@ -129,7 +129,7 @@ describe('ending a device', () => {
     expect(await refusedAtApp2Within(lost, 2000)).toBeLessThan(2000);
     const renew = await lost.request('app1', '/api/session/refresh', { json: {} });
     expect(renew.status).toBe(401);
-    expect(ProblemSchema.parse(renew.body)).toMatchObject({ code: 'SESSION_ENDED', reason: 'ended-from-another-device' });
+    expect(ProblemSchema.parse(renew.body)).toMatchObject({ code: 'SESSION_ENDED', reason: 'signed-out-everywhere' });
     expect((await mine.request('app2', '/api/me')).status).toBe(200);
     expect((await devices(mine)).map((d) => d.id)).toEqual([await sidOf(mine)]);
   });

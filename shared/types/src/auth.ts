@@ -132,9 +132,8 @@ export type RevocationFeed = z.infer<typeof RevocationFeedSchema>;
 /**
  * Why a session is over, so the sign-in form can say so in one line:
  * idle or absolute timeout, signed out (here or everywhere), password
- * changed, account disabled, refresh token reused, ended from another
- * device (the account page's "your devices"), or revoked otherwise.
+ * changed, account disabled, refresh token reused, or revoked otherwise.
  */
-export const SESSION_END_REASONS = ['idle', 'absolute', 'signed-out', 'signed-out-everywhere', 'password-changed', 'disabled', 'reused', 'revoked', 'ended-from-another-device'] as const;
+export const SESSION_END_REASONS = ['idle', 'absolute', 'signed-out', 'signed-out-everywhere', 'password-changed', 'disabled', 'reused', 'revoked'] as const;
 export const SessionEndReasonSchema = z.enum(SESSION_END_REASONS);
 export type SessionEndReason = z.infer<typeof SessionEndReasonSchema>;

@@ -3,7 +3,7 @@ import { z } from 'zod/mini';
 // Its own module: only the account page (loaded on demand) uses these.
 
 /** One live session of the signed-in person, as the account page lists it ("your devices"). */
-export const DeviceSessionSchema = z.object({
+export const DeviceSessionSchema = /* @__PURE__ */ z.object({
   /** The session id (the token's `sid`): what POST /api/account/sessions/end takes. */
   id: z.string(),
   /** Browser name and major version from the User-Agent at sign-in ("Chrome 156"), or null when unknown. */
@@ -16,25 +16,28 @@ export const DeviceSessionSchema = z.object({
   createdAt: z.iso.datetime(),
   /** Last renewal of the session (a token was issued to it). */
   lastActiveAt: z.iso.datetime(),
-  /** The session of the browser asking. */
-  current: z.boolean(),
+  /**
+   * The session of the browser asking. (A literal pair, not z.boolean(): zod's
+   * classes land in SPA 1's first-page chunk whichever page uses them.)
+   */
+  current: z.literal([true, false]),
 });
 export type DeviceSession = z.infer<typeof DeviceSessionSchema>;
 
 /** GET /api/account/sessions: the live sessions of the signed-in account, this device first, then the most recently active. */
-export const DeviceSessionsResponseSchema = z.object({
+export const DeviceSessionsResponseSchema = /* @__PURE__ */ z.object({
   sessions: z.array(DeviceSessionSchema),
 });
 export type DeviceSessionsResponse = z.infer<typeof DeviceSessionsResponseSchema>;
 
 /** POST /api/account/sessions/end: end one other session of the signed-in account. */
-export const EndSessionRequestSchema = z.object({
+export const EndSessionRequestSchema = /* @__PURE__ */ z.object({
   id: z.string({ error: 'Name the session to end.' }).check(z.minLength(1, 'Name the session to end.'), z.maxLength(128, 'That is not a session id.')),
 });
 export type EndSessionRequest = z.infer<typeof EndSessionRequestSchema>;
 
 /** POST /api/account/sessions/end and /end-others: how many sessions ended. */
-export const EndSessionsResponseSchema = z.object({
+export const EndSessionsResponseSchema = /* @__PURE__ */ z.object({
   ended: z.int(),
 });
 export type EndSessionsResponse = z.infer<typeof EndSessionsResponseSchema>;

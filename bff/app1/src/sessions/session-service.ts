@@ -35,6 +35,8 @@ export function endReason(session: SessionRecord, policy: Pick<SessionPolicy, 'i
       case 'logout':
         return 'signed-out';
       case 'logout-everywhere':
+      // Ended from the account page of another browser: "you signed out on another device".
+      case 'ended-from-another-device':
         return 'signed-out-everywhere';
       case 'password-change':
         return 'password-changed';
@@ -42,8 +44,6 @@ export function endReason(session: SessionRecord, policy: Pick<SessionPolicy, 'i
         return 'disabled';
       case 'refresh-token-reuse':
         return 'reused';
-      case 'ended-from-another-device':
-        return 'ended-from-another-device';
       default:
         return 'revoked';
     }

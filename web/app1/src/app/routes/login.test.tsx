@@ -104,7 +104,6 @@ describe('sign-in page', () => {
     ['signed-out-everywhere', 'You signed out on another device.'],
     ['idle', 'You were signed out after 30 minutes without activity.'],
     ['password-changed', 'Your password was changed, so every device was signed out.'],
-    ['ended-from-another-device', 'This device was signed out from another device (your account page).'],
   ])('says why the session ended (%s), keeping returnTo', async (reason, message) => {
     resetMockDb('signed-out');
     renderRoutes(routes, `/login?returnTo=${encodeURIComponent('http://app2.sso.localhost:5172/x')}&ended=${reason}`);

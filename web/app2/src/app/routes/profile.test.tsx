@@ -157,10 +157,10 @@ describe('app 2 profile', () => {
       // Ended on the account page of another browser: BFF 2 now refuses the token, renewal says why.
       const endedAt = Date.now();
       mockDb.token = 'absent';
-      mockDb.sessionEnded = 'ended-from-another-device';
+      mockDb.sessionEnded = 'signed-out-everywhere';
       await waitFor(() => expect(assign).toHaveBeenCalledTimes(1), { timeout: 3_000 });
       expect(Date.now() - endedAt).toBeLessThan(1_800);
-      expect(new URL(assign.mock.calls[0]![0]).searchParams.get('ended')).toBe('ended-from-another-device');
+      expect(new URL(assign.mock.calls[0]![0]).searchParams.get('ended')).toBe('signed-out-everywhere');
     });
 
     it('an open tab whose session ends while it waits goes to sign-in with the reason', async () => {

@@ -31,8 +31,6 @@ export function sessionEndedMessage(reason: SessionEndReason, policy: { idleTime
       return 'For your safety you were signed out everywhere: your session was used from two places at once.';
     case 'revoked':
       return 'Your session was ended. Sign in again to continue.';
-    case 'ended-from-another-device':
-      return 'This device was signed out from another device (your account page).';
     default: {
       const unreachable: never = reason;
       return unreachable;

@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { EndSessionsResponseSchema } from '@sso/types';
 import { apiRequest } from '@sso/web-shared';
-import { devicesQueryOptions } from './get-devices';
+import { DEVICES_QUERY_KEY } from './get-devices';
 
 /** POST /api/account/sessions/end: signs out one other device. */
 export function endDevice(id: string) {
@@ -18,6 +18,6 @@ export function useEndDevices() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: (target: { id: string } | { allOthers: true }) => ('id' in target ? endDevice(target.id) : endOtherDevices()),
-    onSettled: () => queryClient.invalidateQueries({ queryKey: devicesQueryOptions().queryKey }),
+    onSettled: () => queryClient.invalidateQueries({ queryKey: DEVICES_QUERY_KEY }),
   });
 }

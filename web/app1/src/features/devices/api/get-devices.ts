@@ -1,13 +1,18 @@
-import { queryOptions, useQuery } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { DeviceSessionsResponseSchema } from '@sso/types';
-import { apiRequest, withSessionRefresh } from '@sso/web-shared';
-import { config } from '../../../config/env';
+import { apiRequest } from '@sso/web-shared';
 
-/** GET /api/account/sessions: the signed-in account's live sessions, this device first. */
+/**
+ * GET /api/account/sessions: the signed-in account's live sessions, this
+ * device first. Asked only from the account page, which shows once the
+ * session check (with its renewal) succeeded, and whose keep-alive renews
+ * before the token expires: no renewal of its own here. (Each helper shared
+ * with the first page costs that page an export; it has a budget.)
+ */
 export function getDevices() {
-  return withSessionRefresh(config.identityOrigin, () => apiRequest({ url: '/api/account/sessions', schema: DeviceSessionsResponseSchema }));
+  return apiRequest({ url: '/api/account/sessions', schema: DeviceSessionsResponseSchema });
 }
 
-export const devicesQueryOptions = () => queryOptions({ queryKey: ['account', 'sessions'], queryFn: getDevices });
+export const DEVICES_QUERY_KEY = ['account', 'sessions'] as const;
 
-export const useDevices = () => useQuery(devicesQueryOptions());
+export const useDevices = () => useQuery({ queryKey: DEVICES_QUERY_KEY, queryFn: getDevices });
