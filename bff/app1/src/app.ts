@@ -9,6 +9,7 @@ import {
   errorHandler,
   noStore,
   prepareDataDir,
+  redactDatabaseUrl,
   requireTrustedOrigin,
   serveSpa,
   HttpError,
@@ -37,6 +38,11 @@ import { openPostgresStore } from './storage/postgres-store';
 import { createLoginThrottle, type ThrottleLimits } from './users/login-throttle';
 import { createDeviceCookies, loadDeviceSecret } from './users/device-cookie';
 import { createPasswordHasher, HasherBusyError } from './users/passwords';
+import { createMailer, fileTransport, outboxDir, smtpTransport, type MailTransport, type RetryPolicy } from './mail/mailer';
+import { createBackgroundTasks } from './recovery/background';
+import { createOneTimeTokens } from './recovery/one-time-tokens';
+import { createRecoveryThrottle } from './recovery/recovery-throttle';
+import { passwordResetRoutes } from './routes/password-reset';
 
 export interface App1 {
   app: Express;
@@ -50,6 +56,9 @@ export interface App1Options {
   /** Overrides the configured limits (tests). */
   throttleLimits?: Partial<ThrottleLimits>;
   now?: () => number;
+  /** Replaces the configured mail transport (tests: a slow or failing one). */
+  mailTransport?: MailTransport;
+  mailRetry?: RetryPolicy;
 }
 
 /** Builds BFF 1 from a validated config. Never listens: server.ts does. */
@@ -80,7 +89,17 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
     // Which dummy cost an unknown username gets: fixed per name, unpredictable to clients.
     position: (username) => devices.keyedHash('dummy-cost', username).readUInt32BE(0) / 2 ** 32,
   });
+  const mailTransport =
+    options.mailTransport ??
+    (config.mailTransport === 'smtp'
+      ? smtpTransport(config.smtpUrl!, config.mailFrom, `SMTP ${redactDatabaseUrl(config.smtpUrl!)}`)
+      : fileTransport(outboxDir(config.dataDir), now));
+  const mailer = createMailer(mailTransport, logger, options.mailRetry);
   const context: App1Context = {
+    mailer,
+    oneTimeTokens: createOneTimeTokens(store.oneTimeTokens, { ttlSeconds: config.resetTokenTtlSeconds, now }),
+    recoveryThrottle: createRecoveryThrottle({ requestsPerAddress: config.resetRequestsPerAddress, mailsPerAccount: config.resetMailsPerAccount }, pgStore?.pool),
+    background: createBackgroundTasks(logger),
     config,
     logger,
     users: store.users,
@@ -137,6 +156,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
   api.use(authRoutes(context));
   api.use(sessionRoutes(context));
   api.use(accountRoutes(context));
+  api.use(passwordResetRoutes(context));
   api.use(revocationRoutes(context));
   api.use(apiNotFound());
   app.use('/api', api);
@@ -169,6 +189,8 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
     app,
     context,
     close: async () => {
+      await context.background.idle();
+      await mailer.close();
       await store.flush();
       await hasher.close();
     },
