@@ -203,6 +203,13 @@ describe('forgot and reset (file outbox)', () => {
     expect(await mailsTo(domain, 'disabled-one@example.test')).toEqual([]);
   });
 
+  it('the reset page is served with Referrer-Policy: no-referrer; other pages keep the default', async () => {
+    const page = await new Browser(domain).request('app1', '/reset-password');
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    const login = await new Browser(domain).request('app1', '/login');
+    expect(login.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
+  });
+
   it('a cross-site page cannot ask for a reset (Origin allow-list, JSON only)', async () => {
     const foreign = await new Browser(domain).request('app1', '/api/password/forgot', { json: { login: 'forgetful' }, origin: 'http://evil.example' });
     expect(foreign.status).toBe(403);

@@ -162,6 +162,11 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
   app.use('/api', api);
 
   app.use(loginPageRoutes(context));
+  // The reset page may hold a token in memory: nothing it loads learns even its address (ADR 020).
+  app.use('/reset-password', (_req, res, next) => {
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    next();
+  });
   app.use(
     serveSpa({
       dir: config.spaDir,
