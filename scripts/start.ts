@@ -10,6 +10,7 @@ import { KEY_FILE_NAME } from '@sso/session';
 import { startApp1 } from '../bff/app1/src/server';
 import { startApp2 } from '../bff/app2/src/server';
 import { APP1_VARIABLES, loadConfig as loadApp1Config, type App1Config } from '../bff/app1/src/config';
+import { outboxDir } from '../bff/app1/src/mail/mailer';
 import { APP2_VARIABLES, loadConfig as loadApp2Config, type App2Config } from '../bff/app2/src/config';
 
 /** Read by the examples and the test suites, not by the BFFs: not typos. */
@@ -26,6 +27,10 @@ export function banner(app1: App1Config, app2: App2Config): string {
     app1.tokenAlg === 'EdDSA'
       ? `${path.join(app1.dataDir, KEY_FILE_NAME)} (signing) and device-cookie.key beside it`
       : `HS256 secret from SSO_HS256_SECRET; device-cookie.key in ${app1.dataDir}`;
+  const mail =
+    app1.mailTransport === 'smtp'
+      ? `SMTP ${redactDatabaseUrl(app1.smtpUrl!)} from ${app1.mailFrom}`
+      : `written to ${outboxDir(app1.dataDir)} (one JSON file per message; MAIL_TRANSPORT=smtp sends it)`;
   const logs = app1.logDir ? `${path.join(app1.logDir, 'app1.log')}, app2.log beside it` : null;
   return [
     '',
@@ -37,6 +42,7 @@ export function banner(app1: App1Config, app2: App2Config): string {
     '',
     `  Store: ${store}`,
     `  Keys:  ${keys}`,
+    `  Mail:  ${mail}`,
     ...(logs ? [`  Logs:  ${logs}`] : []),
     '  Stop with Ctrl+C.',
     line,

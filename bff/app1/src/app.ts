@@ -9,6 +9,7 @@ import {
   errorHandler,
   noStore,
   prepareDataDir,
+  redactDatabaseUrl,
   requireTrustedOrigin,
   serveSpa,
   HttpError,
@@ -43,6 +44,11 @@ import { secondFactorRoutes } from './routes/second-factor';
 import { createPendingSignIns } from './mfa/pending-sign-in';
 import { createSecondFactorThrottle, type SecondFactorLimits } from './mfa/second-factor-throttle';
 import { createSecretBox } from './mfa/secret-box';
+import { createMailer, fileTransport, outboxDir, smtpTransport, type MailTransport, type RetryPolicy } from './mail/mailer';
+import { createBackgroundTasks } from './recovery/background';
+import { createOneTimeTokens } from './recovery/one-time-tokens';
+import { createRecoveryThrottle } from './recovery/recovery-throttle';
+import { passwordResetRoutes } from './routes/password-reset';
 
 export interface App1 {
   app: Express;
@@ -58,6 +64,9 @@ export interface App1Options {
   /** Overrides the configured second-factor limits (tests). */
   secondFactorLimits?: Partial<SecondFactorLimits>;
   now?: () => number;
+  /** Replaces the configured mail transport (tests: a slow or failing one). */
+  mailTransport?: MailTransport;
+  mailRetry?: RetryPolicy;
 }
 
 /** Builds BFF 1 from a validated config. Never listens: server.ts does. */
@@ -88,7 +97,17 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
     // Which dummy cost an unknown username gets: fixed per name, unpredictable to clients.
     position: (username) => devices.keyedHash('dummy-cost', username).readUInt32BE(0) / 2 ** 32,
   });
+  const mailTransport =
+    options.mailTransport ??
+    (config.mailTransport === 'smtp'
+      ? smtpTransport(config.smtpUrl!, config.mailFrom, `SMTP ${redactDatabaseUrl(config.smtpUrl!)}`)
+      : fileTransport(outboxDir(config.dataDir), now));
+  const mailer = createMailer(mailTransport, logger, options.mailRetry);
   const context: App1Context = {
+    mailer,
+    oneTimeTokens: createOneTimeTokens(store.oneTimeTokens, { ttlSeconds: config.resetTokenTtlSeconds, now }),
+    recoveryThrottle: createRecoveryThrottle({ requestsPerAddress: config.resetRequestsPerAddress, mailsPerAccount: config.resetMailsPerAccount }, pgStore?.pool),
+    background: createBackgroundTasks(logger),
     config,
     logger,
     users: store.users,
@@ -153,11 +172,17 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
   api.use(sessionRoutes(context));
   api.use(accountRoutes(context));
   api.use(deviceRoutes(context));
+  api.use(passwordResetRoutes(context));
   api.use(revocationRoutes(context));
   api.use(apiNotFound());
   app.use('/api', api);
 
   app.use(loginPageRoutes(context));
+  // The reset page may hold a token in memory: nothing it loads learns even its address (ADR 020).
+  app.use('/reset-password', (_req, res, next) => {
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    next();
+  });
   app.use(
     serveSpa({
       dir: config.spaDir,
@@ -185,6 +210,8 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
     app,
     context,
     close: async () => {
+      await context.background.idle();
+      await mailer.close();
       await store.flush();
       await hasher.close();
     },

@@ -1,6 +1,10 @@
 import type { Logger } from 'pino';
 import type { KeySet, SessionReader, TokenSigner } from '@sso/session';
 import type { App1Config } from './config';
+import type { Mailer } from './mail/mailer';
+import type { BackgroundTasks } from './recovery/background';
+import type { OneTimeTokens } from './recovery/one-time-tokens';
+import type { RecoveryThrottle } from './recovery/recovery-throttle';
 import type { App1Cookies } from './sessions/cookies';
 import type { SessionService } from './sessions/session-service';
 import type { SessionStore } from './sessions/session-store';
@@ -36,4 +40,11 @@ export interface App1Context {
   /** Sign-ins waiting for their second factor (a host-only cookie). */
   pendingSignIns: PendingSignIns;
   secondFactorThrottle: SecondFactorThrottle;
+  /** Sends in the background (file outbox or SMTP); never delays an answer. */
+  mailer: Mailer;
+  /** Reset links: single use, stored hashed. */
+  oneTimeTokens: OneTimeTokens;
+  recoveryThrottle: RecoveryThrottle;
+  /** Work done after the answer was sent ("forgot password"). */
+  background: BackgroundTasks;
 }

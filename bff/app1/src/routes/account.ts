@@ -3,6 +3,7 @@ import { HttpError, failValidation, parseBody } from '@sso/bff-common';
 import { ChangePasswordRequestSchema, type ChangePasswordResponse } from '@sso/types';
 import type { App1Context } from '../context';
 import { endAllSessions, issueSession, requireAccount } from '../sessions/lifecycle';
+import { notifyPasswordChanged } from '../recovery/password-changed';
 import { toAccount } from '../users/account';
 import { checkPassword } from '../users/password-check';
 import { bcryptCost } from '../users/user-store';
@@ -27,6 +28,7 @@ export function accountRoutes(ctx: App1Context): Router {
     ctx.hasher.noteStored(bcryptCost(user.passwordHash), ctx.hasher.cost);
     // Every session, this one included, ends; this browser gets a fresh one.
     const revoked = await endAllSessions(ctx, user.id, 'password-change');
+    await notifyPasswordChanged(ctx, user);
     const fresh = await issueSession(ctx, res, user);
     req.log.info({ event: 'password.change', userId: user.id, sid: fresh.session.id, revoked: revoked.length, previousSid: session.id }, 'audit');
     res.json({ user: toAccount(user), revokedSessions: revoked.filter((id) => id !== session.id).length } satisfies ChangePasswordResponse);
