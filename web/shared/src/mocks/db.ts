@@ -51,7 +51,14 @@ export const mockDb = {
   sessionCreatedAt: Date.now(),
   /** When app 2 first saw each user (its JIT record). */
   provisionedAt: new Map<string, string>(),
+  /** Users with TOTP on (the mock's valid code is MOCK_TOTP_CODE), and their unused recovery codes. */
+  totpEnabled: new Map<string, string[]>(),
+  /** The user whose password passed and whose second factor is due. */
+  pendingSecondFactor: null as string | null,
 };
+
+/** The one code the mocks' authenticator app ever shows. */
+export const MOCK_TOTP_CODE = '123456';
 
 /** Scenarios that start with nobody signed in. */
 const SIGNED_OUT: readonly MockScenario[] = ['signed-out', 'throttled'];
@@ -68,6 +75,8 @@ export function resetMockDb(scenario: MockScenario = 'default'): void {
   mockDb.scenario = scenario;
   mockDb.sessionCreatedAt = Date.now();
   mockDb.provisionedAt = new Map();
+  mockDb.totpEnabled = new Map();
+  mockDb.pendingSecondFactor = null;
 }
 
 /** The mocks' state as plain JSON, for the browser to keep between page loads (mock-state.ts). */
