@@ -65,9 +65,11 @@ function SetUp({ onCodes }: { onCodes: (codes: string[]) => void }) {
       </p>
       <Alert>{form.formError}</Alert>
       <Field name="code" label="Code from the app" autoComplete="one-time-code" inputMode="numeric" errors={form.fieldErrors.code} required />
-      <button className="button" type="submit" disabled={confirm.isPending}>
-        {confirm.isPending ? 'Checking…' : 'Turn on'}
-      </button>
+      <div className="actions">
+        <button className="button" type="submit" disabled={confirm.isPending}>
+          {confirm.isPending ? 'Checking…' : 'Turn on'}
+        </button>
+      </div>
     </form>
   );
 }
@@ -91,9 +93,11 @@ function Enabled({ since, left, onCodes }: { since: string | null; left: number;
       >
         <Alert>{regenForm.formError}</Alert>
         <Field name="code" id="regen-code" label="Code from the app" hint="New recovery codes replace all the old ones." autoComplete="one-time-code" inputMode="numeric" errors={regenForm.fieldErrors.code} required />
-        <button className="button button--secondary" type="submit" disabled={regenerate.isPending}>
-          New recovery codes
-        </button>
+        <div className="actions">
+          <button className="button button--secondary" type="submit" disabled={regenerate.isPending}>
+            New recovery codes
+          </button>
+        </div>
       </form>
       <form
         ref={offForm.formRef}
@@ -102,9 +106,11 @@ function Enabled({ since, left, onCodes }: { since: string | null; left: number;
       >
         <Alert>{offForm.formError}</Alert>
         <Field name="code" id="off-code" label="Code from the app, or a recovery code" autoComplete="one-time-code" errors={offForm.fieldErrors.code} required />
-        <button className="button button--secondary" type="submit" disabled={disable.isPending}>
-          Turn off two-step sign-in
-        </button>
+        <div className="actions">
+          <button className="button button--secondary" type="submit" disabled={disable.isPending}>
+            Turn off two-step sign-in
+          </button>
+        </div>
       </form>
     </>
   );
