@@ -49,6 +49,17 @@ export const LoginResponseSchema = z.object({
 });
 export type LoginResponse = z.infer<typeof LoginResponseSchema>;
 
+/**
+ * Either answer of POST /api/login: signed in (`user`, `redirectTo`), or the
+ * password passed and a second factor is due (`secondFactor`, see
+ * second-factor.ts). One object schema with a check, not a z.union: the
+ * sign-in page is the first page and has a bundle budget.
+ */
+export const LoginOutcomeSchema = /* @__PURE__ */ z
+  .object({ user: z.optional(AccountSchema), redirectTo: z.optional(z.string()), secondFactor: z.optional(z.object({ expiresAt: z.string() })) })
+  .check(z.refine((v) => !v.secondFactor === !!(v.user && v.redirectTo)));
+export type LoginOutcome = z.infer<typeof LoginOutcomeSchema>;
+
 export const SessionInfoSchema = z.object({
   id: z.string(),
   createdAt: z.iso.datetime(),

@@ -6,4 +6,5 @@ export * from './recovery';
 export * from './me';
 export * from './config';
 export * from './devices';
+export * from './second-factor-login';
 export * from './second-factor';

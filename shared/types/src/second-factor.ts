@@ -1,23 +1,15 @@
 import { z } from 'zod/mini';
-import { ReturnToSchema } from './auth';
+
+/** A TOTP or recovery code (the account page's copy: sharing a module with the sign-in page's chunk would split the first page). */
+const SecondFactorCodeSchema = /* @__PURE__ */ z
+  .string({ error: 'Enter the code.' })
+  .check(z.minLength(1, 'Enter the code.'), z.maxLength(64, 'That code is too long.'));
 
 // Its own module: the second-factor page and the account page's two-step
 // section load on demand, so these stay out of the first page's bundle
 // (except the small challenge schema the sign-in form parses).
 
-/** A 6-digit TOTP code, or a recovery code (`xxxx-xxxx-xxxx-xxxx`, spaces and dashes ignored, any case). */
-export const SecondFactorCodeSchema = z
-  .string({ error: 'Enter the code.' })
-  .check(z.minLength(1, 'Enter the code.'), z.maxLength(64, 'That code is too long.'));
-
-export const TotpCodeSchema = z.string({ error: 'Enter the 6-digit code.' }).check(z.regex(/^\d{6}$/, 'Enter the 6 digits your app shows.'));
-
-/** POST /api/login/second-factor: finishes a sign-in whose password passed. */
-export const SecondFactorLoginRequestSchema = z.object({
-  code: SecondFactorCodeSchema,
-  returnTo: ReturnToSchema,
-});
-export type SecondFactorLoginRequest = z.input<typeof SecondFactorLoginRequestSchema>;
+export const TotpCodeSchema = /* @__PURE__ */ z.string({ error: 'Enter the 6-digit code.' }).check(z.regex(/^\d{6}$/, 'Enter the 6 digits your app shows.'));
 
 export const SECOND_FACTOR_METHODS = ['totp', 'recovery-code'] as const;
 export type SecondFactorMethod = (typeof SECOND_FACTOR_METHODS)[number];
@@ -26,7 +18,7 @@ export type SecondFactorMethod = (typeof SECOND_FACTOR_METHODS)[number];
  * POST /api/login with a second factor enrolled: the password was right, no
  * session yet. A host-only cookie holds the pending sign-in for a few minutes.
  */
-export const SecondFactorChallengeSchema = z.object({
+export const SecondFactorChallengeSchema = /* @__PURE__ */ z.object({
   secondFactor: z.object({
     methods: z.array(z.enum(SECOND_FACTOR_METHODS)),
     /** When the pending sign-in ends (then the password is asked again). */
@@ -36,14 +28,14 @@ export const SecondFactorChallengeSchema = z.object({
 export type SecondFactorChallenge = z.infer<typeof SecondFactorChallengeSchema>;
 
 /** GET /api/account/second-factor: what the account has enrolled (never a secret). */
-export const SecondFactorStatusSchema = z.object({
+export const SecondFactorStatusSchema = /* @__PURE__ */ z.object({
   totp: z.object({ enabled: z.boolean(), enabledAt: z.nullable(z.iso.datetime()) }),
   recoveryCodesLeft: z.int(),
 });
 export type SecondFactorStatus = z.infer<typeof SecondFactorStatusSchema>;
 
 /** POST /api/account/totp/setup: a new, unconfirmed secret; shown once, here only. */
-export const TotpSetupResponseSchema = z.object({
+export const TotpSetupResponseSchema = /* @__PURE__ */ z.object({
   /** Base32, for typing into an app by hand. */
   secret: z.string(),
   /** `otpauth://totp/...`, for the QR code. */
@@ -51,15 +43,15 @@ export const TotpSetupResponseSchema = z.object({
 });
 export type TotpSetupResponse = z.infer<typeof TotpSetupResponseSchema>;
 
-export const TotpConfirmRequestSchema = z.object({ code: TotpCodeSchema });
+export const TotpConfirmRequestSchema = /* @__PURE__ */ z.object({ code: TotpCodeSchema });
 export type TotpConfirmRequest = z.input<typeof TotpConfirmRequestSchema>;
 
 /** Recovery codes, shown once: after confirming TOTP, or after regenerating them. */
-export const RecoveryCodesResponseSchema = z.object({
+export const RecoveryCodesResponseSchema = /* @__PURE__ */ z.object({
   recoveryCodes: z.array(z.string()),
 });
 export type RecoveryCodesResponse = z.infer<typeof RecoveryCodesResponseSchema>;
 
 /** Disabling TOTP or regenerating recovery codes asks for a current code (TOTP, or a recovery code to disable). */
-export const SecondFactorProofRequestSchema = z.object({ code: SecondFactorCodeSchema });
+export const SecondFactorProofRequestSchema = /* @__PURE__ */ z.object({ code: SecondFactorCodeSchema });
 export type SecondFactorProofRequest = z.input<typeof SecondFactorProofRequestSchema>;

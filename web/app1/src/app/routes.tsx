@@ -10,6 +10,7 @@ export const routes: RouteObject[] = [
     children: [
       { index: true, element: <Navigate to="/account" replace /> },
       { path: 'login', element: <LoginRoute /> },
+      { path: 'login/second-factor', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/second-factor')).SecondFactorRoute }) },
       { path: 'signup', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/signup')).SignupRoute }) },
       { path: 'account', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/account')).AccountRoute }) },
       { path: '*', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/not-found')).NotFoundRoute }) },

@@ -53,7 +53,14 @@ export const mockDb = {
   provisionedAt: new Map<string, string>(),
   /** The signed-in account's other live sessions ("your devices"); this device is listed from the session itself. */
   otherDevices: [] as DeviceSession[],
+  /** Users with TOTP on (the mock's valid code is MOCK_TOTP_CODE), and their unused recovery codes. */
+  totpEnabled: new Map<string, string[]>(),
+  /** The user whose password passed and whose second factor is due. */
+  pendingSecondFactor: null as string | null,
 };
+
+/** The one code the mocks' authenticator app ever shows. */
+export const MOCK_TOTP_CODE = '123456';
 
 /** Two other browsers of the demo account, for the account page's "your devices". */
 function demoOtherDevices(now: number): DeviceSession[] {
@@ -80,6 +87,8 @@ export function resetMockDb(scenario: MockScenario = 'default'): void {
   mockDb.sessionCreatedAt = Date.now();
   mockDb.provisionedAt = new Map();
   mockDb.otherDevices = demoOtherDevices(Date.now());
+  mockDb.totpEnabled = new Map();
+  mockDb.pendingSecondFactor = null;
 }
 
 /** The mocks' state as plain JSON, for the browser to keep between page loads (mock-state.ts). */

@@ -26,6 +26,7 @@ import {
 import type { z } from 'zod/mini';
 import { DEV_ORIGINS } from '../lib/client-config';
 import { mockDb, signedInUser, tokenUser } from './db';
+import { secondFactorHandlers } from './second-factor-handlers';
 
 /** The same problem+json the BFFs answer: status and title from the shared table. */
 export function problem(code: ErrorCode, extra: Partial<Omit<Problem, 'type' | 'title' | 'code' | 'status'>> = {}) {
@@ -35,7 +36,7 @@ export function problem(code: ErrorCode, extra: Partial<Omit<Problem, 'type' | '
   return HttpResponse.json<Problem>(body, { status: body.status, headers });
 }
 
-function validationProblem(error: z.core.$ZodError) {
+export function validationProblem(error: z.core.$ZodError) {
   return problem('VALIDATION_FAILED', { errors: fieldErrorsOf(error.issues) });
 }
 
@@ -49,7 +50,7 @@ const COMMON_PASSWORDS = new Set(['password', 'password1', 'password123', '12345
 const COMMON_PASSWORD_MESSAGE = 'This password is too common: it is on the lists attackers try first. Choose another.';
 const isCommonPassword = (password: string) => COMMON_PASSWORDS.has(password.toLowerCase());
 
-function redirectFor(returnTo: string | undefined, identityOrigin: string): string {
+export function redirectFor(returnTo: string | undefined, identityOrigin: string): string {
   try {
     if (returnTo && /^https?:\/\//.test(returnTo) && APP_ORIGINS.includes(new URL(returnTo).origin as never)) return returnTo;
   } catch {
@@ -79,7 +80,7 @@ function noValidToken(loginUrl?: string) {
   return null;
 }
 
-function signIn(userId: string) {
+export function signIn(userId: string) {
   mockDb.signedInUserId = userId;
   mockDb.token = 'valid';
   mockDb.sessionEnded = null;
@@ -116,6 +117,11 @@ export const identityHandlers = [
     const user = mockDb.users.get(parsed.data.username);
     if (!user || user.password !== parsed.data.password) {
       return problem('INVALID_CREDENTIALS', { detail: 'The username or password is wrong.' });
+    }
+    if (mockDb.totpEnabled.has(user.account.id)) {
+      // As BFF 1: no session yet, only a pending sign-in.
+      mockDb.pendingSecondFactor = user.account.id;
+      return HttpResponse.json({ secondFactor: { methods: ['totp', 'recovery-code'], expiresAt: new Date(Date.now() + 300_000).toISOString() } } as never);
     }
     signIn(user.account.id);
     return HttpResponse.json({ user: user.account, redirectTo: redirectFor(parsed.data.returnTo, new URL(request.url).origin) });
@@ -245,4 +251,4 @@ export const relyingHandlers = [
   }),
 ];
 
-export const handlers = [...identityHandlers, ...relyingHandlers];
+export const handlers = [...identityHandlers, ...secondFactorHandlers, ...relyingHandlers];

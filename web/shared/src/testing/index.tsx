@@ -43,5 +43,5 @@ export function captureNavigation() {
   return vi.spyOn(navigation, 'assign').mockImplementation(() => undefined);
 }
 
-export { resetMockDb, mockDb } from '../mocks/db';
+export { resetMockDb, mockDb, MOCK_TOTP_CODE } from '../mocks/db';
 export { problem } from '../mocks/handlers';

@@ -6,6 +6,8 @@ import { useKeepSessionAlive } from '../../features/auth/api/keep-session-alive'
 import { ChangePasswordForm } from '../../features/auth/components/change-password-form';
 import { SignOutEverywhereButton } from '../../features/auth/components/sign-out-everywhere-button';
 import { DeviceList } from '../../features/devices/components/device-list';
+// In the account page's chunk; the QR library is a further one, loaded only on set-up.
+import { TwoStepSection } from '../../features/second-factor/components/two-step-section';
 
 /** /account: who you are, how long the session lasts, sign out, the other apps. */
 export function AccountRoute() {
@@ -70,6 +72,7 @@ export function AccountRoute() {
         <p className="lead">Changing it signs you out on every other device.</p>
         <ChangePasswordForm />
       </section>
+      <TwoStepSection />
       {otherApps.length ? (
         <section className="card" aria-labelledby="apps-heading">
           <h2 id="apps-heading">Your apps</h2>

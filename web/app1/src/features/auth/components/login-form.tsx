@@ -1,5 +1,6 @@
 import { LoginRequestSchema } from '@sso/types';
 import { Alert, Field, useForm } from '@sso/web-shared';
+import { useNavigate } from 'react-router';
 import { useLogin } from '../api/login';
 import { useGoTo } from '../use-go-to';
 
@@ -8,13 +9,21 @@ export function LoginForm({ returnTo }: { returnTo?: string | undefined }) {
   const form = useForm(LoginRequestSchema);
   const login = useLogin();
   const goTo = useGoTo();
+  const navigate = useNavigate();
 
   return (
     <form
       ref={form.formRef}
       noValidate
       onSubmit={form.onSubmit((values) =>
-        login.mutate({ ...values, returnTo }, { onSuccess: (res) => goTo(res.redirectTo), onError: form.showServerError }),
+        login.mutate(
+          { ...values, returnTo },
+          {
+            // With a second factor enrolled, the password only opened a pending sign-in: its page asks for the code.
+            onSuccess: (res) => (res.redirectTo ? goTo(res.redirectTo) : navigate({ pathname: '/login/second-factor', search: returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : '' })),
+            onError: form.showServerError,
+          },
+        ),
       )}
     >
       <Alert>{form.formError}</Alert>
