@@ -11,6 +11,8 @@ export const routes: RouteObject[] = [
       { index: true, element: <Navigate to="/account" replace /> },
       { path: 'login', element: <LoginRoute /> },
       { path: 'signup', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/signup')).SignupRoute }) },
+      { path: 'forgot-password', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/forgot-password')).ForgotPasswordRoute }) },
+      { path: 'reset-password', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/reset-password')).ResetPasswordRoute }) },
       { path: 'account', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/account')).AccountRoute }) },
       { path: '*', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/not-found')).NotFoundRoute }) },
     ],
