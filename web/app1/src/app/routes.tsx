@@ -12,6 +12,8 @@ export const routes: RouteObject[] = [
       { path: 'login', element: <LoginRoute /> },
       { path: 'login/second-factor', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/second-factor')).SecondFactorRoute }) },
       { path: 'signup', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/signup')).SignupRoute }) },
+      { path: 'forgot-password', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/forgot-password')).ForgotPasswordRoute }) },
+      { path: 'reset-password', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/reset-password')).ResetPasswordRoute }) },
       { path: 'account', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/account')).AccountRoute }) },
       { path: '*', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/not-found')).NotFoundRoute }) },
     ],

@@ -6,7 +6,7 @@ import type { Account, DeviceSession, SessionEndReason } from '@sso/types';
  * lands on (MOCK_SCENARIO_NOTES says what to expect). The state then carries
  * on across reloads and across both apps (see mock-state.ts).
  */
-export const MOCK_SCENARIOS = ['default', 'signed-out', 'expired', 'cookie-gone', 'session-ended', 'rotated', 'throttled', 'unavailable', 'slow'] as const;
+export const MOCK_SCENARIOS = ['default', 'signed-out', 'expired', 'cookie-gone', 'session-ended', 'rotated', 'throttled', 'unavailable', 'slow', 'reset-expired', 'reset-used'] as const;
 export type MockScenario = (typeof MOCK_SCENARIOS)[number];
 
 /** What each scenario shows on the page you land on (printed by the mock-mode panel). */
@@ -20,7 +20,16 @@ export const MOCK_SCENARIO_NOTES: Record<MockScenario, string> = {
   throttled: 'signed out, and every sign-in is throttled: the form answers 429 with the time to wait.',
   unavailable: 'the identity app is down: app 1\'s API does not answer (error on the page), app 2 answers 503 IDENTITY_UNAVAILABLE.',
   slow: 'signed in; every answer takes 1.5 s, so the loading states show.',
+  'reset-expired': 'signed out; every reset link has expired: /reset-password#token=rst_mock-demo answers LINK_EXPIRED.',
+  'reset-used': 'signed out; every reset link was already used: /reset-password#token=rst_mock-demo answers LINK_USED.',
 };
+
+/**
+ * The token of the demo user's reset link in the mocks (BFF 1 mails a random
+ * one): /reset-password#token=rst_mock-demo works once. Any other token is
+ * LINK_INVALID.
+ */
+export const MOCK_RESET_TOKEN = 'rst_mock-demo';
 
 export const isMockScenario = (value: unknown): value is MockScenario => (MOCK_SCENARIOS as readonly unknown[]).includes(value);
 
@@ -57,6 +66,10 @@ export const mockDb = {
   totpEnabled: new Map<string, string[]>(),
   /** The user whose password passed and whose second factor is due. */
   pendingSecondFactor: null as string | null,
+  /** Reset tokens not yet used, by token: whose password they set (a forgot request for a user with an email issues MOCK_RESET_TOKEN). */
+  resetTokens: new Map<string, string>(),
+  /** Reset tokens already used: a second try is LINK_USED, as at BFF 1. */
+  usedResetTokens: new Set<string>(),
 };
 
 /** The one code the mocks' authenticator app ever shows. */
@@ -72,7 +85,7 @@ function demoOtherDevices(now: number): DeviceSession[] {
 }
 
 /** Scenarios that start with nobody signed in. */
-const SIGNED_OUT: readonly MockScenario[] = ['signed-out', 'throttled'];
+const SIGNED_OUT: readonly MockScenario[] = ['signed-out', 'throttled', 'reset-expired', 'reset-used'];
 
 /** Starts `scenario` (default: the happy path, the demo user exists and is signed in). */
 export function resetMockDb(scenario: MockScenario = 'default'): void {
@@ -89,6 +102,8 @@ export function resetMockDb(scenario: MockScenario = 'default'): void {
   mockDb.otherDevices = demoOtherDevices(Date.now());
   mockDb.totpEnabled = new Map();
   mockDb.pendingSecondFactor = null;
+  mockDb.resetTokens = new Map([[MOCK_RESET_TOKEN, DEMO.account.username]]);
+  mockDb.usedResetTokens = new Set();
 }
 
 /** The mocks' state as plain JSON, for the browser to keep between page loads (mock-state.ts). */

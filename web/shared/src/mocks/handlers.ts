@@ -2,6 +2,8 @@ import { delay, http, HttpResponse } from 'msw';
 import {
   ChangePasswordRequestSchema,
   EndSessionRequestSchema,
+  ForgotPasswordRequestSchema,
+  ResetPasswordRequestSchema,
   LoginRequestSchema,
   LogoutRequestSchema,
   fieldErrorsOf,
@@ -14,6 +16,10 @@ import {
   type EndSessionRequest,
   type EndSessionsResponse,
   type ErrorCode,
+  type ForgotPasswordRequest,
+  type ForgotPasswordResponse,
+  type ResetPasswordRequest,
+  type ResetPasswordResponse,
   type LoginRequest,
   type LoginResponse,
   type LogoutResponse,
@@ -25,7 +31,7 @@ import {
 } from '@sso/types';
 import type { z } from 'zod/mini';
 import { DEV_ORIGINS } from '../lib/client-config';
-import { mockDb, signedInUser, tokenUser } from './db';
+import { MOCK_RESET_TOKEN, mockDb, signedInUser, tokenUser } from './db';
 import { secondFactorHandlers } from './second-factor-handlers';
 
 /** The same problem+json the BFFs answer: status and title from the shared table. */
@@ -206,6 +212,53 @@ export const identityHandlers = [
     const ended = mockDb.otherDevices.length;
     mockDb.otherDevices = [];
     return HttpResponse.json({ ended });
+  }),
+
+  http.post<never, ForgotPasswordRequest, ForgotPasswordResponse | Problem>('*/api/password/forgot', async ({ request }) => {
+    if (identityDown()) return HttpResponse.error();
+    await scenarioDelay();
+    const parsed = ForgotPasswordRequestSchema.safeParse(await request.json().catch(() => null));
+    if (!parsed.success) return validationProblem(parsed.error);
+    // As BFF 1: the per-address limit answers before any account is looked up.
+    if (mockDb.scenario === 'throttled') {
+      return problem('RATE_LIMITED', { detail: 'Too many password reset requests from your network. Try again later.', retryAfter: 600 });
+    }
+    const login = parsed.data.login;
+    const user = [...mockDb.users.values()].find((u) => u.account.username === login.toLowerCase() || u.account.email === login);
+    // Issuing voids the account's earlier link (the mocks have one token per user: the demo one, or one named after the user).
+    if (user?.account.email) {
+      const token = user.account.username === 'demo' ? MOCK_RESET_TOKEN : `rst_mock-${user.account.username}`;
+      mockDb.resetTokens.set(token, user.account.username);
+      mockDb.usedResetTokens.delete(token);
+    }
+    // The same answer whether or not an account matched.
+    return HttpResponse.json({ accepted: true }, { status: 202 });
+  }),
+
+  http.post<never, ResetPasswordRequest, ResetPasswordResponse | Problem>('*/api/password/reset', async ({ request }) => {
+    if (identityDown()) return HttpResponse.error();
+    await scenarioDelay();
+    const parsed = ResetPasswordRequestSchema.safeParse(await request.json().catch(() => null));
+    if (!parsed.success) return validationProblem(parsed.error);
+    // As BFF 1: the password is checked before the token is spent.
+    if (isCommonPassword(parsed.data.password)) return problem('VALIDATION_FAILED', { errors: { password: [COMMON_PASSWORD_MESSAGE] } });
+    const { token } = parsed.data;
+    if (mockDb.scenario === 'reset-expired') return problem('LINK_EXPIRED', { detail: 'This reset link has expired. Ask for a new link.' });
+    if (mockDb.scenario === 'reset-used' || mockDb.usedResetTokens.has(token)) {
+      return problem('LINK_USED', { detail: 'This reset link was already used. Ask for a new link if you need one.' });
+    }
+    const user = mockDb.users.get(mockDb.resetTokens.get(token) ?? '');
+    if (!user) return problem('LINK_INVALID', { detail: 'This reset link is not valid. Ask for a new link.' });
+    mockDb.resetTokens.delete(token);
+    mockDb.usedResetTokens.add(token);
+    user.password = parsed.data.password;
+    // Every session of the account ends.
+    const revoked = mockDb.signedInUserId === user.account.id ? 1 : 0;
+    if (revoked) {
+      mockDb.signedInUserId = null;
+      mockDb.token = 'absent';
+    }
+    return HttpResponse.json({ username: user.account.username, revokedSessions: revoked });
   }),
 
   http.post<never, never, RefreshResponse | Problem>('*/api/session/refresh', async () => {

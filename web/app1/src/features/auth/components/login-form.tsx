@@ -1,8 +1,11 @@
 import { LoginRequestSchema } from '@sso/types';
-import { Alert, Field, useForm } from '@sso/web-shared';
-import { useNavigate } from 'react-router';
+import { Link, useNavigate } from 'react-router';
+import { Alert, Field, isApiError, useForm } from '@sso/web-shared';
 import { useLogin } from '../api/login';
 import { useGoTo } from '../use-go-to';
+
+/** Also in the throttled message: a person locked out by the limit may simply have forgotten the password. */
+const forgot = <Link to="/forgot-password">Forgot password?</Link>;
 
 /** Sign-in form. After success, goes where BFF 1 said (a validated redirectTo), never to a raw query-string URL. */
 export function LoginForm({ returnTo }: { returnTo?: string | undefined }) {
@@ -26,12 +29,16 @@ export function LoginForm({ returnTo }: { returnTo?: string | undefined }) {
         ),
       )}
     >
-      <Alert>{form.formError}</Alert>
+      <Alert>
+        {form.formError}
+        {isApiError(login.error, 'RATE_LIMITED') ? <> {forgot}</> : null}
+      </Alert>
       <Field name="username" label="Username" autoComplete="username" autoCapitalize="none" spellCheck={false} errors={form.fieldErrors.username} required />
       <Field name="password" label="Password" type="password" autoComplete="current-password" errors={form.fieldErrors.password} required />
       <button className="button" type="submit" disabled={login.isPending}>
         {login.isPending ? 'Signing in…' : 'Sign in'}
       </button>
+      <p className="switch">{forgot}</p>
     </form>
   );
 }
