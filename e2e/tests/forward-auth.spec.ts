@@ -20,6 +20,9 @@ const signUp = (page: Page, username: string) => signUpThroughApi(page, username
 
 for (const kind of ['nginx', 'caddy'] as ProxyKind[]) {
   test.describe(`an app behind ${kind}`, () => {
+    // Skipped only on a developer machine without Debian's nginx/caddy (the
+    // reason is the one-line apt install hint); under CI=true skipUnlessProxy
+    // throws instead, so CI never skips these (.ci/run installs both).
     const missing = skipUnlessProxy(kind);
     test.skip(missing !== null, missing ?? '');
 
