@@ -4,6 +4,8 @@ import type { Logger } from 'pino';
 import {
   apiNotFound,
   createBaseApp,
+  createMetrics,
+  type BffMetrics,
   createLogger,
   healthRoutes,
   errorHandler,
@@ -49,10 +51,13 @@ import { createBackgroundTasks } from './recovery/background';
 import { createOneTimeTokens } from './recovery/one-time-tokens';
 import { createRecoveryThrottle } from './recovery/recovery-throttle';
 import { passwordResetRoutes } from './routes/password-reset';
+import { createApp1Metrics } from './metrics';
 
 export interface App1 {
   app: Express;
   context: App1Context;
+  /** The metrics registry (served by server.ts on APP1_METRICS_PORT); null when metrics are off. */
+  metrics: BffMetrics | null;
   /** Flushes pending writes; call after the server stopped accepting requests. */
   close(): Promise<void>;
 }
@@ -76,8 +81,11 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
   // DATA_DIR holds the lowdb store and the signing keys: refuse one others may write.
   // (Always: the device-cookie secret lives there too.)
   await prepareDataDir(config.dataDir, 'App 1 (identity BFF)');
-  const pgStore = config.store === 'postgres' ? await openPostgresStore({ databaseUrl: config.databaseUrl!, poolMax: config.databasePoolMax, logger }) : null;
-  const store = pgStore ?? (await openLowdbStore(config.dataDir, { now }));
+  // Off unless APP1_METRICS_PORT is set: then nothing is timed or counted (ADR 035).
+  const baseMetrics = config.metricsPort !== null ? createMetrics({ app: 'app1', store: config.store }) : null;
+  const onWrite = baseMetrics?.observeStoreWrite;
+  const pgStore = config.store === 'postgres' ? await openPostgresStore({ databaseUrl: config.databaseUrl!, poolMax: config.databasePoolMax, logger, onWrite }) : null;
+  const store = pgStore ?? (await openLowdbStore(config.dataDir, { now, onWrite }));
   const keys =
     config.tokenAlg === 'EdDSA'
       ? await loadOrCreateKeySet({
@@ -143,13 +151,16 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
     secretBox: createSecretBox(devices.keyedHash('totp-secret-box', 'v1')),
     pendingSignIns: createPendingSignIns({ key: devices.keyedHash('pending-sign-in', 'v1'), ttlSeconds: config.secondFactorPendingSeconds, now }),
     secondFactorThrottle: createSecondFactorThrottle({ ...config.secondFactorLimits, ...options.secondFactorLimits }, pgStore?.pool),
+    metrics: baseMetrics ? createApp1Metrics(baseMetrics, hasher) : null,
   };
 
   const app = createBaseApp({ logger, trustProxy: config.trustProxy, selfOrigin: config.origin });
+  if (baseMetrics) app.use(baseMetrics.http);
   app.use(healthRoutes({ store: store.probe }));
   app.use(wellKnownRoutes(context));
 
   const api = express.Router();
+  if (baseMetrics) api.use(baseMetrics.routeBase);
   api.use(noStore());
   // Forward auth first: asked on every proxied request, by a proxy (no CORS, no body).
   api.use(authzRoutes(context));
@@ -209,6 +220,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
   return {
     app,
     context,
+    metrics: baseMetrics,
     close: async () => {
       await context.background.idle();
       await mailer.close();

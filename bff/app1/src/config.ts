@@ -7,7 +7,7 @@ import { DEFAULT_SESSIONS_PER_USER } from './sessions/session-service';
 import { AccessRulesError, createAccessRules, parseAccessRules, type AccessRules } from './authz/access-rules';
 import { MailEnvSchema, resolveMailConfig, type MailConfig } from './mail/mail-config';
 import { DEFAULT_THROTTLE_LIMITS, type ThrottleLimits } from './users/login-throttle';
-import { ConfigError, DomainEnvSchema, envOptional, envSeconds, envString, parseEnv, resolveDomainConfig, resolveStoreConfig, StoreEnvSchema, type DomainConfig, type StoreConfig } from '@sso/bff-common';
+import { ConfigError, DomainEnvSchema, envOptional, envOptionalPort, envSeconds, envString, parseEnv, resolveMetricsConfig, type MetricsConfig, resolveDomainConfig, resolveStoreConfig, StoreEnvSchema, type DomainConfig, type StoreConfig } from '@sso/bff-common';
 import { DEFAULT_SECOND_FACTOR_LIMITS, type SecondFactorLimits } from './mfa/second-factor-throttle';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -55,6 +55,9 @@ const EnvSchema = DomainEnvSchema.extend({
       .max(15, 'must be at most 15 (each step doubles the time of a sign-in)')
       .default(10),
   ),
+  /** Serve GET /metrics on this port (METRICS_HOST, loopback by default); unset: no metrics (ADR 035). */
+  APP1_METRICS_PORT: envOptionalPort(),
+  METRICS_HOST: envString('127.0.0.1'),
   ...StoreEnvSchema,
   ...MailEnvSchema,
 });
@@ -63,7 +66,7 @@ const EnvSchema = DomainEnvSchema.extend({
 export const APP1_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
 
 /** Everything BFF 1 needs, validated once and frozen. */
-export interface App1Config extends DomainConfig, StoreConfig, MailConfig {
+export interface App1Config extends DomainConfig, StoreConfig, MailConfig, MetricsConfig {
   readonly port: number;
   /** App 1's own origin: the token issuer and the SPA's origin. */
   readonly origin: string;
@@ -88,6 +91,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parseEnv(EnvSchema, env, SERVICE);
   const domain = resolveDomainConfig(e, SERVICE);
   const { warnings: storeWarnings, ...store } = resolveStoreConfig(e, SERVICE);
+  const { warnings: metricsWarnings, ...metrics } = resolveMetricsConfig(
+    { port: e.APP1_PORT, metricsPort: e.APP1_METRICS_PORT, metricsHost: e.METRICS_HOST },
+    { service: SERVICE, port: 'APP1_PORT', metricsPort: 'APP1_METRICS_PORT' },
+  );
   if (e.SSO_IDLE_TIMEOUT > e.SSO_ABSOLUTE_TIMEOUT) {
     throw new ConfigError(
       `${SERVICE} cannot start: SSO_IDLE_TIMEOUT (${e.SSO_IDLE_TIMEOUT}) is longer than SSO_ABSOLUTE_TIMEOUT (${e.SSO_ABSOLUTE_TIMEOUT}). Make the idle timeout the shorter one.`,
@@ -96,8 +103,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return Object.freeze({
     ...domain,
     ...store,
+    ...metrics,
     ...resolveMailConfig(e, domain.cookieDomain, SERVICE),
-    warnings: [...domain.warnings, ...storeWarnings],
+    warnings: [...domain.warnings, ...storeWarnings, ...metricsWarnings],
     port: e.APP1_PORT,
     origin: domain.app1Origin,
     idleTimeoutSeconds: e.SSO_IDLE_TIMEOUT,

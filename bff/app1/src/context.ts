@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { KeySet, SessionReader, TokenSigner } from '@sso/session';
 import type { App1Config } from './config';
 import type { Mailer } from './mail/mailer';
+import type { App1Metrics } from './metrics';
 import type { BackgroundTasks } from './recovery/background';
 import type { OneTimeTokens } from './recovery/one-time-tokens';
 import type { RecoveryThrottle } from './recovery/recovery-throttle';
@@ -47,4 +48,6 @@ export interface App1Context {
   recoveryThrottle: RecoveryThrottle;
   /** Work done after the answer was sent ("forgot password"). */
   background: BackgroundTasks;
+  /** Null when metrics are off (APP1_METRICS_PORT unset): nothing is counted. */
+  metrics: App1Metrics | null;
 }

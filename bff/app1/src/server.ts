@@ -1,4 +1,4 @@
-import { listen, runMain } from '@sso/bff-common';
+import { listen, listenMetrics, runMain, type MetricsListener } from '@sso/bff-common';
 import { createApp, type App1Options } from './app';
 import { loadConfig } from './config';
 import type { App1Context } from './context';
@@ -6,11 +6,13 @@ import type { App1Context } from './context';
 /** Starts BFF 1. */
 export async function startApp1(env: Record<string, string | undefined> = process.env, handleSignals = true, options: App1Options = {}) {
   const config = loadConfig(env);
-  const { app, context, close } = await createApp(config, options);
+  const { app, context, metrics, close } = await createApp(config, options);
   for (const warning of config.warnings) context.logger.warn(warning);
   const stopWatching = watchKeyFile(context);
+  let metricsListener: MetricsListener | null = null;
   const onClose = async () => {
     stopWatching();
+    await metricsListener?.close();
     await close();
   };
   const running = await listen({
@@ -26,7 +28,16 @@ export async function startApp1(env: Record<string, string | undefined> = proces
     throw err;
   });
   context.logger.info({ port: running.port }, `app 1 (identity) listening on ${config.host}:${running.port}; open ${config.origin}`);
-  return { ...running, context };
+  if (metrics && config.metricsPort !== null) {
+    try {
+      metricsListener = await listenMetrics(metrics.registry, { host: config.metricsHost, port: config.metricsPort, names: { service: 'App 1 (identity BFF)', port: 'APP1_METRICS_PORT', host: 'METRICS_HOST' } });
+    } catch (err) {
+      await running.stop();
+      throw err;
+    }
+    context.logger.info({ metricsPort: metricsListener.port }, `app 1 metrics on http://${config.metricsHost}:${metricsListener.port}/metrics`);
+  }
+  return { ...running, context, metricsPort: metricsListener?.port ?? null };
 }
 
 /** Picks up `npm run keys:rotate` and `keys:withdraw` within 5 s, without a restart. */

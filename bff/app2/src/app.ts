@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
-import { apiNotFound, createBaseApp, backChannelHeaders, createLogger, healthRoutes, errorHandler, noStore, prepareDataDir, serveSpa, sessionHttpError } from '@sso/bff-common';
+import { apiNotFound, createBaseApp, createMetrics, type BffMetrics, backChannelHeaders, createLogger, healthRoutes, errorHandler, noStore, prepareDataDir, serveSpa, sessionHttpError } from '@sso/bff-common';
 import {
   createRelyingParty,
   isSessionError,
@@ -19,6 +19,8 @@ export interface App2 {
   users: LocalUserStore;
   keys: RemoteKeySet | null;
   revocations: RevocationFeed;
+  /** The metrics registry (served by server.ts on APP2_METRICS_PORT); null when metrics are off. */
+  metrics: BffMetrics | null;
   /** Starts background work (revocation polling). */
   start(): void;
   close(): Promise<void>;
@@ -36,10 +38,14 @@ export async function createApp(config: App2Config, options: App2Options = {}): 
   const now = options.now ?? Date.now;
   // DATA_DIR holds the lowdb store: refuse one others may write.
   if (config.store === 'lowdb') await prepareDataDir(config.dataDir, 'App 2 (relying BFF)');
+  // Off unless APP2_METRICS_PORT is set: then nothing is timed or counted (ADR 035).
+  const metrics = config.metricsPort !== null ? createMetrics({ app: 'app2', store: config.store }) : null;
+  const onWrite = metrics?.observeStoreWrite;
   const store =
     config.store === 'postgres'
-      ? await openPostgresStore({ databaseUrl: config.databaseUrl!, poolMax: config.databasePoolMax, logger })
-      : await openLowdbStore(config.dataDir);
+      ? await openPostgresStore({ databaseUrl: config.databaseUrl!, poolMax: config.databasePoolMax, logger, onWrite })
+      : await openLowdbStore(config.dataDir, { onWrite });
+  const jwksFetches = metrics?.counter('sso_jwks_fetches_total', "Fetches of app 1's JWKS (first sight of a kid, withdrawal, age), by outcome.", ['outcome']);
   const sso = createRelyingParty({
     issuer: config.issuer,
     audience: config.audience,
@@ -55,13 +61,25 @@ export async function createApp(config: App2Config, options: App2Options = {}): 
     headers: () => backChannelHeaders('app2'),
     onError: (err, source) =>
       logger.warn({ err: String(err), source }, source === 'jwks' ? 'JWKS fetch failed; using the cached key set if any' : 'revocation feed poll failed'),
+    onJwksFetch: jwksFetches ? (ok) => jwksFetches.inc({ outcome: ok ? 'ok' : 'error' }) : undefined,
     fetch: options.fetch,
     now,
   });
   const { keys, revocations } = sso;
+  if (metrics) {
+    const createdAt = now();
+    // Revoked sessions are refused here at most this long after app 1 revoked them (plus one poll).
+    metrics.gauge(
+      'sso_revocation_feed_lag_seconds',
+      "Age of the last successful poll of app 1's revocation feed (since start while none has succeeded): how stale sign-outs can be here.",
+      () => (now() - (revocations.lastSuccessAt() ?? createdAt)) / 1000,
+    );
+  }
 
   const app = createBaseApp({ logger, trustProxy: config.trustProxy, selfOrigin: config.origin, connectTo: [config.app1Origin] });
+  if (metrics) app.use(metrics.http);
   const api = express.Router();
+  if (metrics) api.use(metrics.routeBase);
   api.use(noStore());
   addMeRoutes(api, { reader: sso, users: store.users, now });
   // The catch-all follows the API router rather than ending it, so that the
@@ -103,6 +121,7 @@ export async function createApp(config: App2Config, options: App2Options = {}): 
     users: store.users,
     keys,
     revocations,
+    metrics,
     start: () => sso.start(),
     async close() {
       sso.stop();

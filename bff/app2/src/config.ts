@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { DomainEnvSchema, envOptional, envString, parseEnv, resolveDomainConfig, resolveStoreConfig, StoreEnvSchema, ConfigError, type DomainConfig, type StoreConfig } from '@sso/bff-common';
+import { DomainEnvSchema, envOptional, envOptionalPort, envString, parseEnv, resolveDomainConfig, resolveMetricsConfig, resolveStoreConfig, StoreEnvSchema, ConfigError, type DomainConfig, type MetricsConfig, type StoreConfig } from '@sso/bff-common';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const SERVICE = 'App 2 (relying BFF)';
@@ -15,6 +15,9 @@ const EnvSchema = DomainEnvSchema.extend({
     z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100, 'must be at least 100 ms').max(60_000, 'must be at most 60000 ms').default(1000),
   ),
   SPA_DIR: envString(path.join(repoRoot, 'web/app2/dist')),
+  /** Serve GET /metrics on this port (METRICS_HOST, loopback by default); unset: no metrics (ADR 035). */
+  APP2_METRICS_PORT: envOptionalPort(),
+  METRICS_HOST: envString('127.0.0.1'),
   ...StoreEnvSchema,
 });
 
@@ -22,7 +25,7 @@ const EnvSchema = DomainEnvSchema.extend({
 export const APP2_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
 
 /** Everything BFF 2 needs, validated once and frozen. */
-export interface App2Config extends DomainConfig, StoreConfig {
+export interface App2Config extends DomainConfig, StoreConfig, MetricsConfig {
   readonly port: number;
   readonly origin: string;
   /** The token issuer: app 1's origin. */
@@ -38,6 +41,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const e = parseEnv(EnvSchema, env, SERVICE);
   const domain = resolveDomainConfig(e, SERVICE);
   const { warnings: storeWarnings, ...store } = resolveStoreConfig(e, SERVICE);
+  const { warnings: metricsWarnings, ...metrics } = resolveMetricsConfig(
+    { port: e.APP2_PORT, metricsPort: e.APP2_METRICS_PORT, metricsHost: e.METRICS_HOST },
+    { service: SERVICE, port: 'APP2_PORT', metricsPort: 'APP2_METRICS_PORT' },
+  );
   const loopback = `http://127.0.0.1:${e.APP1_PORT}`;
   const url = (name: string, value: string) => {
     try {
@@ -51,7 +58,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return Object.freeze({
     ...domain,
     ...store,
-    warnings: [...domain.warnings, ...storeWarnings],
+    ...metrics,
+    warnings: [...domain.warnings, ...storeWarnings, ...metricsWarnings],
     port: e.APP2_PORT,
     origin: domain.app2Origin,
     issuer: domain.app1Origin,

@@ -24,6 +24,10 @@ const unsetIfEmpty = (v: unknown) => (v === '' ? undefined : v);
 export const envPort = (fallback: number) =>
   z.preprocess(unsetIfEmpty, z.coerce.number({ error: 'must be a port number' }).int('must be a whole number').min(0).max(65535).default(fallback));
 
+/** A port that may be left unset (the feature it serves is then off). */
+export const envOptionalPort = () =>
+  z.preprocess(unsetIfEmpty, z.coerce.number({ error: 'must be a port number' }).int('must be a whole number').min(0).max(65535).optional());
+
 export const envSeconds = (fallback: number, min = 1, max = 60 * 60 * 24 * 400) =>
   z.preprocess(
     unsetIfEmpty,

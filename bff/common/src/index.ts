@@ -26,3 +26,4 @@ export * from './request-context';
 export * from './store-config';
 export * from './postgres';
 export * from './base-app';
+export * from './metrics';

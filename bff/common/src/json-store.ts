@@ -63,6 +63,8 @@ export interface JournaledStoreOptions<C extends Record<string, object>> {
   /** Compact when the journal is larger than half the snapshot and at least this many bytes (default 8 MiB). */
   compactAfterBytes?: number;
   now?: () => number;
+  /** Told the duration of each journal write (append + fdatasync), in seconds: the store-write metric. */
+  onWrite?: (seconds: number) => void;
 }
 
 export interface JournaledStore<C extends Record<string, object>> {
@@ -411,8 +413,10 @@ export async function openJournaledStore<C extends Record<string, object>>(optio
     }
     try {
       const data = batch.join('');
+      const started = performance.now();
       await handle.write(data);
       await handle.datasync();
+      options.onWrite?.((performance.now() - started) / 1000);
       if (created !== target) {
         await syncDirectory();
         created = target;

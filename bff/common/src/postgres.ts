@@ -142,6 +142,8 @@ export interface PostgresStoreOptions {
   logger?: Logger;
   /** Apply pending migrations before use (default true). */
   migrate?: boolean;
+  /** Told the duration of each write statement or transaction, in seconds: the store-write metric. */
+  onWrite?: (seconds: number) => void;
 }
 
 /** A connection pool with the timeouts every BFF uses; `name` shows in pg_stat_activity. */
@@ -194,10 +196,13 @@ export async function openPgDatabase(
   return {
     pool,
     async query(operation, text, values) {
+      const started = operation === 'write' && options.onWrite ? performance.now() : 0;
       try {
         return await pool.query(text, values);
       } catch (err) {
         throw pgStoreError(err, operation);
+      } finally {
+        if (started) options.onWrite!((performance.now() - started) / 1000);
       }
     },
     async transaction(fn) {
@@ -208,6 +213,7 @@ export async function openPgDatabase(
         throw pgStoreError(err, 'write');
       }
       let failed: Error | undefined;
+      const started = performance.now();
       try {
         await client.query('BEGIN');
         const result = await fn(client);
@@ -219,6 +225,7 @@ export async function openPgDatabase(
         throw pgStoreError(err, 'write');
       } finally {
         client.release(failed);
+        options.onWrite?.((performance.now() - started) / 1000);
       }
     },
     async probe() {

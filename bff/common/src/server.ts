@@ -75,7 +75,7 @@ export function runMain(main: () => Promise<unknown>): void {
  * Why a server could not listen, as a ConfigError that names the variable
  * and the fix (the errno `code` is kept, so callers can still tell them apart).
  */
-function listenError(err: unknown, options: { host: string; port: number; names?: { service: string; port: string; host?: string } }): Error {
+export function listenError(err: unknown, options: { host: string; port: number; names?: { service: string; port: string; host?: string } }): Error {
   const code = (err as NodeJS.ErrnoException).code;
   const service = options.names?.service ?? 'The service';
   const portVar = options.names?.port ?? 'the port';

@@ -17,7 +17,8 @@ export function serveSpa(options: { dir: string; clientConfig: ClientConfig }): 
   const indexFile = path.join(options.dir, 'index.html');
 
   if (!existsSync(indexFile)) {
-    router.get('/{*path}', (_req, res) => {
+    router.get('/{*path}', (req, res, next) => {
+      if (!isPagePath(req.path)) return next();
       res
         .status(503)
         .type('text/plain')
@@ -43,12 +44,32 @@ export function serveSpa(options: { dir: string; clientConfig: ClientConfig }): 
   const assetsOnRead: RequestHandler = (req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? assets(req, res, next) : next());
   router.use('/assets', assetsOnRead, noSuchAsset);
   router.use(express.static(options.dir, { index: false, maxAge: '1h' }));
-  router.get('/{*path}', (_req, res) => {
+  router.get('/{*path}', (req, res, next) => {
+    if (!isPagePath(req.path)) return next();
     res.setHeader('Cache-Control', 'no-cache');
     res.type('html').send(html);
   });
   router.use(notFound);
   return router;
+}
+
+/** Paths the server owns (or that monitoring tools probe): never a page of the SPA, whatever is mounted. */
+const SERVER_PATHS = /^\/(?:api|metrics|healthz|readyz)(?:\/|$)/;
+/** A last segment with a file extension: a missing file (`/favicon.ico`, `/wp-login.php`), not a client route. */
+const FILE_NAME = /\.[A-Za-z0-9]+$/;
+
+/**
+ * Whether a GET of this path may be answered with the SPA's index.html (a
+ * client route, reloaded). Not: a segment starting with a dot
+ * (`/.well-known/anything`, `/.env`), a server path (`/metrics` when metrics
+ * are off or served elsewhere, ADR 035), or a file name that no file matched.
+ * Those answer 404, so a scraper, a crawler or a client probing
+ * `/.well-known/openid-configuration` never gets a 200 HTML page.
+ */
+export function isPagePath(pathname: string): boolean {
+  if (SERVER_PATHS.test(pathname)) return false;
+  if (pathname.split('/').some((segment) => segment.startsWith('.'))) return false;
+  return !FILE_NAME.test(pathname);
 }
 
 /**

@@ -15,6 +15,8 @@ export interface RemoteKeySetOptions {
   now?: () => number;
   /** Told of each failed fetch; the cached set keeps being used. */
   onError?: (err: unknown) => void;
+  /** Told of every fetch once it ended, and whether it succeeded (a metric, say). */
+  onFetch?: (ok: boolean) => void;
   /** Extra headers per fetch (a request id, say). */
   headers?: () => Record<string, string>;
 }
@@ -48,6 +50,7 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
   let pending: Promise<void> | null = null;
 
   async function load(): Promise<void> {
+    let ok = false;
     try {
       const res = await doFetch(options.url, {
         headers: { accept: 'application/json', ...options.headers?.() },
@@ -61,8 +64,10 @@ export function createRemoteKeySet(options: RemoteKeySetOptions): RemoteKeySet {
       const keys = body.keys.filter((k) => k.kty === 'OKP' && k.crv === 'Ed25519' && typeof k.kid === 'string' && !('d' in k));
       local = createLocalJWKSet({ keys });
       fetchedAt = now();
+      ok = true;
     } finally {
       settledAt = now();
+      options.onFetch?.(ok);
     }
   }
 

@@ -33,6 +33,8 @@ export interface RelyingPartyOptions {
   headers?: () => Record<string, string>;
   /** Told of failed calls to the identity app (cached data keeps being used). */
   onError?: (err: unknown, source: 'jwks' | 'revocations') => void;
+  /** Told of every JWKS fetch once it ended, and whether it succeeded (a metric, say). */
+  onJwksFetch?: (ok: boolean) => void;
   fetch?: typeof fetch;
   now?: () => number;
 }
@@ -67,6 +69,7 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
         now: options.now,
         headers: options.headers,
         onError: (err) => options.onError?.(err, 'jwks'),
+        onFetch: options.onJwksFetch,
       });
   const revocations = createRevocationFeed({
     url: revocationsUrl,

@@ -20,6 +20,8 @@ export interface RevocationFeed {
   isKeyWithdrawn(kid: string): boolean;
   /** Polls once now (used at start and by tests). */
   sync(): Promise<void>;
+  /** When a poll last succeeded (ms, the `now` clock); null before the first. Its age bounds how stale revocations are here. */
+  lastSuccessAt(): number | null;
   start(): void;
   stop(): void;
 }
@@ -41,6 +43,7 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
   let cursor = 0;
   let timer: NodeJS.Timeout | null = null;
   let pending: Promise<void> | null = null;
+  let lastSuccessAt: number | null = null;
 
   async function poll(): Promise<void> {
     const url = new URL(options.url);
@@ -67,6 +70,7 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
     const t = now();
     for (const [sid, expiresAt] of revoked) if (expiresAt <= t) revoked.delete(sid);
     for (const [kid, expiresAt] of withdrawnKeys) if (expiresAt <= t) withdrawnKeys.delete(kid);
+    lastSuccessAt = t;
     if (fresh.length) options.onKeysWithdrawn?.(fresh);
   }
 
@@ -92,6 +96,7 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
     isRevoked: (sid) => revoked.has(sid),
     isKeyWithdrawn: (kid) => (withdrawnKeys.get(kid) ?? -Infinity) > now(),
     sync,
+    lastSuccessAt: () => lastSuccessAt,
     start() {
       if (timer === null) schedule();
     },

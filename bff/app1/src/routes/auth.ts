@@ -71,9 +71,11 @@ export function authRoutes(ctx: App1Context): Router {
     if (!checked.ok) {
       if (checked.code === 'RATE_LIMITED') {
         req.log.warn({ event: 'login.throttled', reason: checked.reason, retryAfter: checked.retryAfter }, 'audit');
+        ctx.metrics?.signIns.inc({ outcome: 'throttled' });
         throw new HttpError('RATE_LIMITED', THROTTLED_MESSAGES[checked.reason], { retryAfter: checked.retryAfter });
       }
       req.log.info({ event: 'login.failure' }, 'audit');
+      ctx.metrics?.signIns.inc({ outcome: 'invalid_credentials' });
       throw new HttpError('INVALID_CREDENTIALS', 'The username or password is wrong.');
     }
     const user = await rehashIfNeeded(ctx, checked.user, body.password);
@@ -83,11 +85,13 @@ export function authRoutes(ctx: App1Context): Router {
       const { pending, setCookie } = ctx.pendingSignIns.issue(user);
       res.append('Set-Cookie', setCookie);
       req.log.info({ event: 'login.second-factor-required', userId: user.id }, 'audit');
+      ctx.metrics?.signIns.inc({ outcome: 'second_factor_required' });
       res.json({ secondFactor: { methods, expiresAt: new Date(pending.expiresAt).toISOString() } } satisfies SecondFactorChallenge);
       return;
     }
     const { session } = await issueSession(ctx, res, user);
     req.log.info({ event: 'login.success', userId: user.id, sid: session.id }, 'audit');
+    ctx.metrics?.signIns.inc({ outcome: 'success' });
     res.json({ user: toAccount(user), redirectTo: redirectFor(req, body.returnTo) } satisfies LoginResponse);
   });
 

@@ -60,6 +60,7 @@ export function secondFactorRoutes(ctx: App1Context): Router {
     const check = await checkSecondFactor(ctx, { userId: pending.userId, code: body.code, pendingId: pending.id, allowRecovery: true, log: req.log });
     if (!check.ok) {
       if (check.code === 'SECOND_FACTOR_EXPIRED') res.append('Set-Cookie', ctx.pendingSignIns.clear());
+      ctx.metrics?.signIns.inc({ outcome: check.code === 'RATE_LIMITED' ? 'throttled' : 'second_factor_failure' });
       refuse(check);
     }
     // One session per pending sign-in, even if two right codes race.
@@ -71,6 +72,7 @@ export function secondFactorRoutes(ctx: App1Context): Router {
     res.append('Set-Cookie', ctx.pendingSignIns.clear());
     const { session } = await issueSession(ctx, res, user, PASSWORD_AND_OTP);
     req.log.info({ event: 'login.success', userId: user.id, sid: session.id, secondFactor: check.method }, 'audit');
+    ctx.metrics?.signIns.inc({ outcome: 'second_factor_success' });
     res.json({ user: toAccount(user), redirectTo: redirectFor(req, body.returnTo) } satisfies LoginResponse);
   });
 

@@ -23,7 +23,11 @@ export async function renewSession(ctx: App1Context, req: Request, res: Response
   const now = ctx.now();
   const outcome = await ctx.sessions.refresh(token, now);
   if (!outcome.ok) {
-    if (outcome.code === 'REFRESH_REUSED') req.log.warn({ event: 'refresh.reuse' }, 'audit');
+    if (outcome.code === 'REFRESH_REUSED') {
+      req.log.warn({ event: 'refresh.reuse' }, 'audit');
+      ctx.metrics?.refreshReuse.inc();
+    }
+    ctx.metrics?.refreshes.inc({ outcome: outcome.code === 'REFRESH_REUSED' ? 'reused' : outcome.code === 'SESSION_ENDED' ? 'ended' : 'unauthenticated' });
     clearSessionCookies(ctx, res);
     return outcome;
   }
@@ -31,9 +35,11 @@ export async function renewSession(ctx: App1Context, req: Request, res: Response
   if (!user || user.disabledAt !== null) {
     await ctx.sessions.revoke([outcome.session.id], 'user-disabled', now);
     clearSessionCookies(ctx, res);
+    ctx.metrics?.refreshes.inc({ outcome: 'disabled' });
     return { ok: false, code: 'SESSION_ENDED', reason: 'disabled' };
   }
   const { tokenExpiresAt } = await issueSessionCookies(ctx, res, user, outcome.session, outcome.refreshToken);
   req.log.info({ event: 'refresh', userId: user.id, sid: outcome.session.id, rotated: outcome.refreshToken !== null }, 'audit');
+  ctx.metrics?.refreshes.inc({ outcome: outcome.refreshToken !== null ? 'rotated' : 'renewed' });
   return { ok: true, userId: user.id, sid: outcome.session.id, tokenExpiresAt };
 }

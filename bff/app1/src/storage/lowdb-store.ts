@@ -52,7 +52,7 @@ export const APP1_COLLECTIONS: JournaledStoreOptions<App1Records>['collections']
  */
 export async function openLowdbStore(
   dataDir: string,
-  options: { now?: () => number; compactAfterBytes?: number } = {},
+  options: { now?: () => number; compactAfterBytes?: number; onWrite?: (seconds: number) => void } = {},
 ): Promise<{ users: UserStore; sessions: SessionStore; oneTimeTokens: OneTimeTokenStore; secondFactors: SecondFactorStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }>; compact(): Promise<void> }> {
   const store = await openJournaledStore<App1Records>({
     file: path.join(dataDir, APP1_STORE_FILE),

@@ -18,6 +18,8 @@ export interface PasswordHasher {
   needsRehash(hash: string): boolean;
   /** A stored hash changed cost (`from` null: a new account), so unknown users keep costing what known ones do. */
   noteStored(from: number | null, to: number): void;
+  /** Hashes and checks waiting for a thread right now (the bcrypt queue-depth metric). */
+  queueSize(): number;
   close(): Promise<void>;
 }
 
@@ -75,6 +77,7 @@ export async function createPasswordHasher(options: PasswordHasherOptions): Prom
     },
     needsRehash: (hash) => bcryptCost(hash) !== options.cost,
     noteStored: (from, to) => dummies.move(from, to),
+    queueSize: () => pool.queueSize,
     close: () => pool.destroy(),
   };
 }

@@ -17,7 +17,7 @@ export const LAST_SEEN_GRANULARITY_MS = 60_000;
  */
 export async function openLowdbStore(
   dataDir: string,
-  options: { compactAfterBytes?: number } = {},
+  options: { compactAfterBytes?: number; onWrite?: (seconds: number) => void } = {},
 ): Promise<{ users: LocalUserStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }>; compact(): Promise<void> }> {
   const store = await openJournaledStore<{ users: LocalUserRecord }>({
     file: path.join(dataDir, APP2_STORE_FILE),
