@@ -27,3 +27,4 @@ export * from './store-config';
 export * from './postgres';
 export * from './base-app';
 export * from './metrics';
+export * from './lowdb-import';

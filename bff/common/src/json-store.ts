@@ -294,7 +294,19 @@ function isLine(line: unknown): line is Line {
  * may open the store again (tests reopen it in place).
  */
 async function lockStore(file: string): Promise<void> {
+  await takeStoreLock(file);
+}
+
+/**
+ * Takes `<file>.lock` as the store does (refusing with STORE_LOCKED while a
+ * live process holds it) and returns its release: tools that must not run
+ * beside the service, such as `npm run db:import`, hold it while they read.
+ */
+export async function takeStoreLock(file: string): Promise<() => Promise<void>> {
   const lock = `${file}.lock`;
+  const release = async () => {
+    if ((await readFile(lock, 'utf8').catch(() => '')) === String(process.pid)) await unlink(lock).catch(() => undefined);
+  };
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       const handle = await open(lock, 'wx', 0o600);
@@ -308,12 +320,13 @@ async function lockStore(file: string): Promise<void> {
           /* already gone */
         }
       });
-      return;
+      return release;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new StoreError('STORE_UNREADABLE', `Cannot create ${lock}: ${(err as Error).message}. Check that the service may write DATA_DIR.`, { cause: err });
     }
     const pid = Number((await readFile(lock, 'utf8').catch(() => '')).trim());
-    if (pid === process.pid) return;
+    // The same process may open the store again (tests reopen it in place); the lock stays the holder's.
+    if (pid === process.pid) return async () => undefined;
     if (Number.isSafeInteger(pid) && pid > 0 && isAlive(pid)) {
       throw new StoreError(
         'STORE_LOCKED',

@@ -1,0 +1,257 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type pg from 'pg';
+import {
+  countPresent,
+  fingerprintOf,
+  insertRows,
+  openPgDatabase,
+  readJournaledStore,
+  takeStoreLock,
+  uncarriedFields,
+  type ImportResult,
+  type ImportRow,
+  type TableSpec,
+} from '@sso/bff-common';
+import { APP1_COLLECTIONS, APP1_STORE_FILE } from './lowdb-store';
+import { APP1_MIGRATIONS_DIR, APP1_SCHEMA } from './postgres-store';
+
+/*
+ * `npm run db:import` for app 1 (ADR 035): app1.json and its journals into
+ * schema app1. Ids are kept (a user's id is the token's `sub`, a session's the
+ * `sid`), so relying apps see the same people and signed-in browsers stay
+ * signed in: their refresh cookies match the carried hashes, and second
+ * factors keep working with the same DATA_DIR keys.
+ *
+ * To carry a new record field: add its column (a migration) and one line to
+ * the declaration of its kind below. A field no declaration names stops the
+ * import before it writes anything.
+ */
+
+/** Sessions are kept this long past their absolute expiry (as the stores keep them). */
+const SESSION_RETENTION_MS = 24 * 3600_000;
+
+const USERS: TableSpec = {
+  kind: 'users',
+  table: 'app1.users',
+  columns: {
+    id: ['text', 'id'],
+    username: ['text', 'username'],
+    email: ['text', 'email'],
+    name: ['text', 'name'],
+    password_hash: ['text', 'passwordHash'],
+    created_at: ['timestamptz', 'createdAt'],
+    disabled_at: ['timestamptz', 'disabledAt'],
+  },
+};
+
+const SESSIONS: TableSpec = {
+  kind: 'sessions',
+  table: 'app1.sessions',
+  columns: {
+    id: ['text', 'id'],
+    user_id: ['text', 'userId'],
+    created_at: ['bigint', 'createdAt'],
+    last_active_at: ['bigint', 'lastActiveAt'],
+    absolute_expires_at: ['bigint', 'absoluteExpiresAt'],
+    refresh_hash: ['text', 'refreshHash'],
+    revoked_at: ['bigint', 'revokedAt'],
+    revoke_reason: ['text', 'revokeReason'],
+    user_agent: ['text', 'userAgent'],
+    address: ['text', 'address'],
+    amr: ['text[]', 'amr'],
+    auth_time: ['bigint', 'authTime'],
+  },
+  alsoCarries: ['retiredRefreshHashes'],
+};
+
+/** Rows built by the importer: `{ hash, sessionId }`, oldest first (listing is newest first, by seq). */
+const RETIRED_HASHES: TableSpec = {
+  kind: 'sessions.retiredRefreshHashes',
+  table: 'app1.retired_refresh_hashes',
+  columns: { hash: ['text', 'hash'], session_id: ['text', 'sessionId'] },
+};
+
+/** Cursors are given anew (see importApp1): `revokedAt` here is the new cursor. */
+const REVOCATIONS: TableSpec = {
+  kind: 'revocations',
+  table: 'app1.revocations',
+  columns: { revoked_at: ['bigint', 'revokedAt'], sid: ['text', 'sid'], expires_at: ['bigint', 'expiresAt'] },
+};
+
+const ONE_TIME_TOKENS: TableSpec = {
+  kind: 'oneTimeTokens',
+  table: 'app1.one_time_tokens',
+  columns: {
+    hash: ['text', 'hash'],
+    purpose: ['text', 'purpose'],
+    user_id: ['text', 'userId'],
+    created_at: ['bigint', 'createdAt'],
+    expires_at: ['bigint', 'expiresAt'],
+    used_at: ['bigint', 'usedAt'],
+  },
+};
+
+const TOTP: TableSpec = {
+  kind: 'totp',
+  table: 'app1.totp_factors',
+  columns: {
+    user_id: ['text', 'userId'],
+    sealed_secret: ['text', 'sealedSecret'],
+    created_at: ['timestamptz', 'createdAt'],
+    confirmed_at: ['timestamptz', 'confirmedAt'],
+    last_used_step: ['bigint', 'lastUsedStep'],
+  },
+};
+
+/** One row per unused code: `{ userId, hash, createdAt }` from each record's `hashes`. */
+const RECOVERY_CODES: TableSpec = {
+  kind: 'recoveryCodes',
+  table: 'app1.recovery_codes',
+  columns: { user_id: ['text', 'userId'], hash: ['text', 'hash'], created_at: ['timestamptz', 'createdAt'] },
+  alsoCarries: ['hashes'],
+};
+
+/** Every kind of app1.json and its declaration (the field check reads it). */
+const SPECS: Record<keyof typeof APP1_COLLECTIONS, TableSpec> = {
+  users: USERS,
+  sessions: SESSIONS,
+  revocations: REVOCATIONS,
+  oneTimeTokens: ONE_TIME_TOKENS,
+  totp: TOTP,
+  recoveryCodes: RECOVERY_CODES,
+};
+
+type Rec = Record<string, any>;
+
+export interface ImportOptions {
+  dataDir: string;
+  databaseUrl: string;
+  /** Add to a schema that already holds accounts: accounts it has are kept as they are there. */
+  merge: boolean;
+  now?: () => number;
+}
+
+/**
+ * Imports app 1's lowdb store into PostgreSQL (migrating the schema first), in
+ * one transaction: every count is checked before it commits. Holds the
+ * store's lock meanwhile, so it refuses to run beside a lowdb app 1.
+ */
+export async function importApp1(options: ImportOptions): Promise<ImportResult> {
+  const file = path.join(options.dataDir, APP1_STORE_FILE);
+  const result: ImportResult = { app: 'app1', status: 'imported', rows: [], notes: [], conflicts: 0 };
+  if (!existsSync(file) && !existsSync(`${file}.journal-0`) && !existsSync(`${file}.journal-1`)) {
+    return { ...result, status: 'nothing-to-import', notes: [`no ${APP1_STORE_FILE} in ${options.dataDir}: nothing to import for app 1`] };
+  }
+  const release = await takeStoreLock(file);
+  try {
+    const data = (await readJournaledStore(file, APP1_COLLECTIONS)) as unknown as Record<string, Rec[]>;
+    const kinds = Object.fromEntries(Object.keys(SPECS).map((k) => [k, data[k] ?? []])) as Record<keyof typeof SPECS, Rec[]>;
+    const unknownKinds = Object.keys(data).filter((k) => k !== 'version' && Array.isArray(data[k]) && !(k in SPECS));
+    const uncarried = Object.values(SPECS).flatMap((spec) => uncarriedFields(spec, kinds[spec.kind as keyof typeof SPECS] ?? []));
+    if (unknownKinds.length || uncarried.length) {
+      return {
+        ...result,
+        status: 'refused',
+        notes: [
+          `${file} holds ${[...unknownKinds.map((k) => `records of kind "${k}"`), ...uncarried.map((f) => `field ${f}`)].join(', ')} that the importer does not carry. ` +
+            'Nothing was written. Add them to bff/app1/src/storage/lowdb-import.ts (and a migration for their columns).',
+        ],
+      };
+    }
+    const fingerprint = fingerprintOf(kinds, (kind, r) => (APP1_COLLECTIONS as Record<string, (r: never) => string>)[kind]!(r as never));
+    const db = await openPgDatabase({ databaseUrl: options.databaseUrl, poolMax: 1 }, { name: 'app1-import', label: 'App 1', schema: APP1_SCHEMA, migrationsDir: APP1_MIGRATIONS_DIR });
+    try {
+      return await db.transaction((client) => importInto(client, kinds, fingerprint, options, result));
+    } finally {
+      await db.end();
+    }
+  } finally {
+    await release();
+  }
+}
+
+async function importInto(client: pg.PoolClient, kinds: Record<keyof typeof SPECS, Rec[]>, fingerprint: string, options: ImportOptions, result: ImportResult): Promise<ImportResult> {
+  const now = (options.now ?? Date.now)();
+  // Two imports at once queue here; the second then finds the first's row.
+  await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['sso-lowdb-import:app1']);
+  const done = await client.query('SELECT imported_at, counts FROM app1.lowdb_imports WHERE fingerprint = $1', [fingerprint]);
+  if (done.rows[0]) {
+    return {
+      ...result,
+      status: 'already-imported',
+      rows: done.rows[0].counts as ImportRow[],
+      notes: [`app 1: these files were imported already (${(done.rows[0].imported_at as Date).toISOString()}); nothing changed.`],
+    };
+  }
+  const [{ n: accountsThere }] = (await client.query('SELECT count(*)::int AS n FROM app1.users')).rows;
+  if (accountsThere > 0 && !options.merge) {
+    return {
+      ...result,
+      status: 'refused',
+      notes: [
+        `app 1: the database already holds ${accountsThere} account(s) not imported from these files. Nothing was written. ` +
+          'Import into an empty schema, or run with --merge to add the accounts it does not have (accounts it has, by id, are kept as they are there).',
+      ],
+    };
+  }
+
+  // Accounts: those the database has (by id) stay as they are; a username taken by another id is a conflict.
+  const users = kinds.users;
+  const there = new Set((await client.query('SELECT id FROM app1.users WHERE id = ANY($1::text[])', [users.map((u) => u.id)])).rows.map((r) => r.id as string));
+  const carried = new Set(await insertRows(client, USERS, users.filter((u) => !there.has(u.id)), 'id'));
+  const conflicts = users.filter((u) => !there.has(u.id) && !carried.has(u.id));
+  result.conflicts = conflicts.length;
+  if (there.size) result.notes.push(`app 1: ${there.size} account(s) are in the database already (same id) and were kept as they are there, with their sessions and second factors.`);
+  if (conflicts.length) {
+    result.notes.push(
+      `app 1: ${conflicts.length} account(s) not carried: another account in the database has the username (${conflicts
+        .slice(0, 10)
+        .map((u) => u.username)
+        .join(', ')}${conflicts.length > 10 ? ', ...' : ''}).`,
+    );
+  }
+  const ofCarried = (r: Rec) => carried.has(r.userId);
+
+  const sessions = kinds.sessions.filter((s) => ofCarried(s) && s.absoluteExpiresAt > now - SESSION_RETENTION_MS);
+  const sessionIds = await insertRows(client, SESSIONS, sessions, 'id');
+  const retired = sessions.flatMap((s) => [...((s.retiredRefreshHashes as string[] | undefined) ?? [])].reverse().map((hash) => ({ hash, sessionId: s.id })));
+  await insertRows(client, RETIRED_HASHES, retired, 'hash');
+
+  // Feed entries get new cursors above every cursor handed out so far (the
+  // lowdb feed's and this schema's): a relying app polling with its old
+  // cursor then sees them again (harmless) and never misses a later one.
+  const clock = Number((await client.query('SELECT last FROM app1.revocation_clock WHERE id FOR UPDATE')).rows[0].last);
+  const inFeed = new Set((await client.query('SELECT sid FROM app1.revocations')).rows.map((r) => r.sid as string));
+  const alive = kinds.revocations.filter((r) => r.expiresAt > now && !inFeed.has(r.sid)).sort((a, b) => a.revokedAt - b.revokedAt);
+  let cursor = kinds.revocations.reduce((max, r) => Math.max(max, Number(r.revokedAt)), Math.max(clock, now));
+  const revocations = alive.map((r): Rec => ({ ...r, revokedAt: ++cursor }));
+  await insertRows(client, REVOCATIONS, revocations, 'sid');
+  await client.query('UPDATE app1.revocation_clock SET last = $1 WHERE id', [cursor]);
+
+  const tokens = kinds.oneTimeTokens.filter((t) => ofCarried(t) && t.expiresAt > now);
+  await insertRows(client, ONE_TIME_TOKENS, tokens, 'hash');
+  const totp = kinds.totp.filter(ofCarried);
+  await insertRows(client, TOTP, totp, 'user_id');
+  const codes = kinds.recoveryCodes.filter(ofCarried).flatMap((r) => (r.hashes as string[]).map((hash) => ({ userId: r.userId, hash, createdAt: r.createdAt })));
+  await insertRows(client, RECOVERY_CODES, codes, `user_id || ' ' || hash`);
+
+  // The count check: every record meant to be carried is a row now, or nothing commits.
+  const check = async (kind: string, table: string, key: string, inFiles: number, keys: string[]) => {
+    const inDatabase = await countPresent(client, table, key, keys);
+    if (inDatabase !== keys.length) throw new Error(`count check failed for ${kind}: ${keys.length} to carry, ${inDatabase} in ${table} afterwards. Nothing was written.`);
+    result.rows.push({ kind, inFiles, imported: keys.length, skipped: inFiles - keys.length, inDatabase });
+  };
+  await check('users', 'app1.users', 'id', users.length, [...carried]);
+  if (sessionIds.length !== sessions.length) throw new Error(`count check failed for sessions: ${sessions.length} to carry, ${sessionIds.length} written (a refresh hash or id already in the database). Nothing was written.`);
+  await check('sessions', 'app1.sessions', 'id', kinds.sessions.length, sessions.map((s) => s.id));
+  await check('retired refresh hashes', 'app1.retired_refresh_hashes', 'hash', kinds.sessions.reduce((n, s) => n + (s.retiredRefreshHashes?.length ?? 0), 0), retired.map((r) => r.hash));
+  await check('revocations', 'app1.revocations', 'sid', kinds.revocations.length, revocations.map((r) => r.sid));
+  await check('one-time tokens', 'app1.one_time_tokens', 'hash', kinds.oneTimeTokens.length, tokens.map((t) => t.hash));
+  await check('totp', 'app1.totp_factors', 'user_id', kinds.totp.length, totp.map((t) => t.userId));
+  await check('recovery codes', 'app1.recovery_codes', `user_id || ' ' || hash`, kinds.recoveryCodes.reduce((n, r) => n + r.hashes.length, 0), codes.map((c) => `${c.userId} ${c.hash}`));
+  const expired = kinds.sessions.filter((s) => ofCarried(s) && !(s.absoluteExpiresAt > now - SESSION_RETENTION_MS)).length;
+  if (expired) result.notes.push(`app 1: ${expired} session(s) ended over a day ago were not carried (the stores drop them too).`);
+  await client.query('INSERT INTO app1.lowdb_imports (fingerprint, merged, counts) VALUES ($1, $2, $3)', [fingerprint, accountsThere > 0, JSON.stringify(result.rows)]);
+  return result;
+}
