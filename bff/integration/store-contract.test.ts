@@ -621,7 +621,7 @@ describe.skipIf(skipPostgres(probe))(postgresSuiteName('postgres: several store 
       const tables = await fresh.query<{ table_schema: string; table_name: string }>(
         `SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN ('app1', 'app2') ORDER BY 1, 2`,
       );
-      expect(tables.filter((t) => t.table_schema === 'app2').map((t) => t.table_name)).toEqual(['local_users', 'schema_migrations']);
+      expect(tables.filter((t) => t.table_schema === 'app2').map((t) => t.table_name)).toEqual(['local_users', 'lowdb_imports', 'schema_migrations']);
     } finally {
       await fresh.drop();
     }
