@@ -98,6 +98,12 @@ describe('metrics on their own listener', () => {
     expect(sum(samples, 'sso_http_request_duration_seconds_count', { route: '/api/login', method: 'POST', status: '200', app: 'app1' })).toBe(1);
     // The error answer keeps the /api prefix (the route base is recorded before the error leaves the router).
     expect(sum(samples, 'sso_http_request_duration_seconds_count', { route: '/api/session/refresh', status: '401' })).toBe(1);
+    // A well-formed histogram: cumulative buckets, +Inf equals _count.
+    expect(types.get('sso_http_request_duration_seconds')).toBe('histogram');
+    const buckets = samples.filter((x) => x.name === 'sso_http_request_duration_seconds_bucket' && x.labels.route === '/api/login' && x.labels.status === '200');
+    expect(buckets.map((x) => x.value)).toEqual([...buckets.map((x) => x.value)].sort((a, b) => a - b));
+    expect(buckets.at(-1)).toMatchObject({ labels: { le: '+Inf' }, value: 1 });
+    expect(sum(samples, 'sso_http_request_duration_seconds_sum', { route: '/api/login', status: '200' })).toBeGreaterThan(0);
     expect(types.get('sso_bcrypt_queue_depth')).toBe('gauge');
     expect(sum(samples, 'sso_bcrypt_queue_depth')).toBe(0);
     expect(sum(samples, 'sso_store_write_duration_seconds_count', { store: 'lowdb' })).toBeGreaterThan(0);
