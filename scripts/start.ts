@@ -17,7 +17,7 @@ import { APP2_VARIABLES, loadConfig as loadApp2Config, type App2Config } from '.
 const ALSO_KNOWN = ['SSO_ISSUER', 'SSO_TEST_PG_URL'];
 
 /** The banner printed once both apps listen: where to go, which store, where the keys and logs are. */
-export function banner(app1: App1Config, app2: App2Config): string {
+export function banner(app1: App1Config, app2: App2Config, metricsPorts: { app1: number | null; app2: number | null } = { app1: app1.metricsPort, app2: app2.metricsPort }): string {
   const line = '─'.repeat(64);
   const store =
     app1.store === 'postgres'
@@ -32,6 +32,9 @@ export function banner(app1: App1Config, app2: App2Config): string {
       ? `SMTP ${redactDatabaseUrl(app1.smtpUrl!)} from ${app1.mailFrom}`
       : `written to ${outboxDir(app1.dataDir)} (one JSON file per message; MAIL_TRANSPORT=smtp sends it)`;
   const logs = app1.logDir ? `${path.join(app1.logDir, 'app1.log')}, app2.log beside it` : null;
+  const metricsUrl = (host: string, port: number | null) => (port === null ? null : `http://${host.includes(':') ? `[${host}]` : host}:${port}/metrics`);
+  const metrics = [metricsUrl(app1.metricsHost, metricsPorts.app1), metricsUrl(app2.metricsHost, metricsPorts.app2)];
+  const metricsLine = metrics.some(Boolean) ? `app 1 ${metrics[0] ?? 'off'}, app 2 ${metrics[1] ?? 'off'}` : null;
   return [
     '',
     line,
@@ -44,6 +47,7 @@ export function banner(app1: App1Config, app2: App2Config): string {
     `  Keys:  ${keys}`,
     `  Mail:  ${mail}`,
     ...(logs ? [`  Logs:  ${logs}`] : []),
+    ...(metricsLine ? [`  Metrics: ${metricsLine}`] : []),
     '  Stop with Ctrl+C.',
     line,
     '',
@@ -70,7 +74,7 @@ async function main() {
       );
     });
   }
-  process.stdout.write(banner(app1Config, app2Config));
+  process.stdout.write(banner(app1Config, app2Config, { app1: app1.metricsPort, app2: app2.metricsPort }));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) runMain(main);

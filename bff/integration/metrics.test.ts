@@ -6,6 +6,7 @@ import { ProblemSchema } from '@sso/types';
 import { isPagePath } from '@sso/bff-common';
 import { loadConfig as loadApp1Config } from '../app1/src/config';
 import { loadConfig as loadApp2Config } from '../app2/src/config';
+import { banner } from '../../scripts/start';
 import { Browser, startDomain, type Domain } from './harness';
 
 /*
@@ -219,6 +220,12 @@ describe('metrics configuration', () => {
     expect(quiet.warnings.join('\n')).not.toMatch(/METRICS_HOST/);
     expect(loadApp2Config({ APP2_METRICS_PORT: '9465', METRICS_HOST: '0.0.0.0' }).warnings.join('\n')).toMatch(/METRICS_HOST=0\.0\.0\.0: APP2_METRICS_PORT is reachable from other machines/);
     expect(loadApp1Config({}).metricsPort).toBeNull();
+  });
+
+  it('npm start says where the metrics are, and nothing when they are off', () => {
+    const on = banner(loadApp1Config({ APP1_METRICS_PORT: '9464' }), loadApp2Config({}), { app1: 9464, app2: null });
+    expect(on).toContain('Metrics: app 1 http://127.0.0.1:9464/metrics, app 2 off');
+    expect(banner(loadApp1Config({}), loadApp2Config({}))).not.toContain('Metrics:');
   });
 
   it('isPagePath: client routes yes; server paths, dot segments and file names no', () => {
