@@ -55,21 +55,20 @@ export function serveSpa(options: { dir: string; clientConfig: ClientConfig }): 
 
 /** Paths the server owns (or that monitoring tools probe): never a page of the SPA, whatever is mounted. */
 const SERVER_PATHS = /^\/(?:api|metrics|healthz|readyz)(?:\/|$)/;
-/** A last segment with a file extension: a missing file (`/favicon.ico`, `/wp-login.php`), not a client route. */
-const FILE_NAME = /\.[A-Za-z0-9]+$/;
 
 /**
  * Whether a GET of this path may be answered with the SPA's index.html (a
  * client route, reloaded). Not: a segment starting with a dot
- * (`/.well-known/anything`, `/.env`), a server path (`/metrics` when metrics
- * are off or served elsewhere, ADR 035), or a file name that no file matched.
- * Those answer 404, so a scraper, a crawler or a client probing
- * `/.well-known/openid-configuration` never gets a 200 HTML page.
+ * (`/.well-known/anything`, `/.env`) or a server path (`/metrics` when metrics
+ * are off or served elsewhere, ADR 035). Those answer 404, so a scraper or a
+ * client probing `/.well-known/openid-configuration` never gets a 200 HTML
+ * page. (Other missing file names, `/favicon.ico` included, keep the page:
+ * the browser asks for a favicon on every visit, and a 404 there is a
+ * console error on every page.)
  */
 export function isPagePath(pathname: string): boolean {
   if (SERVER_PATHS.test(pathname)) return false;
-  if (pathname.split('/').some((segment) => segment.startsWith('.'))) return false;
-  return !FILE_NAME.test(pathname);
+  return !pathname.split('/').some((segment) => segment.startsWith('.'));
 }
 
 /**
