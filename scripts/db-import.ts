@@ -33,6 +33,7 @@ export async function runImport(argv: readonly string[], env: Record<string, str
   const dataDir = path.resolve(env.DATA_DIR || './data');
   print(`Importing the lowdb files in ${dataDir} into ${redactDatabaseUrl(databaseUrl!)}${merge ? ' (--merge)' : ''}`);
   let code = 0;
+  let moved = false;
   for (const app of wanted) {
     let result: ImportResult;
     try {
@@ -47,10 +48,11 @@ export async function runImport(argv: readonly string[], env: Record<string, str
     if (result.rows.length) print(formatImport(result));
     for (const note of result.notes) print(note);
     if (result.status === 'imported') print(`${app}: imported; every count checked.`);
+    if (result.status === 'imported' || result.status === 'already-imported') moved = true;
     if (result.status === 'refused') code = 1;
     else if (result.conflicts > 0) code = Math.max(code, 2);
   }
-  if (code === 0) print('\nNext: start the services with STORE=postgres and the same DATABASE_URL, DATA_DIR (keys) and APP1_ORIGIN.');
+  if (code === 0 && moved) print('\nNext: start the services with STORE=postgres and the same DATABASE_URL, DATA_DIR (keys) and APP1_ORIGIN.');
   return code;
 }
 

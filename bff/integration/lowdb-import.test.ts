@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { appendFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '@sso/bff-common';
+import { hasStore, type RunningServer } from '@sso/bff-common';
 import { MeResponseSchema, RecoveryCodesResponseSchema, TotpSetupResponseSchema } from '@sso/types';
 import { runImport } from '../../scripts/db-import';
 import { totpCodeAt } from '../app1/src/mfa/totp';
@@ -195,5 +196,23 @@ describe.skipIf(skipPostgres(probe))(postgresSuiteName('npm run db:import: lowdb
     expect(refused.code).toBe(1);
     expect(refused.out).toMatch(/holds field users\.groups that the importer does not carry\. Nothing was written\./);
     expect(await db.query(`SELECT to_regclass('app1.users') AS t`)).toEqual([{ t: null }]);
+  });
+});
+
+describe('db:import finds the stores', () => {
+  it('a store is its snapshot or any journal (one never compacted and restarted has journal-3 alone); an empty DATA_DIR has nothing to import', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sso-import-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    expect(await hasStore(dir, 'app1.json')).toBe(false);
+    await writeFile(path.join(dir, 'app1.json.journal-3'), '');
+    await writeFile(path.join(dir, 'app2.json.lock'), '1');
+    expect(await hasStore(dir, 'app1.json')).toBe(true);
+    expect(await hasStore(dir, 'app2.json')).toBe(false);
+    const empty = await mkdtemp(path.join(tmpdir(), 'sso-import-'));
+    cleanups.push(() => rm(empty, { recursive: true, force: true }));
+    const { code, out } = await dbImport([], { DATA_DIR: empty, DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+    expect(code).toBe(0);
+    expect(out).toContain('nothing to import for app 1');
+    expect(out).toContain('nothing to import for app 2');
   });
 });

@@ -6,8 +6,9 @@ import { ProblemSchema } from '@sso/types';
 import { isPagePath } from '@sso/bff-common';
 import { loadConfig as loadApp1Config } from '../app1/src/config';
 import { loadConfig as loadApp2Config } from '../app2/src/config';
+import { createApp as createApp2 } from '../app2/src/app';
 import { banner } from '../../scripts/start';
-import { Browser, startDomain, type Domain } from './harness';
+import { Browser, startDomain, testClock, type Domain } from './harness';
 
 /*
  * Metrics (ADR 035): scraped from the separate metrics listener after real
@@ -40,8 +41,10 @@ function parseMetrics(text: string): { samples: Sample[]; types: Map<string, str
     if (!m) throw new Error(`not a Prometheus sample line: ${line}`);
     const labels: Record<string, string> = {};
     for (const l of (m[2] ?? '').matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]!] = l[2]!.replace(/\\(.)/g, '$1');
-    const value = m[3] === '+Inf' ? Infinity : m[3] === '-Inf' ? -Infinity : Number(m[3]);
-    if (Number.isNaN(value) && m[3] !== 'NaN') throw new Error(`not a number in: ${line}`);
+    // Go's ParseFloat, as Prometheus reads it: Inf and NaN in any case (prom-client writes "Nan").
+    const word = m[3]!.toLowerCase();
+    const value = word === '+inf' || word === 'inf' ? Infinity : word === '-inf' ? -Infinity : word === 'nan' ? NaN : Number(m[3]);
+    if (Number.isNaN(value) && word !== 'nan') throw new Error(`not a number in: ${line}`);
     samples.push({ name: m[1]!, labels, value });
   }
   return { samples, types };
@@ -186,6 +189,30 @@ describe('metrics on their own listener', () => {
     const page = await fetch(`${domain.urls[app]}/some/client/route`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('spa');
+  });
+});
+
+describe('revocation feed lag while app 1 is unreachable', () => {
+  it('grows with the time since the last successful poll, and JWKS failures are counted', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'sso-lag-'));
+    const clock = testClock();
+    const app2 = await createApp2(loadApp2Config({ DATA_DIR: dataDir, APP2_METRICS_PORT: '0', LOG_LEVEL: 'silent', SPA_DIR: path.join(dataDir, 'none') }), {
+      now: clock.now,
+      fetch: async () => {
+        throw new Error('app 1 is down');
+      },
+    });
+    try {
+      await expect(app2.revocations.sync()).rejects.toThrow('app 1 is down');
+      await expect(app2.keys!.refresh()).rejects.toThrow('app 1 is down');
+      clock.advance(30_000);
+      const { samples } = parseMetrics(await app2.metrics!.registry.metrics());
+      expect(samples.find((s) => s.name === 'sso_revocation_feed_lag_seconds')!.value).toBeGreaterThanOrEqual(30);
+      expect(sum(samples, 'sso_jwks_fetches_total', { outcome: 'error' })).toBe(1);
+    } finally {
+      await app2.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
 import type { SqlClient } from './postgres';
 
 /*
@@ -62,6 +63,12 @@ export async function countPresent(client: SqlClient, table: string, keyColumn: 
   if (keys.length === 0) return 0;
   const { rows } = await client.query(`SELECT count(DISTINCT ${keyColumn})::int AS n FROM ${table} WHERE ${keyColumn}::text = ANY($1::text[])`, [keys]);
   return rows[0]!.n as number;
+}
+
+/** Whether DATA_DIR holds the store `name`: its snapshot or any of its journals (a store never compacted has journals only). */
+export async function hasStore(dataDir: string, name: string): Promise<boolean> {
+  const files = await readdir(dataDir).catch(() => [] as string[]);
+  return files.some((f) => f === name || new RegExp(`^${name.replaceAll('.', '\\.')}\\.journal-\\d+$`).test(f));
 }
 
 /** SHA-256 of a store's records, each kind sorted by key: the same files give the same fingerprint. */

@@ -1,8 +1,8 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
 import {
   countPresent,
+  hasStore,
   fingerprintOf,
   insertRows,
   openPgDatabase,
@@ -140,7 +140,7 @@ export interface ImportOptions {
 export async function importApp1(options: ImportOptions): Promise<ImportResult> {
   const file = path.join(options.dataDir, APP1_STORE_FILE);
   const result: ImportResult = { app: 'app1', status: 'imported', rows: [], notes: [], conflicts: 0 };
-  if (!existsSync(file) && !existsSync(`${file}.journal-0`) && !existsSync(`${file}.journal-1`)) {
+  if (!(await hasStore(options.dataDir, APP1_STORE_FILE))) {
     return { ...result, status: 'nothing-to-import', notes: [`no ${APP1_STORE_FILE} in ${options.dataDir}: nothing to import for app 1`] };
   }
   const release = await takeStoreLock(file);

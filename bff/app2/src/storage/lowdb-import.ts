@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type pg from 'pg';
-import { countPresent, fingerprintOf, insertRows, openPgDatabase, readJournaledStore, takeStoreLock, uncarriedFields, type ImportResult, type ImportRow, type TableSpec } from '@sso/bff-common';
+import { countPresent, hasStore, fingerprintOf, insertRows, openPgDatabase, readJournaledStore, takeStoreLock, uncarriedFields, type ImportResult, type ImportRow, type TableSpec } from '@sso/bff-common';
 import { APP2_STORE_FILE } from './lowdb-store';
 import { APP2_MIGRATIONS_DIR, APP2_SCHEMA } from './postgres-store';
 
@@ -33,7 +32,7 @@ type Rec = Record<string, any>;
 export async function importApp2(options: { dataDir: string; databaseUrl: string; merge: boolean }): Promise<ImportResult> {
   const file = path.join(options.dataDir, APP2_STORE_FILE);
   const result: ImportResult = { app: 'app2', status: 'imported', rows: [], notes: [], conflicts: 0 };
-  if (!existsSync(file) && !existsSync(`${file}.journal-0`) && !existsSync(`${file}.journal-1`)) {
+  if (!(await hasStore(options.dataDir, APP2_STORE_FILE))) {
     return { ...result, status: 'nothing-to-import', notes: [`no ${APP2_STORE_FILE} in ${options.dataDir}: nothing to import for app 2`] };
   }
   const release = await takeStoreLock(file);
