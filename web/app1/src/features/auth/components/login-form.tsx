@@ -19,7 +19,7 @@ export function LoginForm({ returnTo, username }: { returnTo?: string | undefine
       ref={form.formRef}
       noValidate
       onSubmit={form.onSubmit((values) =>
-        login.mutate(
+        login.send(
           { ...values, returnTo },
           {
             // With a second factor enrolled, the password only opened a pending sign-in: its page asks for the code.
