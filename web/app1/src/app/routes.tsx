@@ -1,17 +1,7 @@
-import type { ComponentType } from 'react';
 import { Navigate, type RouteObject } from 'react-router';
-import { RouteLoading } from '@sso/web-shared';
+import { onDemand } from '@sso/web-shared';
 import { RootLayout } from './routes/root-layout';
 import { LoginRoute } from './routes/login';
-
-/**
- * A page loaded on demand: its code is a chunk of its own, fetched when the
- * route is first visited, never part of the first page (ADR 031). `load` must
- * be a literal `import()` of the route module, so the bundler sees the split.
- */
-function onDemand(path: string, load: () => Promise<{ Component: ComponentType }>): RouteObject {
-  return { path, HydrateFallback: RouteLoading, lazy: load };
-}
 
 /**
  * App 1's routes. The sign-in page is the first page (it renews a live

@@ -1,4 +1,5 @@
 import { useQueryClient } from '@tanstack/react-query';
+import { flushSync } from 'react-dom';
 import { useLocation, useNavigate } from 'react-router';
 import { logout } from '@sso/web-shared';
 import { config } from '../../../config/env';
@@ -37,10 +38,11 @@ export function useLogout() {
     onSuccess: (res, variables) => {
       queryClient.setQueryData(sessionQueryOptions().queryKey, null);
       // flushSync: the sign-in page renders at once, before the cleared session
-      // re-renders the account page, whose own redirect to /login has no state.
+      // re-renders the account page, whose own redirect to /login has no state
+      // (the router's navigations are plain state updates, ADR 031).
       // revokedSessions counts this session too.
       const state: SignedOutState = variables.everywhere ? { signedOut: true, otherDevices: Math.max(0, res.revokedSessions - 1) } : { signedOut: true };
-      return navigate({ pathname: '/login', search: pathname === '/login' ? search : '' }, { replace: true, state, flushSync: true });
+      flushSync(() => void navigate({ pathname: '/login', search: pathname === '/login' ? search : '' }, { replace: true, state }));
     },
   });
 }
