@@ -1,6 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '@sso/bff-common';
+import type { MailMessage, MailTransport } from '../app1/src/mail/mailer';
 import { LoginResponseSchema, ProblemSchema, RecoveryCodesResponseSchema, SecondFactorChallengeSchema, SecondFactorStatusSchema, TotpSetupResponseSchema } from '@sso/types';
 import { totpCodeAt } from '../app1/src/mfa/totp';
 import { PENDING_COOKIE_NAME } from '../app1/src/mfa/pending-sign-in';
@@ -27,10 +30,10 @@ async function start(options: Parameters<typeof startDomain>[0] = {}) {
   return { d: domain, clock };
 }
 
-/** Signs up and enrols TOTP; returns the secret and the recovery codes. */
-async function enrolled(d: Domain, clock: { now(): number }, username: string) {
+/** Signs up (with `email` when given) and enrols TOTP; returns the secret and the recovery codes. */
+async function enrolled(d: Domain, clock: { now(): number }, username: string, email?: string) {
   const b = new Browser(d);
-  expect((await b.request('app1', '/api/signup', { json: { username, password: PASSWORD } })).status).toBe(201);
+  expect((await b.request('app1', '/api/signup', { json: { username, password: PASSWORD, ...(email ? { email } : {}) } })).status).toBe(201);
   const setup = TotpSetupResponseSchema.parse((await b.request('app1', '/api/account/totp/setup', { json: {} })).body);
   const confirmed = await b.request('app1', '/api/account/totp/confirm', { json: { code: totpCodeAt(setup.secret, clock.now()) } });
   expect(confirmed.status).toBe(200);
@@ -270,5 +273,115 @@ describe('managing the second factor', () => {
     }
     const { b } = await passwordStep(d, 'badinput');
     expect((await b.request('app1', '/api/login/second-factor', { json: { code: null } })).status).toBe(400);
+  });
+});
+
+/** Every message in DATA_DIR/outbox (the default file transport), oldest first. */
+async function outbox(d: Domain): Promise<MailMessage[]> {
+  const dir = path.join(d.dataDir, 'outbox');
+  const files = await readdir(dir).catch(() => [] as string[]);
+  return Promise.all(files.sort().map(async (f) => JSON.parse(await readFile(path.join(dir, f), 'utf8')) as MailMessage));
+}
+
+/** A pino logger into an array of parsed lines. */
+function logSink() {
+  const lines: { msg?: string; event?: string; userId?: string; left?: number; [k: string]: unknown }[] = [];
+  const raw: string[] = [];
+  const logger = createLogger({
+    name: 'test',
+    level: 'info',
+    destination: new Writable({
+      write(chunk, _enc, cb) {
+        raw.push(String(chunk));
+        for (const l of String(chunk).trim().split('\n')) lines.push(JSON.parse(l));
+        cb();
+      },
+    }) as never,
+  });
+  return { logger, lines, raw, audit: () => lines.filter((l) => l.msg === 'audit') };
+}
+
+describe('notices and audit (issue 14, item 6)', () => {
+  it('enrolment, a wrong code, a recovery code, new codes and removal: each an audit line, and a notice mail to the account address without any code', async () => {
+    const sink = logSink();
+    const { d, clock } = await start({ withApp2: false, app1: { logger: sink.logger } });
+    const email = 'Careful@Example.test';
+    const { owner, secret, recoveryCodes } = await enrolled(d, clock, 'careful', email);
+    const userId = sink.audit().find((l) => l.event === 'signup')!.userId!;
+    const subjects = async () => {
+      await d.app1.context.mailer.idle();
+      return (await outbox(d)).filter((m) => m.to === email).map((m) => m.subject);
+    };
+    expect(await subjects()).toEqual(['Two-step sign-in was turned on (Single sign-on)']);
+
+    // A wrong code, then a recovery code, at sign-in.
+    const { b } = await passwordStep(d, 'careful');
+    expect((await b.request('app1', '/api/login/second-factor', { json: { code: '000000' } })).status).toBe(401);
+    expect((await b.request('app1', '/api/login/second-factor', { json: { code: recoveryCodes[0] } })).status).toBe(200);
+    expect((await subjects()).at(-1)).toBe('A recovery code was used (Single sign-on)');
+    expect((await outbox(d)).at(-1)!.text).toContain('9 recovery codes are left.');
+
+    clock.advance(30_000);
+    const fresh = await owner.request('app1', '/api/account/recovery-codes', { json: { code: totpCodeAt(secret, clock.now()) } });
+    expect(fresh.status).toBe(200);
+    clock.advance(30_000);
+    expect((await owner.request('app1', '/api/account/totp/disable', { json: { code: totpCodeAt(secret, clock.now()) } })).status).toBe(200);
+
+    expect(await subjects()).toEqual([
+      'Two-step sign-in was turned on (Single sign-on)',
+      'A recovery code was used (Single sign-on)',
+      'New recovery codes were made (Single sign-on)',
+      'Two-step sign-in was turned off (Single sign-on)',
+    ]);
+    const events = sink.audit().filter((l) => l.userId === userId).map((l) => l.event);
+    for (const e of ['mfa.totp.enabled', 'mfa.failure', 'mfa.recovery-code.used', 'mfa.recovery-codes.regenerated', 'mfa.totp.disabled']) expect(events, e).toContain(e);
+    expect(sink.audit().find((l) => l.event === 'mfa.recovery-code.used')!.left).toBe(9);
+
+    // Neither the mails nor the logs hold the secret or a recovery code.
+    const mails = (await outbox(d)).map((m) => `${m.subject}${m.text}${m.html}`).join('');
+    const logs = sink.raw.join('');
+    for (const secretValue of [secret, ...recoveryCodes, ...RecoveryCodesResponseSchema.parse(fresh.body).recoveryCodes]) {
+      expect(mails.includes(secretValue)).toBe(false);
+      expect(logs.includes(secretValue)).toBe(false);
+    }
+    for (const m of (await outbox(d)).filter((m) => m.to === email)) {
+      expect(m.text).toContain(d.origins.app1);
+      expect(m.html).toContain(`${d.origins.app1}/account`);
+    }
+  });
+
+  it('an account without an email gets no notice and the same answers', async () => {
+    const { d, clock } = await start({ withApp2: false });
+    const { recoveryCodes } = await enrolled(d, clock, 'nomail');
+    const { b } = await passwordStep(d, 'nomail');
+    expect((await b.request('app1', '/api/login/second-factor', { json: { code: recoveryCodes[0] } })).status).toBe(200);
+    await d.app1.context.mailer.idle();
+    expect(await outbox(d)).toEqual([]);
+  });
+
+  it('a mail server that hangs or fails neither delays nor changes an answer', async () => {
+    for (const transport of [
+      { description: 'hanging', deliver: () => new Promise<void>((resolve) => setTimeout(resolve, 3_000)) },
+      { description: 'failing', deliver: () => Promise.reject(new Error('421 service not available')) },
+    ] satisfies MailTransport[]) {
+      const sink = logSink();
+      const { d, clock } = await start({ withApp2: false, app1: { mailTransport: transport, logger: sink.logger } });
+      const started = performance.now();
+      const { owner, secret } = await enrolled(d, clock, `slowmail-${transport.description}`, 'slow@example.test');
+      clock.advance(30_000);
+      const regenerated = await owner.request('app1', '/api/account/recovery-codes', { json: { code: totpCodeAt(secret, clock.now()) } });
+      clock.advance(30_000);
+      const off = await owner.request('app1', '/api/account/totp/disable', { json: { code: totpCodeAt(secret, clock.now()) } });
+      // Sign-up, set-up, confirm, regenerate, disable: well under one 3 s delivery in all.
+      expect(performance.now() - started, transport.description).toBeLessThan(2_500);
+      expect([regenerated.status, off.status]).toEqual([200, 200]);
+      expect(SecondFactorStatusSchema.parse(off.body).totp.enabled).toBe(false);
+      if (transport.description === 'failing') {
+        await new Promise((r) => setTimeout(r, 50));
+        expect(sink.lines.some((l) => l.event === 'mail.retry' && l.kind === 'mfa.totp-enabled')).toBe(true);
+      }
+      await domain!.stop();
+      domain = null;
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { apps, expect, PASSWORD, test } from '../fixtures';
 
@@ -15,10 +15,21 @@ test('the logs of the full e2e run hold the audit events and no secret', () => {
   const text = files.map((f) => readFileSync(f, 'utf8')).join('');
   const lines = text.trim().split('\n').map((l) => JSON.parse(l) as { msg?: string; event?: string; req?: { id?: string } });
   const events = new Set(lines.filter((l) => l.msg === 'audit').map((l) => l.event));
-  for (const e of ['signup', 'login.success', 'login.failure', 'logout', 'provision', 'mfa.totp.enabled', 'mfa.failure', 'mfa.recovery-code.used']) expect(events, e).toContain(e);
+  for (const e of ['signup', 'login.success', 'login.failure', 'logout', 'provision', 'mfa.totp.enabled', 'mfa.failure', 'mfa.recovery-code.used', 'password.forgot', 'password.reset', 'password.reset.refused']) {
+    expect(events, e).toContain(e);
+  }
   expect(lines.filter((l) => l.req).every((l) => typeof l.req!.id === 'string')).toBe(true);
 
-  for (const secret of [PASSWORD, 'wrong password', 'eyJ', '__Secure-sso=', '__Host-sso-refresh=', 'passwordHash', '"cookie"', 'otpauth://', 'sealedSecret', 'recoveryCodes']) {
+  // Every reset token mailed during the run (file outbox), whole and without its prefix.
+  const outbox = path.join(apps.dataDir, 'outbox');
+  const mails = existsSync(outbox) ? readdirSync(outbox).map((f) => readFileSync(path.join(outbox, f), 'utf8')) : [];
+  const tokens = mails.flatMap((m) => [...m.matchAll(/#token=rst_([\w-]+)/g)].map((t) => t[1]!));
+  expect(tokens.length, 'password-reset.spec.ts mailed reset links').toBeGreaterThan(0);
+  for (const token of new Set(tokens)) expect(text.includes(token), `logs contain a reset token`).toBe(false);
+
+  // Reset links (password-reset.spec.ts): the token travels in the fragment and in a JSON body, never in a log line
+  // (`rst_` starts every reset token; the new password of that spec is a secret like any other).
+  for (const secret of [PASSWORD, 'wrong password', 'a brand new passphrase', 'rst_', '#token=', 'reset-password#', 'eyJ', '__Secure-sso=', '__Host-sso-refresh=', 'passwordHash', '"cookie"', 'otpauth://', 'sealedSecret', 'recoveryCodes']) {
     expect(text.includes(secret), `logs contain ${secret}`).toBe(false);
   }
 });

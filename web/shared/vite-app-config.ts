@@ -32,6 +32,18 @@ function printDevUrls(app: 1 | 2, mode: string): Plugin {
 }
 
 /**
+ * Every module the entry imports statically (rolldown's built-in `$initial`
+ * tag) goes into one chunk, the entry's: the first page is one file however
+ * many lazy routes share its modules (ADR 031). Left to itself, rolldown
+ * splits the modules shared by the entry and lazy routes into common chunks
+ * that the entry preloads, one more for each new sharing pattern: more files
+ * and bytes on the first page, nothing saved, since the entry needs them all.
+ * A lazy route imports what it shares with the first page from the entry
+ * chunk, and what only lazy routes share from chunks of their own.
+ */
+export const FIRST_PAGE_IN_ONE_CHUNK = { groups: [{ name: 'index', tags: ['$initial' as const] }] };
+
+/**
  * Vite + Vitest config of one SPA. `vite build` writes dist/ (served by its
  * BFF); `vite` proxies /api to its BFF; `vite --mode mock` serves msw's worker
  * and answers every API call from the shared handlers, no BFF needed.
@@ -52,8 +64,14 @@ export function defineSpaConfig(options: { root: string; app: 1 | 2; devPort: nu
         allowedHosts: [`.${DEV_DOMAIN}`],
         proxy: mode === 'mock' ? undefined : { '/api': bff, '/.well-known': bff },
       },
-      // No modulepreload polyfill: every browser this targets supports it natively.
-      build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, modulePreload: { polyfill: false } },
+      build: {
+        outDir: 'dist',
+        emptyOutDir: true,
+        sourcemap: false,
+        // No modulepreload polyfill: every browser this targets supports it natively.
+        modulePreload: { polyfill: false },
+        rolldownOptions: { output: { codeSplitting: FIRST_PAGE_IN_ONE_CHUNK } },
+      },
       test: {
         name: `web-app${options.app}`,
         root: options.root,

@@ -17,3 +17,4 @@ export * from './lib/format';
 export * from './lib/use-form';
 export * from './components/app-shell';
 export * from './components/profile-facts';
+export * from './lib/routes';

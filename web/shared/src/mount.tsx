@@ -1,12 +1,14 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { QueryClientProvider } from '@tanstack/react-query';
-import { flushSync } from 'react-dom';
-import { createBrowserRouter, RouterProvider, type RouteObject } from 'react-router';
+import { BrowserRouter, type RouteObject } from 'react-router';
 import { createQueryClient } from './lib/query-client';
+import { AppRoutes } from './lib/routes';
 
 /**
- * Starts an SPA on its routes: one QueryClient, a data router. In
+ * Starts an SPA on its routes: one QueryClient, a declarative router
+ * (ADR 031). Navigations are plain state updates, not transitions, so a
+ * `flushSync(() => navigate(...))` renders the new page at once. In
  * `vite --mode mock` the msw worker starts first (loaded only in that mode,
  * never part of a production bundle).
  */
@@ -16,12 +18,12 @@ export async function mount(routes: RouteObject[]): Promise<void> {
     await startMockWorker();
   }
   const queryClient = createQueryClient();
-  const router = createBrowserRouter(routes);
   createRoot(document.getElementById('root')!).render(
     <StrictMode>
       <QueryClientProvider client={queryClient}>
-        {/* What react-router/dom passes: navigate(to, { flushSync: true }) then renders at once. */}
-        <RouterProvider router={router} flushSync={(fn) => void flushSync(fn)} />
+        <BrowserRouter useTransitions={false}>
+          <AppRoutes routes={routes} />
+        </BrowserRouter>
       </QueryClientProvider>
     </StrictMode>,
   );

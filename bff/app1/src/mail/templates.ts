@@ -70,3 +70,58 @@ export function passwordChangedMail(origin: string, to: { email: string; name: s
     footer: `If it was not you, use "Forgot password?" at ${origin}/login at once.`,
   });
 }
+
+/** What changed about an account's second factor (one notice mail each). */
+export type SecondFactorNotice =
+  | { kind: 'totp-enabled' }
+  | { kind: 'totp-disabled' }
+  | { kind: 'recovery-code-used'; left: number }
+  | { kind: 'recovery-codes-regenerated' };
+
+function noticeText(notice: SecondFactorNotice): { subject: string; what: string[] } {
+  switch (notice.kind) {
+    case 'totp-enabled':
+      return {
+        subject: 'Two-step sign-in was turned on',
+        what: ['Two-step sign-in with an authenticator app was turned on: signing in now takes a code from the app after the password.'],
+      };
+    case 'totp-disabled':
+      return {
+        subject: 'Two-step sign-in was turned off',
+        what: ['Two-step sign-in was turned off: the password alone now signs in to the account. Its recovery codes no longer work.'],
+      };
+    case 'recovery-code-used':
+      return {
+        subject: 'A recovery code was used',
+        what: [
+          'A recovery code was used in place of a code from the authenticator app.',
+          notice.left === 0
+            ? 'No recovery codes are left: make new ones from your account page.'
+            : `${notice.left} recovery code${notice.left === 1 ? ' is' : 's are'} left. Each works once.`,
+        ],
+      };
+    case 'recovery-codes-regenerated':
+      return { subject: 'New recovery codes were made', what: ['New recovery codes were made for the account: every older recovery code stopped working.'] };
+    default: {
+      const unreachable: never = notice;
+      return unreachable;
+    }
+  }
+}
+
+/**
+ * Sent to the account's address when its second factor changes or a
+ * recovery code is used (issue 14, item 6): a person whose session or codes
+ * were taken learns of it. Holds no code, secret or link with a token.
+ */
+export function secondFactorNoticeMail(origin: string, to: { email: string; name: string | null; username: string }, notice: SecondFactorNotice, at: Date): MailMessage {
+  const { subject, what } = noticeText(notice);
+  return compose(origin, {
+    to: to.email,
+    subject,
+    greeting: to.name ?? to.username,
+    paragraphs: [`On ${at.toUTCString()}, for the account "${to.username}" at ${origin}:`, ...what],
+    action: { label: 'Review your account', url: `${origin}/account` },
+    footer: `If it was not you, change your password at once (or use "Forgot password?" at ${origin}/login), then sign out everywhere from your account page.`,
+  });
+}

@@ -16,6 +16,7 @@ import { toAccount } from '../users/account';
 import { hashRecoveryCode, newRecoveryCodes } from '../mfa/recovery-codes';
 import { checkSecondFactor, type SecondFactorCheck } from '../mfa/verify-second-factor';
 import { matchTotp, newTotpSecret, totpUri } from '../mfa/totp';
+import { noticeSecondFactor } from '../mfa/notices';
 
 /** The amr of a sign-in that passed the password and a one-time code (RFC 8176). */
 const PASSWORD_AND_OTP = ['pwd', 'otp', 'mfa'] as const;
@@ -74,6 +75,7 @@ export function secondFactorRoutes(ctx: App1Context): Router {
     req.log.info({ event: 'login.success', userId: user.id, sid: session.id, secondFactor: check.method }, 'audit');
     ctx.metrics?.signIns.inc({ outcome: 'second_factor_success' });
     res.json({ user: toAccount(user), redirectTo: redirectFor(req, body.returnTo) } satisfies LoginResponse);
+    if (check.method === 'recovery-code') noticeSecondFactor(ctx, user, { kind: 'recovery-code-used', left: check.recoveryCodesLeft ?? 0 });
   });
 
   router.get('/account/second-factor', async (req, res) => {
@@ -117,6 +119,7 @@ export function secondFactorRoutes(ctx: App1Context): Router {
     const recoveryCodes = await replaceRecoveryCodes(ctx, user.id);
     req.log.info({ event: 'mfa.totp.enabled', userId: user.id }, 'audit');
     res.json({ recoveryCodes } satisfies RecoveryCodesResponse);
+    noticeSecondFactor(ctx, user, { kind: 'totp-enabled' });
   });
 
   router.post('/account/totp/disable', async (req, res) => {
@@ -129,8 +132,9 @@ export function secondFactorRoutes(ctx: App1Context): Router {
     if (!check.ok) refuse(check);
     await ctx.secondFactors.deleteTotp(user.id);
     await ctx.secondFactors.deleteRecoveryCodes(user.id);
-    req.log.info({ event: 'mfa.totp.disabled', userId: user.id }, 'audit');
+    req.log.info({ event: 'mfa.totp.disabled', userId: user.id, with: check.method }, 'audit');
     res.json({ totp: { enabled: false, enabledAt: null }, recoveryCodesLeft: 0 } satisfies SecondFactorStatus);
+    noticeSecondFactor(ctx, user, { kind: 'totp-disabled' });
   });
 
   router.post('/account/recovery-codes', async (req, res) => {
@@ -143,6 +147,7 @@ export function secondFactorRoutes(ctx: App1Context): Router {
     const recoveryCodes = await replaceRecoveryCodes(ctx, user.id);
     req.log.info({ event: 'mfa.recovery-codes.regenerated', userId: user.id }, 'audit');
     res.json({ recoveryCodes } satisfies RecoveryCodesResponse);
+    noticeSecondFactor(ctx, user, { kind: 'recovery-codes-regenerated' });
   });
 
   return router;

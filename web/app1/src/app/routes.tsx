@@ -1,15 +1,13 @@
 import { Navigate, type RouteObject } from 'react-router';
-import { RouteLoading } from '@sso/web-shared';
+import { onDemand } from '@sso/web-shared';
 import { RootLayout } from './routes/root-layout';
 import { LoginRoute } from './routes/login';
-import { NotFoundRoute } from './routes/not-found';
 
 /**
- * App 1's routes. The sign-in page is the first page; the rest load on demand,
- * except the not-found page: it needs nothing the first page lacks (0.3 kB of
- * JSX), and as a lazy route beside four others it makes rolldown 1.2 split
- * the first page into three preloaded chunks (+1.6 kB gzip; rolldown#9963,
- * #10731: a common chunk the entry already loads is not merged back into it).
+ * App 1's routes. The sign-in page is the first page (it renews a live
+ * session or shows the form) and the only page in the entry; every other page
+ * is `onDemand`. What a lazy page shares with the first page it imports from
+ * the entry chunk, so adding one never grows the first page (ADR 031).
  */
 export const routes: RouteObject[] = [
   {
@@ -17,12 +15,12 @@ export const routes: RouteObject[] = [
     children: [
       { index: true, element: <Navigate to="/account" replace /> },
       { path: 'login', element: <LoginRoute /> },
-      { path: 'login/second-factor', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/second-factor')).SecondFactorRoute }) },
-      { path: 'signup', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/signup')).SignupRoute }) },
-      { path: 'forgot-password', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/forgot-password')).ForgotPasswordRoute }) },
-      { path: 'reset-password', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/reset-password')).ResetPasswordRoute }) },
-      { path: 'account', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/account')).AccountRoute }) },
-      { path: '*', element: <NotFoundRoute /> },
+      onDemand('login/second-factor', async () => ({ Component: (await import('./routes/second-factor')).SecondFactorRoute })),
+      onDemand('signup', async () => ({ Component: (await import('./routes/signup')).SignupRoute })),
+      onDemand('forgot-password', async () => ({ Component: (await import('./routes/forgot-password')).ForgotPasswordRoute })),
+      onDemand('reset-password', async () => ({ Component: (await import('./routes/reset-password')).ResetPasswordRoute })),
+      onDemand('account', async () => ({ Component: (await import('./routes/account')).AccountRoute })),
+      onDemand('*', async () => ({ Component: (await import('./routes/not-found')).NotFoundRoute })),
     ],
   },
 ];

@@ -1,5 +1,5 @@
 import { Navigate, type RouteObject } from 'react-router';
-import { RouteLoading } from '@sso/web-shared';
+import { onDemand } from '@sso/web-shared';
 import { RootLayout } from './routes/root-layout';
 import { ProfileRoute } from './routes/profile';
 
@@ -9,7 +9,7 @@ export const routes: RouteObject[] = [
     element: <RootLayout />,
     children: [
       { index: true, element: <ProfileRoute /> },
-      { path: 'signed-out', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/signed-out')).SignedOutRoute }) },
+      onDemand('signed-out', async () => ({ Component: (await import('./routes/signed-out')).SignedOutRoute })),
       { path: '*', element: <Navigate to="/" replace /> },
     ],
   },

@@ -19,7 +19,7 @@ export function Alert({ children, tone = 'error' }: { children?: ReactNode; tone
   );
 }
 
-/** A lazy route's place in the shell while its code loads on the first page of a visit (react-router's `HydrateFallback`). */
+/** A lazy route's place in the shell while its code loads (`onDemand`'s Suspense fallback, ADR 031). */
 export function RouteLoading() {
   return (
     <main id="main" className="page">

@@ -1,7 +1,6 @@
 import { QueryClientProvider } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
-import { flushSync } from 'react-dom';
-import { createMemoryRouter, RouterProvider, type RouteObject } from 'react-router';
+import { MemoryRouter, useLocation, type Location, type RouteObject } from 'react-router';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, vi } from 'vitest';
 import { cleanup } from '@testing-library/react';
@@ -9,6 +8,7 @@ import { handlers } from '../mocks/handlers';
 import { resetMockDb } from '../mocks/db';
 import { createQueryClient } from '../lib/query-client';
 import { navigation } from '../lib/navigation';
+import { AppRoutes } from '../lib/routes';
 
 /** The msw server every SPA test talks to: the same handlers as dev:mock. */
 export const server = setupServer(...handlers);
@@ -26,13 +26,27 @@ export function installMockServer(): void {
   afterAll(() => server.close());
 }
 
-/** Renders an app's routes at `path` with a fresh QueryClient (no retries). */
-export function renderRoutes(routes: RouteObject[], path = '/'): { router: ReturnType<typeof createMemoryRouter> } & ReturnType<typeof render> {
-  const router = createMemoryRouter(routes, { initialEntries: [path] });
+/** What a test reads of the router: the location it shows now. */
+export interface TestRouter {
+  state: { location: Location };
+}
+
+/** Keeps `router.state.location` on the location the routes last rendered. */
+function LocationProbe({ router }: { router: TestRouter }) {
+  router.state = { location: useLocation() };
+  return null;
+}
+
+/** Renders an app's routes at `path` (the router `mount` uses, in memory) with a fresh QueryClient (no retries). */
+export function renderRoutes(routes: RouteObject[], path = '/'): { router: TestRouter } & ReturnType<typeof render> {
+  const router = { state: {} } as TestRouter;
   const queryClient = createQueryClient({ retry: false });
   const result = render(
     <QueryClientProvider client={queryClient}>
-      <RouterProvider router={router} flushSync={(fn) => void flushSync(fn)} />
+      <MemoryRouter initialEntries={[path]} useTransitions={false}>
+        <LocationProbe router={router} />
+        <AppRoutes routes={routes} />
+      </MemoryRouter>
     </QueryClientProvider>,
   );
   return { router, ...result };

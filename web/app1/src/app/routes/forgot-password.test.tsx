@@ -78,6 +78,18 @@ describe('forgot-password page', () => {
     expect(mockDb.resetTokens.get(MOCK_RESET_TOKEN)).toBe('demo');
   });
 
+  it('then says to check the mail, with the form gone, and "Try again" brings it back', async () => {
+    resetMockDb('signed-out');
+    renderRoutes(routes, '/forgot-password');
+    await ask('demo');
+    expect(await screen.findByRole('heading', { name: 'Check your email' })).toBeInTheDocument();
+    expect(document.title).toBe('Check your email · Identity');
+    expect(screen.getByRole('status')).toHaveTextContent(SENT);
+    expect(screen.queryByLabelText('Username or email')).not.toBeInTheDocument();
+    await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByLabelText('Username or email')).toBeInTheDocument();
+  });
+
   it('shows a 429 with the time to wait, and keeps the form', async () => {
     resetMockDb('throttled');
     renderRoutes(routes, '/forgot-password');

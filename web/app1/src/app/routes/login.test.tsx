@@ -18,6 +18,9 @@ describe('sign-in page', () => {
       expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
       expect(screen.getByLabelText('Username')).toBeInTheDocument();
       expect(screen.queryByRole('status')).not.toBeInTheDocument(); // no "session ended" line
+      // The error region is there for screen readers, but empty and without its box until a message comes.
+      expect(screen.getByRole('alert')).toBeEmptyDOMElement();
+      expect(screen.getByRole('alert')).toHaveClass('alert--empty');
       expect(answers).toEqual(['GET /api/session 200']);
       expect(mockDb.renewals).toBe(0);
     } finally {

@@ -6,6 +6,7 @@ import { sessionEndedBecause, useSession } from '../../features/auth/api/get-ses
 import { parseEnded } from '../../features/auth/session-ended';
 import { signedOutState } from '../../features/auth/api/logout';
 import { otherDevicesSignedOut } from '../../features/auth/other-devices';
+import { passwordChangedState } from '../../features/auth/password-changed';
 import { LoginForm } from '../../features/auth/components/login-form';
 
 // Most sign-ins have no reason to show: its messages load only when one does.
@@ -31,6 +32,8 @@ export function LoginRoute() {
   const returnTo = params.get('returnTo') || undefined;
   // Set by a sign-out in this tab: router state, not the URL, so a shared link never says it.
   const signedOut = signedOutState(location.state);
+  // Set by a password reset in this tab (ADR 020): the form comes with the username filled in.
+  const passwordChanged = passwordChangedState(location.state);
   // Set by app 1 when a relying app sent a browser whose session had ended.
   const ended = parseEnded(params.get('ended')) ?? (session.data === null ? sessionEndedBecause() : null);
   const foreign = foreignOrigin(returnTo);
@@ -48,7 +51,12 @@ export function LoginRoute() {
     <Page title="Sign in" appName={config.appName} narrow>
       <h1>Sign in</h1>
       <p className="lead">One sign-in for every app on this domain.</p>
-      {signedOut ? (
+      {passwordChanged ? (
+        <Alert tone="success">
+          Your password was changed and every session of <strong>{passwordChanged.username}</strong> was signed out, on every app. Sign in
+          with your new password.
+        </Alert>
+      ) : signedOut ? (
         // Rendered at once (not lazy): the sign-out lands here with flushSync.
         <Alert tone="success">
           You are signed out on every app.
@@ -70,7 +78,7 @@ export function LoginRoute() {
         </Alert>
       ) : null}
       <div className="card">
-        <LoginForm returnTo={returnTo} />
+        <LoginForm returnTo={returnTo} username={passwordChanged?.username} />
       </div>
       <p className="switch">
         New here?{' '}

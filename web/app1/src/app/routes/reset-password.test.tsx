@@ -1,4 +1,4 @@
-import { screen } from '@testing-library/react';
+import { screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
@@ -34,20 +34,32 @@ describe('reset-password page', () => {
     const { router } = renderRoutes(routes, `/reset-password#token=${MOCK_RESET_TOKEN}`);
     expect(await screen.findByRole('heading', { name: 'Choose a new password' })).toBeInTheDocument();
     // Gone from the address before anything is typed: not in history, bookmarks or a shared screen.
-    expect(router.state.location.hash).toBe('');
+    // (the effect runs just after the first render: wait for it rather than race it)
+    await waitFor(() => expect(router.state.location.hash).toBe(''));
     expect(router.state.location.pathname).toBe('/reset-password');
     await setPassword(NEW_PASSWORD);
-    expect(await screen.findByRole('status')).toHaveTextContent('Your password was changed, and every session of demo was signed out');
+    // ADR 020: the sign-in form, the username filled in, the password field focused.
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe('/login');
+    expect(screen.getByRole('status')).toHaveTextContent('Your password was changed and every session of demo was signed out, on every app.');
+    expect(screen.getByLabelText('Username')).toHaveValue('demo');
+    expect(screen.getByLabelText('Password')).toHaveFocus();
     expect(sent).toEqual({ token: MOCK_RESET_TOKEN, password: NEW_PASSWORD });
     expect(mockDb.users.get('demo')!.password).toBe(NEW_PASSWORD);
     server.events.removeAllListeners();
 
-    await userEvent.click(screen.getByRole('link', { name: 'Sign in' }));
-    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
-    await userEvent.type(screen.getByLabelText('Username'), 'demo');
     await userEvent.type(screen.getByLabelText('Password'), NEW_PASSWORD);
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
     expect(await screen.findByRole('heading', { name: 'Hello, Demo User' })).toBeInTheDocument();
+  });
+
+  it('a browser that was signed in to the account lands on the form too, not on the account page (its session ended)', async () => {
+    resetMockDb('default');
+    const { router } = renderRoutes(routes, `/reset-password#token=${MOCK_RESET_TOKEN}`);
+    await setPassword(NEW_PASSWORD);
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe('/login');
+    expect(screen.getByLabelText('Username')).toHaveValue('demo');
   });
 
   it('keeps the link working when the password is refused (common password on its field)', async () => {
@@ -74,9 +86,10 @@ describe('reset-password page', () => {
 
   it('a second use of the same link: LINK_USED, with a way to ask for a new one', async () => {
     resetMockDb('signed-out');
-    renderRoutes(routes, `/reset-password#token=${MOCK_RESET_TOKEN}`);
+    const first = renderRoutes(routes, `/reset-password#token=${MOCK_RESET_TOKEN}`);
     await setPassword(NEW_PASSWORD);
     await screen.findByText(/Your password was changed/);
+    first.unmount();
 
     renderRoutes(routes, `/reset-password#token=${MOCK_RESET_TOKEN}`);
     await setPassword('another new passphrase');
@@ -85,15 +98,17 @@ describe('reset-password page', () => {
   });
 
   it.each([
-    ['reset-expired', `#token=${MOCK_RESET_TOKEN}`, 'This reset link has expired'],
-    ['reset-used', `#token=${MOCK_RESET_TOKEN}`, 'This reset link was already used'],
-    ['signed-out', '#token=rst_mistyped', 'This reset link is not valid'],
-  ] as const)('%s (%s): says why and links to a new request', async (scenario, hash, message) => {
+    ['reset-expired', `#token=${MOCK_RESET_TOKEN}`, 'This reset link has expired', 'This link has expired'],
+    ['reset-used', `#token=${MOCK_RESET_TOKEN}`, 'This reset link was already used', 'This link was used already'],
+    ['signed-out', '#token=rst_mistyped', 'This reset link is not valid', 'This link does not work'],
+  ] as const)('%s (%s): says why and links to a new request', async (scenario, hash, message, heading) => {
     resetMockDb(scenario);
     const { router } = renderRoutes(routes, `/reset-password${hash}`);
     await setPassword(NEW_PASSWORD);
     expect(await screen.findByRole('alert')).toHaveTextContent(message);
+    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent(heading);
     expect(screen.queryByLabelText('New password')).not.toBeInTheDocument();
+    expect(screen.queryByText(/every device signed in to your account is signed out/)).not.toBeInTheDocument();
     await userEvent.click(screen.getByRole('link', { name: 'Ask for a new link' }));
     expect(await screen.findByRole('heading', { name: 'Forgot your password?' })).toBeInTheDocument();
     expect(router.state.location.pathname).toBe('/forgot-password');
@@ -104,6 +119,7 @@ describe('reset-password page', () => {
     resetMockDb('signed-out');
     renderRoutes(routes, '/reset-password');
     expect(await screen.findByRole('alert')).toHaveTextContent('This page needs the link from the reset email');
+    expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent('Open the link from your email');
     expect(screen.queryByLabelText('New password')).not.toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'Ask for a new link' })).toHaveAttribute('href', '/forgot-password');
   });

@@ -1,9 +1,11 @@
 import { useEffect, useState } from 'react';
-import { Link, useLocation, useNavigate } from 'react-router';
-import { Alert, Page } from '@sso/web-shared';
-import type { ResetPasswordResponse } from '@sso/types';
+import { useLocation, useNavigate } from 'react-router';
+import { useQueryClient } from '@tanstack/react-query';
+import { Page } from '@sso/web-shared';
 import { config } from '../../config/env';
-import { LinkProblemNotice, ResetPasswordForm } from '../../features/auth/components/reset-password-form';
+import { sessionQueryOptions } from '../../features/auth/api/get-session';
+import type { PasswordChangedState } from '../../features/auth/password-changed';
+import { LINK_PROBLEMS, LinkProblemNotice, ResetPasswordForm, type LinkProblem } from '../../features/auth/components/reset-password-form';
 
 /** The token in a mailed link's fragment (`#token=...`): never sent to a server, so never in a log or a Referer. */
 export function tokenFromHash(hash: string): string | null {
@@ -14,43 +16,47 @@ export function tokenFromHash(hash: string): string | null {
  * /reset-password#token=...: the token is read once, kept in memory, and at
  * once removed from the address (history.replaceState through the router), so
  * it is not in the history, a bookmark or a shared screen. BFF 1 serves this
- * page with Referrer-Policy: no-referrer as a second line.
+ * page with Referrer-Policy: no-referrer as a second line. After the reset
+ * the person lands on the sign-in form, username filled in (ADR 020): the
+ * reset sets no cookie, and the page it replaces in history held the link.
  */
 export function ResetPasswordRoute() {
   const location = useLocation();
   const navigate = useNavigate();
+  const queryClient = useQueryClient();
   const [token] = useState(() => tokenFromHash(location.hash));
-  const [done, setDone] = useState<ResetPasswordResponse | null>(null);
+  const [problem, setProblem] = useState<LinkProblem | null>(token ? null : 'MISSING');
 
   useEffect(() => {
     if (location.hash) void navigate({ pathname: location.pathname, search: location.search, hash: '' }, { replace: true });
   }, [location.hash, location.pathname, location.search, navigate]);
 
+  if (problem) {
+    return (
+      <Page title={LINK_PROBLEMS[problem].title} appName={config.appName} narrow>
+        <h1>{LINK_PROBLEMS[problem].title}</h1>
+        <div className="card">
+          <LinkProblemNotice problem={problem} />
+        </div>
+      </Page>
+    );
+  }
   return (
     <Page title="Choose a new password" appName={config.appName} narrow>
       <h1>Choose a new password</h1>
-      {done ? (
-        <>
-          <Alert tone="success">
-            Your password was changed, and every session of <strong>{done.username}</strong> was signed out on every app. Sign in with
-            your new password.
-          </Alert>
-          <p>
-            <Link className="button" to="/login">
-              Sign in
-            </Link>
-          </p>
-        </>
-      ) : token ? (
-        <>
-          <p className="lead">After this, every device signed in to your account is signed out.</p>
-          <div className="card">
-            <ResetPasswordForm token={token} onDone={setDone} />
-          </div>
-        </>
-      ) : (
-        <LinkProblemNotice message="This page needs the link from the reset email, and this address has no token. Open the link from the email again, or ask for a new one." />
-      )}
+      <p className="lead">After this, every device signed in to your account is signed out.</p>
+      <div className="card">
+        <ResetPasswordForm
+          token={token!}
+          onLinkProblem={setProblem}
+          onDone={(res) => {
+            // Every session of the account ended, this browser's too (if it had one).
+            queryClient.setQueryData(sessionQueryOptions().queryKey, null);
+            const state: PasswordChangedState = { passwordChanged: { username: res.username, revokedSessions: res.revokedSessions } };
+            void navigate('/login', { replace: true, state });
+          }}
+        />
+      </div>
     </Page>
   );
 }

@@ -1,8 +1,10 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useQueryClient } from '@tanstack/react-query';
+import { flushSync } from 'react-dom';
 import { useLocation, useNavigate } from 'react-router';
 import { logout } from '@sso/web-shared';
 import { config } from '../../../config/env';
 import { sessionQueryOptions } from './get-session';
+import { useRequest } from './use-request';
 
 /** The sign-in page's router state after a sign-out in this tab, so it can say so. */
 export interface SignedOutState {
@@ -25,21 +27,22 @@ export function isSignedOutState(state: unknown): boolean {
  * POST /api/logout (optionally every session of the user), then the sign-in
  * page (keeping its returnTo when already there), told in router state that
  * this was a sign-out. Hook-level callbacks: they run even if the button's
- * page unmounts meanwhile.
+ * page unmounts meanwhile. On the first page (the header's button), hence
+ * useRequest rather than useMutation (ADR 031).
  */
 export function useLogout() {
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const { pathname, search } = useLocation();
-  return useMutation({
-    mutationFn: (variables: { everywhere?: boolean } = {}) => logout(config.identityOrigin, variables.everywhere),
+  return useRequest((variables: { everywhere?: boolean }) => logout(config.identityOrigin, variables.everywhere), {
     onSuccess: (res, variables) => {
       queryClient.setQueryData(sessionQueryOptions().queryKey, null);
       // flushSync: the sign-in page renders at once, before the cleared session
-      // re-renders the account page, whose own redirect to /login has no state.
+      // re-renders the account page, whose own redirect to /login has no state
+      // (the router's navigations are plain state updates, ADR 031).
       // revokedSessions counts this session too.
       const state: SignedOutState = variables.everywhere ? { signedOut: true, otherDevices: Math.max(0, res.revokedSessions - 1) } : { signedOut: true };
-      return navigate({ pathname: '/login', search: pathname === '/login' ? search : '' }, { replace: true, state, flushSync: true });
+      flushSync(() => void navigate({ pathname: '/login', search: pathname === '/login' ? search : '' }, { replace: true, state }));
     },
   });
 }

@@ -6,17 +6,14 @@ import { useRequest } from '../api/use-request';
 /** The answer after any accepted request: it never says whether an account matched. */
 export const FORGOT_SENT_MESSAGE = 'If an account matches, we sent a link to its email address. It works once and for a short time; check your inbox (and spam folder).';
 
-/** Ask for a reset link by username or email address. */
-export function ForgotPasswordForm() {
+/** Ask for a reset link by username or email address; `onSent` once the request was accepted. */
+export function ForgotPasswordForm({ onSent }: { onSent: () => void }) {
   // A 429 is per network, counted before any account is looked up: it says nothing about accounts.
   const form = useForm(ForgotPasswordRequestSchema);
   const forgot = useRequest(forgotPassword);
 
-  if (forgot.status === 'success') {
-    return <Alert tone="success">{FORGOT_SENT_MESSAGE}</Alert>;
-  }
   return (
-    <form ref={form.formRef} noValidate onSubmit={form.onSubmit((values) => forgot.send(values, { onError: form.showServerError }))}>
+    <form ref={form.formRef} noValidate onSubmit={form.onSubmit((values) => forgot.send(values, { onSuccess: onSent, onError: form.showServerError }))}>
       <Alert>{form.formError}</Alert>
       <Field
         name="login"

@@ -8,7 +8,7 @@ import { useGoTo } from '../use-go-to';
 const forgot = <Link to="/forgot-password">Forgot password?</Link>;
 
 /** Sign-in form. After success, goes where BFF 1 said (a validated redirectTo), never to a raw query-string URL. */
-export function LoginForm({ returnTo }: { returnTo?: string | undefined }) {
+export function LoginForm({ returnTo, username }: { returnTo?: string | undefined; username?: string | undefined }) {
   const form = useForm(LoginRequestSchema);
   const login = useLogin();
   const goTo = useGoTo();
@@ -19,7 +19,7 @@ export function LoginForm({ returnTo }: { returnTo?: string | undefined }) {
       ref={form.formRef}
       noValidate
       onSubmit={form.onSubmit((values) =>
-        login.mutate(
+        login.send(
           { ...values, returnTo },
           {
             // With a second factor enrolled, the password only opened a pending sign-in: its page asks for the code.
@@ -29,12 +29,18 @@ export function LoginForm({ returnTo }: { returnTo?: string | undefined }) {
         ),
       )}
     >
+      {/* Children only with a message: an Alert with any children (even [null, null]) shows its box. */}
       <Alert>
-        {form.formError}
-        {isApiError(login.error, 'RATE_LIMITED') ? <> {forgot}</> : null}
+        {form.formError ? (
+          <>
+            {form.formError}
+            {isApiError(login.error, 'RATE_LIMITED') ? <> {forgot}</> : null}
+          </>
+        ) : null}
       </Alert>
-      <Field name="username" label="Username" autoComplete="username" autoCapitalize="none" spellCheck={false} errors={form.fieldErrors.username} required />
-      <Field name="password" label="Password" type="password" autoComplete="current-password" errors={form.fieldErrors.password} required />
+      <Field name="username" label="Username" autoComplete="username" autoCapitalize="none" spellCheck={false} defaultValue={username} errors={form.fieldErrors.username} required />
+      {/* With the username known (after a reset), the password is what is left to type. */}
+      <Field name="password" label="Password" type="password" autoComplete="current-password" autoFocus={Boolean(username)} errors={form.fieldErrors.password} required />
       <button className="button" type="submit" disabled={login.isPending}>
         {login.isPending ? 'Signing in…' : 'Sign in'}
       </button>

@@ -4,7 +4,7 @@ import { useLogout } from '../api/logout';
 export function SignOutButton() {
   const logout = useLogout();
   return (
-    <button className="button button--secondary button--small" type="button" onClick={() => logout.mutate({})} disabled={logout.isPending}>
+    <button className="button button--secondary button--small" type="button" onClick={() => logout.send({})} disabled={logout.isPending}>
       {logout.isPending ? 'Signing out…' : logout.isError ? 'Sign-out failed: retry' : 'Sign out'}
     </button>
   );

@@ -9,7 +9,7 @@ export function SignOutEverywhereButton() {
       <Alert>{logout.isError ? describeError(logout.error) : null}</Alert>
       <p className="note">Lost a device? Signing out everywhere ends every session of your account, this one included.</p>
       <div className="actions">
-        <button className="button button--danger" type="button" onClick={() => logout.mutate({ everywhere: true })} disabled={logout.isPending}>
+        <button className="button button--danger" type="button" onClick={() => logout.send({ everywhere: true })} disabled={logout.isPending}>
           {logout.isPending ? 'Signing out everywhere…' : 'Sign out everywhere'}
         </button>
       </div>
