@@ -93,7 +93,7 @@ function postgresEngine(): Engine {
     },
     async open() {
       const s = await openBoth();
-      await db!.query('TRUNCATE app1.users, app1.sessions, app1.totp_factors, app1.recovery_codes, app1.retired_refresh_hashes, app1.revocations, app1.login_throttle, app1.one_time_tokens, app2.local_users');
+      await db!.query('TRUNCATE app1.users, app1.sessions, app1.totp_factors, app1.recovery_codes, app1.retired_refresh_hashes, app1.revocations, app1.login_throttle, app1.one_time_tokens, app1.deletions, app2.local_users');
       return s;
     },
     reopen: openBoth,
@@ -124,6 +124,7 @@ function user(overrides: Partial<UserRecord> = {}): UserRecord {
     passwordHash: '$2b$04$abcdefghijklmnopqrstuu6J0a8s9YdNqLr4bJ3m9F2KJ8eCw1nGi',
     createdAt: new Date(T0).toISOString(),
     disabledAt: null,
+    groups: [],
     ...overrides,
   };
 }

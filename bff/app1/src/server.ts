@@ -2,6 +2,7 @@ import { listen, runMain } from '@sso/bff-common';
 import { createApp, type App1Options } from './app';
 import { loadConfig } from './config';
 import type { App1Context } from './context';
+import { listenAdminSocket } from './admin/socket';
 
 /** Starts BFF 1. */
 export async function startApp1(env: Record<string, string | undefined> = process.env, handleSignals = true, options: App1Options = {}) {
@@ -9,8 +10,12 @@ export async function startApp1(env: Record<string, string | undefined> = proces
   const { app, context, close } = await createApp(config, options);
   for (const warning of config.warnings) context.logger.warn(warning);
   const stopWatching = watchKeyFile(context);
+  // lowdb: `npm run admin` acts through this process, never beside it (ADR 034).
+  // PostgreSQL: the command talks to the database itself.
+  const adminSocket = config.store === 'lowdb' ? await listenAdminSocket(context) : null;
   const onClose = async () => {
     stopWatching();
+    await adminSocket?.close();
     await close();
   };
   const running = await listen({

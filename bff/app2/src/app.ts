@@ -57,6 +57,10 @@ export async function createApp(config: App2Config, options: App2Options = {}): 
       logger.warn({ err: String(err), source }, source === 'jwks' ? 'JWKS fetch failed; using the cached key set if any' : 'revocation feed poll failed'),
     fetch: options.fetch,
     now,
+    // The account was deleted at app 1 (ADR 034): so is its local user here. A failure retries at the next poll.
+    onAccountDeleted: async ({ iss, sub }) => {
+      if (await store.users.deleteBySubject(iss, sub)) logger.info({ event: 'user.deleted', sub }, 'audit');
+    },
   });
   const { keys, revocations } = sso;
 
