@@ -396,10 +396,10 @@ for (const engine of [lowdbEngine(), postgresEngine()]) {
         expect(feed.revocations.every((r) => r.expiresAt === T0 + 5_000)).toBe(true);
         expect(feed.cursor).toBe(cursors[2]);
 
-        expect(await s.app1.sessions.revocationsSince(feed.cursor, T0)).toEqual({ revocations: [], cursor: feed.cursor });
+        expect(await s.app1.sessions.revocationsSince(feed.cursor, T0)).toEqual({ revocations: [], deletions: [], cursor: feed.cursor });
         expect((await s.app1.sessions.revocationsSince(cursors[0]!, T0)).revocations.map((r) => r.sid)).toEqual([b.id, c.id]);
         // Once every token of those sessions has expired the entries are gone; the cursor stays.
-        expect(await s.app1.sessions.revocationsSince(0, T0 + 5_000)).toEqual({ revocations: [], cursor: feed.cursor });
+        expect(await s.app1.sessions.revocationsSince(0, T0 + 5_000)).toEqual({ revocations: [], deletions: [], cursor: feed.cursor });
         // A poller that is ahead keeps its cursor: it never goes backwards.
         expect((await s.app1.sessions.revocationsSince(feed.cursor + 1_000, T0)).cursor).toBe(feed.cursor + 1_000);
       });
