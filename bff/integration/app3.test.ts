@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,7 @@ beforeAll(async () => {
   url = `http://127.0.0.1:${port}`;
   app3 = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'examples/app3/server.ts')], {
     cwd: repoRoot,
-    env: { ...process.env, APP1_PORT: domain.env.APP1_PORT, APP1_ORIGIN: domain.origins.app1, APP3_PORT: String(port), APP3_DB: path.join(domain.dataDir, 'app3.json') },
+    env: { ...process.env, APP1_PORT: domain.env.APP1_PORT, APP1_ORIGIN: domain.origins.app1, APP3_PORT: String(port), APP3_DB: path.join(domain.dataDir, 'app3.json'), NODE_ENV: 'development' }, // lowdb keeps a 'test' store in memory only
     stdio: 'ignore',
   });
   for (let i = 0; i < 200; i++) {
@@ -57,6 +58,17 @@ describe('a third app built with the kit', () => {
     expect(first.user).toMatchObject({ username: 'third', iss: domain.origins.app1 });
     expect(second.user.id).toBe(first.user.id);
     expect(await (await fetch(`${url}/`, { headers })).text()).toBe('App 3: hello third');
+  });
+
+  it('deletes its local user when app 1 deletes the account (the revocation feed, ADR 034)', async () => {
+    const b = new Browser(domain);
+    await b.request('app1', '/api/signup', { json: { username: 'third-gone', password: 'correct horse battery' } });
+    const { user } = await (await fetch(`${url}/api/me`, { headers: { cookie: b.cookieHeader('app2') } })).json();
+    const stored = async () => JSON.parse(await readFile(path.join(domain.dataDir, 'app3.json'), 'utf8')).users.map((u: { sub: string }) => u.sub) as string[];
+    expect(await stored()).toContain(user.sub);
+    expect((await b.request('app1', '/api/account/delete', { json: { password: 'correct horse battery' } })).status).toBe(200);
+    for (let i = 0; i < 60 && (await stored()).includes(user.sub); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(await stored()).not.toContain(user.sub);
   });
 
   it('refuses a request without the cookie, and a revoked session after sign-out', async () => {

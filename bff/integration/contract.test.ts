@@ -95,7 +95,7 @@ function check(step: Step, answer: Answer) {
 }
 
 describe('contract: the session answer SPA 1 parses', () => {
-  const user = { id: 'usr_1', username: 'ada', email: null, name: null, createdAt: '2026-01-01T00:00:00.000Z' };
+  const user = { id: 'usr_1', username: 'ada', email: null, name: null, createdAt: '2026-01-01T00:00:00.000Z', groups: [] };
   const at = '2026-01-01T00:10:00.000Z';
   const session = { id: 'ses_1', createdAt: at, tokenExpiresAt: at, idleExpiresAt: at, absoluteExpiresAt: at };
 

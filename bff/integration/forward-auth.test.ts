@@ -1,10 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SignJWT, decodeJwt } from 'jose';
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProblemSchema } from '@sso/types';
-import { TOKEN_TYPE } from '@sso/session';
 import { loadConfig } from '../app1/src/config';
 import { checkForwardAuth } from '../../scripts/doctor-forward-auth';
 import { Browser, startDomain, testClock, type Domain } from './harness';
@@ -44,11 +43,12 @@ async function signedIn(username: string, extra: { email?: string; name?: string
  * Re-signs the browser's token with a `groups` claim, with app 1's own key:
  * the token the groups issue will issue (this version's tokens have none).
  */
+/** Puts the account in exactly these groups, as an operator does (`npm run admin -- group add`). */
 async function withGroups(b: Browser, groups: string[]) {
-  const claims = decodeJwt(b.cookie(TOKEN_COOKIE)!);
-  const key = domain.app1.context.keys!.current();
-  const token = await new SignJWT({ ...claims, groups }).setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: TOKEN_TYPE }).sign(key.privateKey);
-  b.setCookie(TOKEN_COOKIE, token);
+  const { sub } = decodeJwt(b.cookie(TOKEN_COOKIE)!);
+  const users = domain.app1.context.users;
+  for (const g of (await users.findById(sub!))!.groups) await users.removeGroup(sub!, g);
+  for (const g of groups) await users.addGroup(sub!, g, 20);
 }
 
 /** What nginx's auth_request sends for a browser asking for `url`. */

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenSigner, loadOrCreateKeySet, withdrawKey, type SigningKey } from '@sso/session';
 import { MeResponseSchema, ProblemSchema } from '@sso/types';
+import { runAdminCommand } from '../app1/src/admin/operations';
 import { Browser, freePort, startDomain, type Domain } from './harness';
 
 /**
@@ -43,6 +44,8 @@ if (skip && !probe.ok) {
 
 interface PythonApp {
   url: string;
+  /** Its SQLite file of local users. */
+  database: string;
   proc: ChildProcess;
   output(): string;
   stop(): Promise<void>;
@@ -81,6 +84,7 @@ async function startPythonApp(env: Record<string, string>, port?: number): Promi
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   const app: PythonApp = {
     url: `http://127.0.0.1:${port}`,
+    database: path.join(dir, 'python-app.sqlite3'),
     proc,
     output: () => log,
     async stop() {
@@ -382,6 +386,46 @@ describe.skipIf(skip)('python relying app (Flask + PyJWT) with EdDSA tokens from
     for (const bad of [{ sub: 42 }, { sub: '' }, { sid: '' }, { preferred_username: ['x'] }, { email: 7 }, { jti: 1 }]) {
       expectRefused(await me(py, `${COOKIE}=${signEd25519(header, { ...claims, ...bad }, signingKey.privateKey)}`), domain);
     }
+  });
+
+  it('returns the token\'s groups, and /api/admin answers 403 FORBIDDEN outside the admins group, 200 in it', async () => {
+    const b = new Browser(domain);
+    expect((await signup(b, 'py-grouped')).status).toBe(201);
+    expect(MeResponseSchema.parse((await me(py, b.cookieHeader('app2'))).body).groups).toEqual([]);
+    const denied = await fetch(`${py.url}/api/admin`, { headers: { cookie: b.cookieHeader('app2') } });
+    expect(ProblemSchema.parse(await denied.json())).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    expect(denied.status).toBe(403);
+    expect((await fetch(`${py.url}/api/admin`)).status).toBe(401); // no session: sign in, not 403
+
+    expect((await runAdminCommand(domain.app1.context, { verb: 'group add', username: 'py-grouped', group: 'admins' })).ok).toBe(true);
+    expect((await b.request('app1', '/api/session/refresh', { json: {} })).status).toBe(200);
+    expect(MeResponseSchema.parse((await me(py, b.cookieHeader('app2'))).body).groups).toEqual(['admins']);
+    expect((await fetch(`${py.url}/api/admin`, { headers: { cookie: b.cookieHeader('app2') } })).status).toBe(200);
+    // A groups claim that is not a short list of short names is refused, however it was signed.
+    const fresh = claimsOf(b.cookie(COOKIE)!);
+    const header = { alg: 'EdDSA', typ: 'sso+jwt', kid: kidOf(b.cookie(COOKIE)!) };
+    for (const groups of ['admins', [{ admins: true }], Array.from({ length: 33 }, (_, i) => `g${i}`), ['x'.repeat(65)]]) {
+      const forged = signEd25519(header, { ...fresh, groups }, signingKey.privateKey);
+      expectRefused(await me(py, `${COOKIE}=${forged}`), domain);
+    }
+    expect((await me(py, `${COOKIE}=${signEd25519(header, { ...fresh, groups: ['admins'] }, signingKey.privateKey)}`)).status).toBe(200); // control
+  });
+
+  it('deletes its local user within 2 s when app 1 deletes the account (revocation feed, ADR 034)', async () => {
+    const b = new Browser(domain);
+    expect((await signup(b, 'py-deleted')).status).toBe(201);
+    const sub = MeResponseSchema.parse((await me(py, b.cookieHeader('app2'))).body).user.sub;
+    const localIds = () =>
+      spawnSync(PYTHON, ['-c', 'import sqlite3,sys; print(len(sqlite3.connect(sys.argv[1]).execute("SELECT id FROM users WHERE sub = ?", (sys.argv[2],)).fetchall()))', py.database, sub], { encoding: 'utf8' }).stdout.trim();
+    expect(localIds()).toBe('1');
+    const cookie = b.cookieHeader('app2');
+    expect((await b.request('app1', '/api/account/delete', { json: { password: 'correct horse battery' } })).status).toBe(200);
+    const started = Date.now();
+    while (localIds() !== '0' && Date.now() - started < 3_000) await new Promise((r) => setTimeout(r, 50));
+    expect(localIds()).toBe('0');
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expectRefused(await me(py, cookie), domain); // and the token is refused, so nothing re-creates it
+    expect(localIds()).toBe('0');
   });
 
   it('refuses a copied token within 2 s of sign-out at app 1 (revocation feed, ADR 003)', async () => {

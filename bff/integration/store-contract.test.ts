@@ -93,7 +93,7 @@ function postgresEngine(): Engine {
     },
     async open() {
       const s = await openBoth();
-      await db!.query('TRUNCATE app1.users, app1.sessions, app1.totp_factors, app1.recovery_codes, app1.retired_refresh_hashes, app1.revocations, app1.login_throttle, app1.one_time_tokens, app2.local_users');
+      await db!.query('TRUNCATE app1.users, app1.sessions, app1.totp_factors, app1.recovery_codes, app1.retired_refresh_hashes, app1.revocations, app1.login_throttle, app1.one_time_tokens, app1.deletions, app2.local_users');
       return s;
     },
     reopen: openBoth,
@@ -124,6 +124,7 @@ function user(overrides: Partial<UserRecord> = {}): UserRecord {
     passwordHash: '$2b$04$abcdefghijklmnopqrstuu6J0a8s9YdNqLr4bJ3m9F2KJ8eCw1nGi',
     createdAt: new Date(T0).toISOString(),
     disabledAt: null,
+    groups: [],
     ...overrides,
   };
 }
@@ -395,10 +396,10 @@ for (const engine of [lowdbEngine(), postgresEngine()]) {
         expect(feed.revocations.every((r) => r.expiresAt === T0 + 5_000)).toBe(true);
         expect(feed.cursor).toBe(cursors[2]);
 
-        expect(await s.app1.sessions.revocationsSince(feed.cursor, T0)).toEqual({ revocations: [], cursor: feed.cursor });
+        expect(await s.app1.sessions.revocationsSince(feed.cursor, T0)).toEqual({ revocations: [], deletions: [], cursor: feed.cursor });
         expect((await s.app1.sessions.revocationsSince(cursors[0]!, T0)).revocations.map((r) => r.sid)).toEqual([b.id, c.id]);
         // Once every token of those sessions has expired the entries are gone; the cursor stays.
-        expect(await s.app1.sessions.revocationsSince(0, T0 + 5_000)).toEqual({ revocations: [], cursor: feed.cursor });
+        expect(await s.app1.sessions.revocationsSince(0, T0 + 5_000)).toEqual({ revocations: [], deletions: [], cursor: feed.cursor });
         // A poller that is ahead keeps its cursor: it never goes backwards.
         expect((await s.app1.sessions.revocationsSince(feed.cursor + 1_000, T0)).cursor).toBe(feed.cursor + 1_000);
       });

@@ -14,6 +14,8 @@ const sso = createRelyingParty({
   jwksUrl: env.SSO_JWKS_URL ?? `http://127.0.0.1:${app1Port}/.well-known/jwks.json`,
   // Where browsers come back to after app 1 renewed their token (returnTo).
   publicOrigin: env.APP3_ORIGIN ?? `http://app3.sso.localhost:${port}`,
+  // Deleted at app 1: delete the local user too (the feed says so within a second).
+  onAccountDeleted: ({ iss, sub }) => db.update((d) => void (d.users = d.users.filter((u) => u.iss !== iss || u.sub !== sub))),
 });
 type User = { id: string; iss: string; sub: string; username: string; createdAt: string };
 const db = await JSONFilePreset<{ users: User[] }>(env.APP3_DB ?? 'data/app3.json', { users: [] });

@@ -55,6 +55,9 @@ HS256_MIN_SECRET_BYTES = 32
 # A real token is ~600 bytes; anything longer or not shaped like a compact JWS
 # is refused before it is parsed (as bff/session does).
 MAX_TOKEN_LENGTH = 4096
+# The `groups` claim's bounds (bff/session/src/claims.ts): more is refused.
+MAX_TOKEN_GROUPS = 32
+MAX_GROUP_LENGTH = 64
 COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "sub", "sid", "jti", "preferred_username"]
 REVOCATION_POLL_TIMEOUT_SECONDS = 2.0
@@ -78,6 +81,7 @@ class Config:
     jwks_url: str
     revocations_url: str
     revocation_poll_ms: int
+    admin_group: str
     alg: str  # "EdDSA" or "HS256"
     hs256_secret: Optional[bytes]
     cookie_name: str
@@ -155,6 +159,7 @@ def load_config(env: Mapping[str, str]) -> Config:
         jwks_url=http_url("SSO_JWKS_URL", "http://127.0.0.1:3001/.well-known/jwks.json"),
         revocations_url=http_url("SSO_REVOCATIONS_URL", "http://127.0.0.1:3001/api/revocations"),
         revocation_poll_ms=integer("SSO_REVOCATION_POLL_MS", 1000, 100, 60000),
+        admin_group=get("ADMIN_GROUP", "admins"),
         alg=alg,
         hs256_secret=secret,
         cookie_name=get("SSO_COOKIE_NAME", "__Secure-sso"),
@@ -302,8 +307,12 @@ class RevocationFeed:
 
     def __init__(self, url: str, *, interval: float = 1.0, timeout: float = REVOCATION_POLL_TIMEOUT_SECONDS,
                  clock: Callable[[], float] = time.time, max_bytes: int = 32 * 1024 * 1024,
-                 on_keys_withdrawn: Optional[Callable[[list[str]], None]] = None) -> None:
+                 on_keys_withdrawn: Optional[Callable[[list[str]], None]] = None,
+                 issuer: Optional[str] = None,
+                 on_account_deleted: Optional[Callable[[str, str], None]] = None) -> None:
         self.url = url
+        self.issuer = issuer  # only this issuer's deletions are passed on
+        self.on_account_deleted = on_account_deleted
         self.interval = interval
         self.timeout = timeout
         self.clock = clock  # wall clock: expiresAt is app 1's Date.now()
@@ -341,7 +350,7 @@ class RevocationFeed:
         query.append(("since", str(cursor)))
         return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
 
-    def _fetch(self, cursor: int) -> tuple[dict[str, float], int, dict[str, float]]:
+    def _fetch(self, cursor: int) -> tuple[dict[str, float], int, dict[str, float], list[tuple[str, str]]]:
         req = urllib.request.Request(self._url(cursor), headers={
             "Accept": "application/json",
             "x-request-id": f"python-app-{uuid.uuid4()}",
@@ -366,7 +375,13 @@ class RevocationFeed:
         for w in body.get("withdrawnKeys", []):
             if isinstance(w, dict) and isinstance(w.get("kid"), str) and _is_number(w.get("expiresAt")):
                 withdrawn[w["kid"]] = w["expiresAt"]
-        return entries, int(body["cursor"]), withdrawn
+        # Account deletions (ADR 034), keyed by (iss, sub); an app 1 that predates them sends none.
+        deletions: list[tuple[str, str]] = []
+        raw_deletions = body.get("deletions", [])
+        for d in raw_deletions if isinstance(raw_deletions, list) else []:
+            if isinstance(d, dict) and isinstance(d.get("iss"), str) and isinstance(d.get("sub"), str) and d["sub"]:
+                deletions.append((d["iss"], d["sub"]))
+        return entries, int(body["cursor"]), withdrawn, deletions
 
     def _prune(self) -> None:
         now_ms = self.clock() * 1000
@@ -391,13 +406,19 @@ class RevocationFeed:
         """Polls once now; on failure the last copy stays and the error is raised."""
         with self._poll_lock:
             try:
-                entries, cursor, withdrawn = self._fetch(self._cursor)
+                entries, cursor, withdrawn, deletions = self._fetch(self._cursor)
                 # Told before the withdrawal is published: by the time a request sees
                 # the old key refused, the key set is already fetching its replacement.
                 self._tell_keys_withdrawn(withdrawn)
                 with self._lock:
                     self._revoked.update(entries)
                     self._withdrawn.update(withdrawn)
+                # Deleted accounts: delete the local user. A failure raises before the
+                # cursor moves, so the same entries come again next poll (at least once).
+                if self.on_account_deleted is not None:
+                    for iss, sub in deletions:
+                        if self.issuer is None or iss == self.issuer:
+                            self.on_account_deleted(iss, sub)
                 self._cursor = cursor
                 self._last_sync = self.clock()
             finally:
@@ -482,6 +503,12 @@ def read_cookie(cookie_header: Optional[str], name: str) -> Optional[str]:
 def _is_number(value: Any) -> bool:
     # bool is an int in Python; JSON true is not a timestamp. NaN/Infinity parse in Python's json.
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _is_group_list(value: Any) -> bool:
+    """The `groups` claim: at most 32 names of 1 to 64 characters (as the Node kit checks)."""
+    return (isinstance(value, list) and len(value) <= MAX_TOKEN_GROUPS
+            and all(isinstance(g, str) and 0 < len(g) <= MAX_GROUP_LENGTH for g in value))
 
 
 def _is_nullable_string(value: Any) -> bool:
@@ -575,7 +602,8 @@ class TokenVerifier:
                 and isinstance(claims.get("jti"), str)
                 and isinstance(claims.get("preferred_username"), str)
                 and _is_nullable_string(claims.get("email"))
-                and _is_nullable_string(claims.get("name"))):
+                and _is_nullable_string(claims.get("name"))
+                and _is_group_list(claims.get("groups", []))):
             raise Rejected("UNAUTHENTICATED", "claims have the wrong types")
 
         iat, exp, nbf = claims.get("iat"), claims.get("exp"), claims.get("nbf")
@@ -663,6 +691,27 @@ class UserStore:
         return {"id": id_, "sub": sub, "username": username, "email": email, "name": name,
                 "createdAt": created_at, "lastSeenAt": last_seen_at}
 
+    def delete(self, iss: str, sub: str) -> bool:
+        """Deletes the local user of (iss, sub), if any: app 1 deleted the account. Idempotent."""
+        conn = self._connect()
+        try:
+            with conn:
+                deleted = conn.execute("DELETE FROM users WHERE iss = ? AND sub = ?", (iss, sub)).rowcount
+        finally:
+            conn.close()
+        if deleted:
+            print(f"{SERVICE}: deleted the local user of {sub} (the account was deleted at {iss})", file=sys.stderr)
+        return deleted > 0
+
+    def find(self, iss: str, sub: str) -> Optional[str]:
+        """The local id of (iss, sub), or None."""
+        conn = self._connect()
+        try:
+            row = conn.execute("SELECT id FROM users WHERE iss = ? AND sub = ?", (iss, sub)).fetchone()
+        finally:
+            conn.close()
+        return row[0] if row else None
+
 
 # --- HTTP -------------------------------------------------------------------
 
@@ -672,6 +721,7 @@ TITLES = {
     "IDENTITY_UNAVAILABLE": "The identity service cannot be reached",
     "STORE_UNAVAILABLE": "Storage is unavailable",
     "NOT_FOUND": "Not found",
+    "FORBIDDEN": "Your account may not do this",
     "INTERNAL": "Something went wrong on our side",
 }
 
@@ -750,10 +800,13 @@ def page(config: Config, user: Mapping[str, Any]) -> Response:
     return res
 
 
-def revocation_feed(config: Config, keys: Optional[RemoteKeySet]) -> RevocationFeed:
-    """App 1's feed, told to drop a withdrawn key from `keys` and refetch the JWKS (as createRelyingParty does)."""
+def revocation_feed(config: Config, keys: Optional[RemoteKeySet], store: Optional[UserStore] = None) -> RevocationFeed:
+    """App 1's feed, told to drop a withdrawn key from `keys` and refetch the JWKS (as createRelyingParty does),
+    and to delete the local user of an account app 1 deleted."""
     return RevocationFeed(config.revocations_url, interval=config.revocation_poll_ms / 1000,
-                          on_keys_withdrawn=keys.forget if keys is not None else None)
+                          on_keys_withdrawn=keys.forget if keys is not None else None,
+                          issuer=config.issuer,
+                          on_account_deleted=(lambda iss, sub: store.delete(iss, sub)) if store is not None else None)
 
 
 def create_app(config: Config, *, keys: Optional[RemoteKeySet] = None, store: Optional[UserStore] = None,
@@ -761,12 +814,12 @@ def create_app(config: Config, *, keys: Optional[RemoteKeySet] = None, store: Op
     """The Flask app. Without `revocations`, it creates app 1's revocation feed and starts polling it."""
     if config.alg == "EdDSA" and keys is None:
         keys = RemoteKeySet(config.jwks_url)
+    users = store or UserStore(config.database)
     if revocations is None:
-        revocations = revocation_feed(config, keys)
+        revocations = revocation_feed(config, keys, users)
         revocations.start()
     verifier = TokenVerifier(config, keys, is_revoked=revocations.is_revoked,
                              is_key_withdrawn=revocations.is_key_withdrawn)
-    users = store or UserStore(config.database)
     app = Flask(__name__)
 
     @app.get("/healthz")
@@ -834,7 +887,24 @@ def create_app(config: Config, *, keys: Optional[RemoteKeySet] = None, store: Op
         if user is None:
             return problem(503, "STORE_UNAVAILABLE")
         expires = datetime.fromtimestamp(claims["exp"], tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        res = Response(json.dumps({"user": user, "tokenExpiresAt": expires}), mimetype="application/json")
+        res = Response(json.dumps({"user": user, "groups": claims.get("groups", []), "tokenExpiresAt": expires}),
+                       mimetype="application/json")
+        res.headers["Cache-Control"] = "no-store"
+        return res
+
+    @app.get("/api/admin")
+    def admin_only() -> Response:
+        # One route that needs a group, as the Node kit's requireSession({ groups }):
+        # a valid session outside it is 403 FORBIDDEN (signing in again would not help).
+        try:
+            claims = authenticate()
+        except Rejected as err:
+            return refused(err)
+        except KeysUnavailable:
+            return identity_unavailable()
+        if config.admin_group not in claims.get("groups", []):
+            return problem(403, "FORBIDDEN", f"Your account is not in the {config.admin_group} group.")
+        res = Response(json.dumps({"ok": True, "group": config.admin_group}), mimetype="application/json")
         res.headers["Cache-Control"] = "no-store"
         return res
 
@@ -864,7 +934,7 @@ def main() -> None:
         threading.Thread(target=keys._refresh_quietly, daemon=True).start()
     # Learn the revoked sessions and withdrawn keys before serving: one poll now
     # (a failure is only logged), then one every SSO_REVOCATION_POLL_MS in a daemon thread.
-    revocations = revocation_feed(config, keys)
+    revocations = revocation_feed(config, keys, store)
     revocations.start()
     app = create_app(config, keys=keys, store=store, revocations=revocations)
     # The public origin is where a browser gets the cookie; 127.0.0.1 never does.

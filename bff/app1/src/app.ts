@@ -28,6 +28,7 @@ import {
 import type { App1Config } from './config';
 import type { App1Context } from './context';
 import { accountRoutes } from './routes/account';
+import { accountDeletionRoutes } from './routes/account-deletion';
 import { authRoutes } from './routes/auth';
 import { authzRoutes } from './routes/authz';
 import { deviceRoutes } from './routes/devices';
@@ -183,6 +184,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
   api.use(sessionRoutes(context));
   api.use(accountRoutes(context));
   api.use(deviceRoutes(context));
+  api.use(accountDeletionRoutes(context));
   api.use(passwordResetRoutes(context));
   api.use(revocationRoutes(context));
   api.use(apiNotFound());

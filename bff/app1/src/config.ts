@@ -43,6 +43,8 @@ const EnvSchema = DomainEnvSchema.extend({
   SSO_MFA_PENDING_TTL: envSeconds(5 * 60, 30, 15 * 60),
   SSO_MFA_ATTEMPTS_PER_SIGN_IN: envCount(DEFAULT_SECOND_FACTOR_LIMITS.perSignIn),
   SSO_MFA_FAILURES_PER_USER: envCount(DEFAULT_SECOND_FACTOR_LIMITS.perUser.failures),
+  /** How long an account deletion stays in the revocation feed for relying apps that were down (ADR 034). */
+  SSO_DELETION_FEED_RETENTION: envSeconds(30 * 24 * 3600, 3600, 365 * 24 * 3600),
   SPA_DIR: envString(path.join(repoRoot, 'web/app1/dist')),
   /** Forward-auth access rules file (ADR 016); unset: every host under the parent domain needs a sign-in. */
   SSO_ACCESS_RULES: envOptional(),
@@ -85,6 +87,8 @@ export interface App1Config extends DomainConfig, StoreConfig, MailConfig, Metri
   readonly accessRules: AccessRules;
   readonly secondFactorPendingSeconds: number;
   readonly secondFactorLimits: SecondFactorLimits;
+  /** How long an account deletion stays in the revocation feed. */
+  readonly deletionFeedRetentionSeconds: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): App1Config {
@@ -127,6 +131,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionsPerUser: e.SSO_SESSIONS_PER_USER,
     accessRules: loadAccessRules(e.SSO_ACCESS_RULES, domain.cookieDomain),
     secondFactorPendingSeconds: e.SSO_MFA_PENDING_TTL,
+    deletionFeedRetentionSeconds: e.SSO_DELETION_FEED_RETENTION,
     secondFactorLimits: Object.freeze({
       perSignIn: e.SSO_MFA_ATTEMPTS_PER_SIGN_IN,
       perUser: { ...DEFAULT_SECOND_FACTOR_LIMITS.perUser, failures: e.SSO_MFA_FAILURES_PER_USER },

@@ -2,6 +2,7 @@ import { listen, listenMetrics, runMain, type MetricsListener } from '@sso/bff-c
 import { createApp, type App1Options } from './app';
 import { loadConfig } from './config';
 import type { App1Context } from './context';
+import { listenAdminSocket } from './admin/socket';
 
 /** Starts BFF 1. */
 export async function startApp1(env: Record<string, string | undefined> = process.env, handleSignals = true, options: App1Options = {}) {
@@ -10,9 +11,13 @@ export async function startApp1(env: Record<string, string | undefined> = proces
   for (const warning of config.warnings) context.logger.warn(warning);
   const stopWatching = watchKeyFile(context);
   let metricsListener: MetricsListener | null = null;
+  // lowdb: `npm run admin` acts through this process, never beside it (ADR 034).
+  // PostgreSQL: the command talks to the database itself.
+  const adminSocket = config.store === 'lowdb' ? await listenAdminSocket(context) : null;
   const onClose = async () => {
     stopWatching();
     await metricsListener?.close();
+    await adminSocket?.close();
     await close();
   };
   const running = await listen({

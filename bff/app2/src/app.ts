@@ -64,6 +64,10 @@ export async function createApp(config: App2Config, options: App2Options = {}): 
     onJwksFetch: jwksFetches ? (ok) => jwksFetches.inc({ outcome: ok ? 'ok' : 'error' }) : undefined,
     fetch: options.fetch,
     now,
+    // The account was deleted at app 1 (ADR 034): so is its local user here. A failure retries at the next poll.
+    onAccountDeleted: async ({ iss, sub }) => {
+      if (await store.users.deleteBySubject(iss, sub)) logger.info({ event: 'user.deleted', sub }, 'audit');
+    },
   });
   const { keys, revocations } = sso;
   if (metrics) {

@@ -5,7 +5,7 @@ import { loadConfig } from './config';
 /** Starts BFF 2. */
 export async function startApp2(env: Record<string, string | undefined> = process.env, handleSignals = true, options: App2Options = {}) {
   const config = loadConfig(env);
-  const { app, logger, start, close, revocations, metrics } = await createApp(config, options);
+  const { app, logger, start, close, revocations, metrics, users } = await createApp(config, options);
   for (const warning of config.warnings) logger.warn(warning);
   let metricsListener: MetricsListener | null = null;
   const onClose = async () => {
@@ -36,7 +36,8 @@ export async function startApp2(env: Record<string, string | undefined> = proces
   start();
   logger.info({ port: running.port }, `app 2 (relying) listening on ${config.host}:${running.port}; open ${config.origin}`);
   // The revocation feed is exposed so tests can sync it instead of waiting a poll.
-  return { ...running, revocations, metricsPort: metricsListener?.port ?? null };
+  // The local users too, so tests can see what a deletion left (ADR 034).
+  return { ...running, revocations, users, metricsPort: metricsListener?.port ?? null };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) runMain(() => startApp2());

@@ -17,6 +17,8 @@ export interface SsoClaims {
   amr?: string[];
   /** When the person last proved who they are (seconds since epoch); a relying app bounds its age for sensitive routes. */
   auth_time?: number;
+  /** Groups an operator put the account in; absent from older tokens: none. At most MAX_TOKEN_GROUPS. */
+  groups?: string[];
 }
 
 /** What the identity app supplies per token; the library adds the rest. */
@@ -28,6 +30,16 @@ export interface SubjectClaims {
   name?: string | null;
   amr?: string[];
   auth_time?: number;
+  groups?: string[];
+}
+
+/** Most groups a token may carry, and the longest group name: bounds the cookie's size. Verification refuses more. */
+export const MAX_TOKEN_GROUPS = 32;
+export const MAX_GROUP_LENGTH = 64;
+
+/** The token's groups (none for a token without the claim). */
+export function groupsOf(claims: Pick<SsoClaims, 'groups'>): readonly string[] {
+  return claims.groups ?? [];
 }
 
 /** The JOSE header `typ` of a domain token; verification insists on it. */

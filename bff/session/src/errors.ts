@@ -13,6 +13,8 @@ export type SessionErrorCode =
   | 'TOKEN_REVOKED'
   /** The cookie appears more than once with different values (a planted cookie). */
   | 'DUPLICATE_COOKIE'
+  /** A valid session, but not in a group the route requires (`requireSession({ groups })`). */
+  | 'FORBIDDEN'
   /** Verification keys could not be obtained (identity app unreachable, no cache). */
   | 'KEYS_UNAVAILABLE'
   /** The library was configured in a way that cannot work; thrown at start-up. */

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Request, Response } from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCookieController } from './cookie';
-import { createSessionReader, type SessionReader } from './express';
+import { createSessionReader, sessionProblem, type SessionReader } from './express';
 import { loadOrCreateKeySet, type KeySet } from './keys';
 import { createTokenSigner, createTokenVerifier } from './token';
 
@@ -45,6 +45,36 @@ function call(cookie: string | undefined, headers: Record<string, string> = {}) 
   const run = (middleware: ReturnType<SessionReader['requireSession']>) => middleware(req, res, () => void seen.next++);
   return { req, res, seen, run };
 }
+
+describe('requireSession({ groups })', () => {
+  const signed = (groups?: string[]) =>
+    createTokenSigner({ issuer: ISS, audience: AUD, method: { alg: 'EdDSA', currentKey: keys.current } })
+      .sign({ ...subject, ...(groups ? { groups } : {}) })
+      .then((t) => `__Secure-sso=${t.token}`);
+
+  it('lets a session in one of the groups through, and answers FORBIDDEN (no redirect, even for a page) to one in none', async () => {
+    const admin = call(await signed(['staff', 'admins']), { 'sec-fetch-mode': 'navigate' });
+    await admin.run(reader.requireSession({ groups: ['admins', 'ops'] }));
+    expect(admin.seen.next).toBe(1);
+
+    for (const cookie of [await signed(['staff']), await signed([]), await signed()]) {
+      const other = call(cookie, { 'sec-fetch-mode': 'navigate' });
+      await expect(Promise.resolve().then(() => other.run(reader.requireSession({ groups: ['admins'] })))).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      expect(other.seen).toEqual({ next: 0 });
+    }
+  });
+
+  it('FORBIDDEN maps to 403 problem code FORBIDDEN; an empty group list is a mistake caught at start-up', () => {
+    expect(sessionProblem('FORBIDDEN', `${ISS}/login`)).toMatchObject({ status: 403, code: 'FORBIDDEN' });
+    expect(() => reader.requireSession({ groups: [] })).toThrow(/at least one group/);
+  });
+
+  it('still answers 401 (and redirects a page) without a session: a group check never hides the sign-in', async () => {
+    const anonymous = call(undefined, { 'sec-fetch-mode': 'navigate' });
+    await anonymous.run(reader.requireSession({ groups: ['admins'] }));
+    expect(anonymous.seen.redirect).toContain('/login?returnTo=');
+  });
+});
 
 describe('requireSession', () => {
   it('a token seen before is answered before the middleware returns; a first one after its signature check', async () => {

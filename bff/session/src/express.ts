@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { CookieController } from './cookie';
-import type { SsoClaims } from './claims';
+import { groupsOf, type SsoClaims } from './claims';
 import { SessionError, type SessionErrorCode } from './errors';
 import type { TokenVerifier, VerifyResult } from './token';
 
@@ -24,6 +24,12 @@ export interface RequireSessionOptions {
    * fetch/XHR get the error. 'never': always the error (an API router).
    */
   redirect?: 'auto' | 'never';
+  /**
+   * The token must carry at least one of these groups; a valid session
+   * without any of them fails with `FORBIDDEN` (403), never a redirect
+   * (signing in again would not help).
+   */
+  groups?: readonly string[];
 }
 
 /** Failures that app 1 can repair by renewing the token (or by asking to sign in). */
@@ -110,6 +116,10 @@ export function createSessionReader(options: SessionReaderOptions): SessionReade
     },
     requireSession(requireOptions = {}) {
       const redirect = options.loginUrl !== undefined && (requireOptions.redirect ?? 'auto') === 'auto';
+      const wanted = requireOptions.groups;
+      if (wanted !== undefined && wanted.length === 0) {
+        throw new SessionError('CONFIG_INVALID', 'requireSession({ groups }) needs at least one group (omit it to require only a session).');
+      }
       return (req, res, next) =>
         withResult(req, (result) => {
           if (!result.ok) {
@@ -120,6 +130,9 @@ export function createSessionReader(options: SessionReaderOptions): SessionReade
               return;
             }
             throw new SessionError(result.code, result.reason);
+          }
+          if (wanted && !groupsOf(result.claims).some((g) => wanted.includes(g))) {
+            throw new SessionError('FORBIDDEN', `not in any of the groups ${wanted.join(', ')}`);
           }
           res.locals.session = result.claims;
           next();
@@ -145,9 +158,9 @@ export function sessionOf(res: Response): SsoClaims {
 
 /** The answer a relying app gives a fetch/XHR caller without a valid session: RFC 9457 with a stable code. */
 export interface SessionProblem {
-  status: 401 | 500 | 503;
-  /** `SESSION_EXPIRED` and `UNAUTHENTICATED` both mean: renew at `loginUrl` (app 1 renews silently while the session lives). */
-  code: 'SESSION_EXPIRED' | 'UNAUTHENTICATED' | 'IDENTITY_UNAVAILABLE' | 'INTERNAL';
+  status: 401 | 403 | 500 | 503;
+  /** `SESSION_EXPIRED` and `UNAUTHENTICATED` both mean: renew at `loginUrl` (app 1 renews silently while the session lives). `FORBIDDEN`: signed in, not in a required group. */
+  code: 'SESSION_EXPIRED' | 'UNAUTHENTICATED' | 'FORBIDDEN' | 'IDENTITY_UNAVAILABLE' | 'INTERNAL';
   detail: string;
   loginUrl?: string;
 }
@@ -162,6 +175,8 @@ export function sessionProblem(code: SessionErrorCode, loginUrl: string): Sessio
     case 'TOKEN_REVOKED':
     case 'DUPLICATE_COOKIE':
       return { status: 401, code: 'UNAUTHENTICATED', detail: 'Sign in at the identity app.', loginUrl };
+    case 'FORBIDDEN':
+      return { status: 403, code: 'FORBIDDEN', detail: 'Your account is not in a group this page requires. Ask an administrator if you need it.' };
     case 'KEYS_UNAVAILABLE':
       return { status: 503, code: 'IDENTITY_UNAVAILABLE', detail: 'The identity app cannot be reached to verify your session. Try again shortly.' };
     case 'CONFIG_INVALID':

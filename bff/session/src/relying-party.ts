@@ -1,7 +1,7 @@
 import { createCookieController, DEFAULT_COOKIE_NAME, type CookieController } from './cookie';
 import { createSessionReader, type SessionReader } from './express';
 import { createRemoteKeySet, type RemoteKeySet } from './jwks-client';
-import { createRevocationFeed, type RevocationFeed } from './revocation-feed';
+import { createRevocationFeed, type AccountDeletion, type RevocationFeed } from './revocation-feed';
 import { createTokenVerifier, DEFAULT_TOKEN_TTL_SECONDS, hs256Secret } from './token';
 
 export interface RelyingPartyOptions {
@@ -31,6 +31,12 @@ export interface RelyingPartyOptions {
   maxTokenAgeSeconds?: number;
   /** Extra headers on calls to the identity app (a request id, say). */
   headers?: () => Record<string, string>;
+  /**
+   * Told of each account the identity app deleted (from its feed), only for
+   * this issuer: delete your local user keyed by (`iss`, `sub`). At least
+   * once: make it idempotent. A throw retries it at the next poll.
+   */
+  onAccountDeleted?: (deleted: AccountDeletion) => void | Promise<void>;
   /** Told of failed calls to the identity app (cached data keeps being used). */
   onError?: (err: unknown, source: 'jwks' | 'revocations') => void;
   /** Told of every JWKS fetch once it ended, and whether it succeeded (a metric, say). */
@@ -80,6 +86,8 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
     onError: (err) => options.onError?.(err, 'revocations'),
     // Drop the withdrawn key from our copy of the JWKS and learn its replacement now.
     onKeysWithdrawn: () => keys?.refresh().catch((err: unknown) => options.onError?.(err, 'jwks')),
+    // Another issuer's subject is not ours to delete.
+    ...(options.onAccountDeleted ? { onAccountDeleted: (d: AccountDeletion) => (d.iss === options.issuer ? options.onAccountDeleted!(d) : undefined) } : {}),
   });
   const cookie = createCookieController({ name: options.cookieName ?? DEFAULT_COOKIE_NAME, domain: options.cookieDomain });
   const loginUrl = options.loginUrl ?? new URL('/login', options.issuer).href;

@@ -11,6 +11,23 @@ export interface RevocationFeedOptions {
   headers?: () => Record<string, string>;
   /** Told of signing keys the feed newly lists as withdrawn (a relying app refetches the JWKS). */
   onKeysWithdrawn?: (kids: string[]) => void;
+  /**
+   * Told of accounts the identity app deleted (ADR 034), keyed by (`iss`,
+   * `sub`): delete the local user. Awaited; if it throws, the cursor stays
+   * where it was and the same entries come again at the next poll, so every
+   * deletion is handled at least once (make it idempotent). Entries stay in
+   * the feed for 30 days by default: an app that was down that long or less
+   * catches up when it starts (its cursor starts at 0).
+   */
+  onAccountDeleted?: (deleted: AccountDeletion) => void | Promise<void>;
+}
+
+/** An account deletion from the feed. */
+export interface AccountDeletion {
+  iss: string;
+  sub: string;
+  /** When it was deleted (ms). */
+  deletedAt: number;
 }
 
 export interface RevocationFeed {
@@ -54,7 +71,7 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
       redirect: 'error',
     });
     if (!res.ok) throw new Error(`revocation feed answered ${res.status}`);
-    const body = (await res.json()) as { revocations?: unknown; cursor?: unknown; withdrawnKeys?: unknown };
+    const body = (await res.json()) as { revocations?: unknown; cursor?: unknown; withdrawnKeys?: unknown; deletions?: unknown };
     if (!Array.isArray(body.revocations) || typeof body.cursor !== 'number') throw new Error('revocation feed sent an unexpected body');
     for (const r of body.revocations as { sid?: unknown; expiresAt?: unknown }[]) {
       if (typeof r.sid === 'string' && typeof r.expiresAt === 'number') revoked.set(r.sid, r.expiresAt);
@@ -65,6 +82,14 @@ export function createRevocationFeed(options: RevocationFeedOptions): Revocation
       if (typeof w.kid !== 'string' || typeof w.expiresAt !== 'number') continue;
       if (!withdrawnKeys.has(w.kid)) fresh.push(w.kid);
       withdrawnKeys.set(w.kid, w.expiresAt);
+    }
+    // An identity app that predates deletions sends none. Handled before the
+    // cursor moves: a failing handler sees the same entries again next poll.
+    if (options.onAccountDeleted && Array.isArray(body.deletions)) {
+      for (const d of body.deletions as { iss?: unknown; sub?: unknown; deletedAt?: unknown }[]) {
+        if (typeof d?.iss !== 'string' || typeof d.sub !== 'string' || d.sub === '' || typeof d.deletedAt !== 'number') continue;
+        await options.onAccountDeleted({ iss: d.iss, sub: d.sub, deletedAt: d.deletedAt });
+      }
     }
     cursor = body.cursor;
     const t = now();

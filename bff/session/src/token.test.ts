@@ -168,6 +168,21 @@ describe('token', () => {
     await expectRejected(await forge({ ...validClaims(), auth_time: 1.5 }));
   });
 
+  it('groups round-trip when given; a token with too many, too long or mistyped groups is refused, and the signer will not make one', async () => {
+    const signer = createTokenSigner({ issuer: ISS, audience: AUD, method: { alg: 'EdDSA', currentKey: keys.current } });
+    const issued = await signer.sign({ ...subject, groups: ['admins', 'ops'] });
+    expect(await verifier.verify(issued.token)).toMatchObject({ ok: true, claims: { groups: ['admins', 'ops'] } });
+    const thirtyTwo = Array.from({ length: 32 }, (_, i) => `g${i}`);
+    expect((await verifier.verify(await forge({ ...validClaims(), groups: thirtyTwo }))).ok).toBe(true);
+    // A relying app checking `groups.includes('admins')` must never see a string or an object there.
+    await expectRejected(await forge({ ...validClaims(), groups: 'admins' }));
+    await expectRejected(await forge({ ...validClaims(), groups: [{ admins: true }] }));
+    await expectRejected(await forge({ ...validClaims(), groups: [...thirtyTwo, 'one-more'] }));
+    await expectRejected(await forge({ ...validClaims(), groups: ['x'.repeat(65)] }));
+    await expectRejected(await forge({ ...validClaims(), groups: [''] }));
+    await expect(signer.sign({ ...subject, groups: [...thirtyTwo, 'one-more'] })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+  });
+
   it('verify rejects JWE and JSON-serialized input, garbage and oversized tokens without throwing', async () => {
     await expectRejected('eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..aaaa.bbbb.cccc');
     await expectRejected(JSON.stringify({ payload: 'x', signatures: [] }));

@@ -3,7 +3,7 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import { SignJWT, jwtVerify, type JWTHeaderParameters, type FlattenedJWSInput, type JWTPayload } from 'jose';
 import { LRUCache } from 'lru-cache';
 import { SessionError, type SessionErrorCode } from './errors';
-import { TOKEN_TYPE, type SsoClaims, type SubjectClaims } from './claims';
+import { MAX_GROUP_LENGTH, MAX_TOKEN_GROUPS, TOKEN_TYPE, type SsoClaims, type SubjectClaims } from './claims';
 
 /** Default token lifetime: short, because a sibling subdomain can read it. */
 export const DEFAULT_TOKEN_TTL_SECONDS = 600;
@@ -90,6 +90,7 @@ export function createTokenSigner(options: TokenSignerOptions): TokenSigner {
         name: subject.name ?? null,
         ...(subject.amr ? { amr: [...subject.amr] } : {}),
         ...(subject.auth_time !== undefined ? { auth_time: subject.auth_time } : {}),
+        ...(subject.groups ? { groups: checkedGroups(subject.groups) } : {}),
         iat,
         exp,
         jti: randomUUID(),
@@ -135,7 +136,7 @@ export interface TokenVerifierOptions {
 
 export type VerifyResult =
   | { ok: true; claims: SsoClaims }
-  | { ok: false; code: Exclude<SessionErrorCode, 'CONFIG_INVALID' | 'KEY_FILE_INVALID'>; reason: string };
+  | { ok: false; code: Exclude<SessionErrorCode, 'CONFIG_INVALID' | 'KEY_FILE_INVALID' | 'FORBIDDEN'>; reason: string };
 
 export interface TokenVerifier {
   verify(token: string): Promise<VerifyResult>;
@@ -253,7 +254,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         !isNullableString(claims.email) ||
         !isNullableString(claims.name) ||
         (claims.amr !== undefined && !(Array.isArray(claims.amr) && claims.amr.length <= 8 && claims.amr.every((v) => typeof v === 'string'))) ||
-        (claims.auth_time !== undefined && !Number.isSafeInteger(claims.auth_time))
+        (claims.auth_time !== undefined && !Number.isSafeInteger(claims.auth_time)) ||
+        (claims.groups !== undefined && !isGroupList(claims.groups))
       ) {
         return { ok: false, code: 'TOKEN_INVALID', reason: 'claims have the wrong types' };
       }
@@ -282,6 +284,19 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
  */
 function isCanonicalBase64url(segment: string): boolean {
   return Buffer.from(segment, 'base64url').toString('base64url') === segment;
+}
+
+/** A bounded list of short strings: a token cannot grow the cookie (or a relying app's memory) with groups. */
+function isGroupList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.length <= MAX_TOKEN_GROUPS && value.every((g) => typeof g === 'string' && g.length > 0 && g.length <= MAX_GROUP_LENGTH);
+}
+
+/** The signer refuses what the verifier would: a bug upstream fails loudly at sign time, not at every relying app. */
+function checkedGroups(groups: readonly string[]): string[] {
+  if (!isGroupList(groups)) {
+    throw new SessionError('CONFIG_INVALID', `A token carries at most ${MAX_TOKEN_GROUPS} groups of 1 to ${MAX_GROUP_LENGTH} characters.`);
+  }
+  return [...groups];
 }
 
 function isNullableString(value: unknown): boolean {

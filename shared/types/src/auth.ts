@@ -40,6 +40,8 @@ export const AccountSchema = z.object({
   email: z.nullable(z.string()),
   name: z.nullable(z.string()),
   createdAt: z.iso.datetime(),
+  /** Groups an operator put the account in (`npm run admin -- group add`); the token's `groups`. */
+  groups: z.array(z.string()),
 });
 export type Account = z.infer<typeof AccountSchema>;
 
@@ -128,6 +130,14 @@ export const RevocationSchema = z.object({
   /** Tokens of this session cannot outlive this time (ms); drop it after. */
   expiresAt: z.int(),
 });
+/** One account deletion in the revocation feed. */
+export const DeletionSchema = z.object({
+  iss: z.string(),
+  sub: z.string(),
+  /** When the account was deleted (ms). */
+  deletedAt: z.int(),
+});
+export type Deletion = z.infer<typeof DeletionSchema>;
 export const RevocationFeedSchema = z.object({
   revocations: z.array(RevocationSchema),
   /** Pass back as `?since=` to receive only newer entries. */
@@ -137,6 +147,13 @@ export const RevocationFeedSchema = z.object({
    * list on every poll: refuse tokens with these `kid`s until `expiresAt` (ms).
    */
   withdrawnKeys: z.array(z.object({ kid: z.string(), expiresAt: z.int() })),
+  /**
+   * Accounts deleted after the cursor (ADR 034), keyed by (`iss`, `sub`):
+   * a relying app deletes its local user. Kept in the feed for
+   * SSO_DELETION_FEED_RETENTION (30 days), so an app that was down catches up.
+   * Added later than the rest: a relying app that predates it ignores it.
+   */
+  deletions: z.array(DeletionSchema),
 });
 export type RevocationFeed = z.infer<typeof RevocationFeedSchema>;
 

@@ -21,6 +21,8 @@ export const ERROR_CODES = [
   'FORBIDDEN_ORIGIN',
   /** Signed in (or not) and still not allowed: a forward-auth access rule says no. */
   'ACCESS_DENIED',
+  /** Signed in, but not in a group the route requires (the kit's `requireSession({ groups })`). */
+  'FORBIDDEN',
   'RATE_LIMITED',
   'NOT_FOUND',
   /** A one-time link (password reset) that is unknown, voided by a newer one or by a password change. */
@@ -60,6 +62,7 @@ export const ERRORS = {
   REFRESH_REUSED: { status: 401, title: 'This session was ended for your safety' },
   FORBIDDEN_ORIGIN: { status: 403, title: 'This request is not allowed from that origin' },
   ACCESS_DENIED: { status: 403, title: 'You may not open this page' },
+  FORBIDDEN: { status: 403, title: 'Your account may not do this' },
   RATE_LIMITED: { status: 429, title: 'Too many attempts' },
   NOT_FOUND: { status: 404, title: 'Not found' },
   LINK_INVALID: { status: 400, title: 'This link is not valid' },

@@ -16,6 +16,8 @@ export type LocalUser = z.infer<typeof LocalUserSchema>;
 
 export const MeResponseSchema = z.object({
   user: LocalUserSchema,
+  /** The groups the domain token carries (set at the identity app by an operator). */
+  groups: z.array(z.string()),
   /** When the domain token this answer was verified with expires: the SPA renews before then. */
   tokenExpiresAt: z.iso.datetime(),
 });

@@ -125,3 +125,17 @@ export function secondFactorNoticeMail(origin: string, to: { email: string; name
     footer: `If it was not you, change your password at once (or use "Forgot password?" at ${origin}/login), then sign out everywhere from your account page.`,
   });
 }
+
+/** Sent once an account is deleted (by its owner or an operator), to the address it had. */
+export function accountDeletedMail(origin: string, to: { email: string; name: string | null; username: string }, at: Date, by: 'self' | 'operator'): MailMessage {
+  return compose(origin, {
+    to: to.email,
+    subject: 'Your account was deleted',
+    greeting: to.name ?? to.username,
+    paragraphs: [
+      `The account "${to.username}" at ${origin} was deleted on ${at.toUTCString()}${by === 'operator' ? ' by an administrator' : ''}.`,
+      'Every session of the account was signed out, and the apps of this domain delete what they kept about it.',
+    ],
+    footer: 'If you did not ask for this, reply to your administrator at once.',
+  });
+}

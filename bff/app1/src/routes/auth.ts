@@ -52,6 +52,7 @@ export function authRoutes(ctx: App1Context): Router {
       passwordHash,
       createdAt: new Date(ctx.now()).toISOString(),
       disabledAt: null,
+      groups: [],
     });
     if (!created.ok) {
       throw new HttpError('USERNAME_TAKEN', 'That username is taken. Choose another, or sign in if it is yours.', {

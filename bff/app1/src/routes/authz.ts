@@ -45,7 +45,8 @@ export function authzRoutes(ctx: App1Context): Router {
 
     const account = await getAccount(ctx, req);
     if (!account) return signIn(req, res, protocol, target);
-    const groups = groupsOf(account.claims);
+    // From the store, not the token: a group removed by an operator counts at once here.
+    const groups = account.user.groups;
     if (rule.policy.kind === 'groups' && !rule.policy.groups.some((g) => groups.includes(g))) return forbidden(req, res, account.claims);
 
     pass(res, account.claims, groups);
@@ -57,7 +58,7 @@ export function authzRoutes(ctx: App1Context): Router {
    * client's own values instead of leaving them (Caddy before 2.10 wrote
    * its placeholder text for a missing one).
    */
-  function pass(res: Response, claims: SsoClaims | null, groups: string[]) {
+  function pass(res: Response, claims: SsoClaims | null, groups: readonly string[]) {
     res.setHeader('Remote-User', headerValue(claims?.preferred_username ?? ''));
     res.setHeader('Remote-Id', headerValue(claims?.sub ?? ''));
     res.setHeader('Remote-Groups', groups.map(headerValue).filter((g) => g !== '' && !g.includes(',')).join(','));
@@ -88,12 +89,6 @@ export function authzRoutes(ctx: App1Context): Router {
   router.get('/authz/auth-request', check('auth-request'));
   router.get('/authz/forward-auth', check('forward-auth'));
   return router;
-}
-
-/** The token's `groups` claim when it has one (added to tokens by the groups issue), else none. */
-export function groupsOf(claims: SsoClaims): string[] {
-  const groups = (claims as SsoClaims & { groups?: unknown }).groups;
-  return Array.isArray(groups) ? groups.filter((g): g is string => typeof g === 'string') : [];
 }
 
 /** A browser loading a page (the proxies copy the original request's headers). */

@@ -27,6 +27,7 @@ export async function issueSessionCookies(
       name: user.name,
       amr: session.amr ?? ['pwd'],
       auth_time: Math.floor((session.authTime ?? session.createdAt) / 1000),
+      groups: user.groups,
     },
     // Never past the session's absolute expiry: sign-out everywhere then
     // finds every session that may still have a live token.

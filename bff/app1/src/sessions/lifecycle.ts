@@ -16,7 +16,7 @@ import type { SessionRecord } from './session-store';
  */
 
 /** Why sessions are ended, as stored (session-service.ts turns them into the reason a person is told). */
-export type EndReason = 'logout' | 'logout-everywhere' | 'password-change' | 'user-disabled' | 'ended-from-another-device';
+export type EndReason = 'logout' | 'logout-everywhere' | 'password-change' | 'user-disabled' | 'ended-from-another-device' | 'revoked-by-operator' | 'account-deleted';
 
 /**
  * Starts a session for `user` and sets both session cookies and the device
@@ -94,7 +94,7 @@ export async function endSession(
 }
 
 /** Ends every session of a user that may still have a live token (password change, disabled account). */
-export function endAllSessions(ctx: App1Context, userId: string, reason: Exclude<EndReason, 'logout' | 'logout-everywhere' | 'ended-from-another-device'>): Promise<string[]> {
+export function endAllSessions(ctx: App1Context, userId: string, reason: Exclude<EndReason, 'logout' | 'logout-everywhere' | 'ended-from-another-device' | 'revoked-by-operator' | 'account-deleted'>): Promise<string[]> {
   return ctx.sessions.revokeAllForUser(userId, reason, ctx.now());
 }
 
@@ -130,5 +130,6 @@ export function hasNoSessionCookies(ctx: App1Context, req: Request): boolean {
 /** The revocation feed after `since`: revoked sessions from the store, withdrawn keys from the key set. */
 export async function revocationFeed(ctx: App1Context, since: number): Promise<RevocationFeed> {
   const feed = await ctx.sessionStore.revocationsSince(since, ctx.now());
-  return { ...feed, withdrawnKeys: ctx.keys?.withdrawn() ?? [] };
+  const iss = ctx.config.origin;
+  return { ...feed, withdrawnKeys: ctx.keys?.withdrawn() ?? [], deletions: feed.deletions.map((d) => ({ iss, ...d })) };
 }

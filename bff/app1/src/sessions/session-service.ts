@@ -83,6 +83,9 @@ export function createSessionService(store: SessionStore, policy: SessionPolicy)
   return {
     isLive,
 
+    /** How long a token of a session revoked now may still be accepted somewhere (its lifetime plus the clock tolerance). */
+    tokenLifetimeMs,
+
     /** How long past a session's absolute expiry its tokens may still be accepted (the verifiers' clock tolerance). */
     clockToleranceMs: policy.clockToleranceSeconds * 1000,
 

@@ -1,7 +1,7 @@
 import type { RevocationFeed } from '@sso/types';
 
-/** What the store keeps of the revocation feed (withdrawn keys live in the key file). */
-export type StoredRevocations = Pick<RevocationFeed, 'revocations' | 'cursor'>;
+/** What the store keeps of the revocation feed (withdrawn keys live in the key file; `iss` is added by the route). */
+export type StoredRevocations = Pick<RevocationFeed, 'revocations' | 'cursor'> & { deletions: { sub: string; deletedAt: number }[] };
 
 /** A server-side session: what a signed-in browser holds a refresh cookie for. */
 export interface SessionRecord {
@@ -46,6 +46,6 @@ export interface SessionStore {
   revoke(ids: readonly string[], reason: string, now: number, tokenLifetimeMs: number): Promise<string[]>;
   /** The user's sessions not revoked whose absolute expiry is after `after` (idle ones included). */
   listActiveForUser(userId: string, after: number): Promise<SessionRecord[]>;
-  /** Revocations after `cursor` (exclusive) whose tokens may still be alive. */
+  /** Revocations after `cursor` (exclusive) whose tokens may still be alive, and account deletions still kept. */
   revocationsSince(cursor: number, now: number): Promise<StoredRevocations>;
 }

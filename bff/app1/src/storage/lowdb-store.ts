@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { openJournaledStore, type JournaledStoreOptions } from '@sso/bff-common';
 import type { StoredRevocations } from '../sessions/session-store';
-import { bcryptCost, type UserRecord, type UserStore, type CreateUserResult } from '../users/user-store';
+import { bcryptCost, type AddGroupResult, type RemoveGroupResult, type UserRecord, type UserStore, type CreateUserResult } from '../users/user-store';
 import type { SessionRecord, SessionStore, RefreshLookup } from '../sessions/session-store';
 import type { OneTimeTokenRecord, OneTimeTokenStore } from '../recovery/one-time-token-store';
 import type { RecoveryCodesRecord, SecondFactorStore, TotpRecord } from '../mfa/second-factor-store';
@@ -12,6 +12,14 @@ interface Revocation {
   expiresAt: number;
 }
 
+/** An account deletion in the feed (ADR 034): `cursor` comes from the revocations' clock. */
+interface Deletion {
+  sub: string;
+  cursor: number;
+  deletedAt: number;
+  expiresAt: number;
+}
+
 type App1Records = {
   users: UserRecord;
   sessions: SessionRecord;
@@ -19,6 +27,7 @@ type App1Records = {
   oneTimeTokens: OneTimeTokenRecord;
   totp: TotpRecord;
   recoveryCodes: RecoveryCodesRecord;
+  deletions: Deletion;
 };
 
 /** Retired refresh hashes kept per session for theft detection. */
@@ -40,6 +49,7 @@ export const APP1_COLLECTIONS: JournaledStoreOptions<App1Records>['collections']
   oneTimeTokens: (t) => t.hash,
   totp: (t) => t.userId,
   recoveryCodes: (r) => r.userId,
+  deletions: (d) => d.sub,
 };
 
 /**
@@ -61,12 +71,17 @@ export async function openLowdbStore(
       sessions: (s, now) => s.absoluteExpiresAt > now - DEAD_SESSION_RETENTION_MS,
       revocations: (r, now) => r.expiresAt > now,
       oneTimeTokens: (t, now) => t.expiresAt > now,
+      deletions: (d, now) => d.expiresAt > now,
     },
     ...options,
   });
-  const { users: usersById, sessions: sessionsById, revocations, oneTimeTokens: tokensByHash, totp, recoveryCodes } = store.maps;
+  const { users: usersById, sessions: sessionsById, revocations, oneTimeTokens: tokensByHash, totp, recoveryCodes, deletions } = store.maps;
   const byUsername = new Map<string, UserRecord>();
-  for (const u of usersById.values()) byUsername.set(u.username, u);
+  for (const u of usersById.values()) {
+    // Accounts stored before groups existed.
+    u.groups ??= [];
+    byUsername.set(u.username, u);
+  }
   /** Refresh hash (current or retired) → session; which one is read off the session itself. */
   const byRefresh = new Map<string, SessionRecord>();
   /** Each user's sessions (a list: most users have a handful, and 100k Sets cost more than 100k arrays to build and keep). */
@@ -115,6 +130,17 @@ export async function openLowdbStore(
       if (examined++ >= PRUNE_PER_CREATE || r.expiresAt > now) break;
       store.remove('revocations', r.sid);
     }
+    examined = 0;
+    for (const d of deletions.values()) {
+      if (examined++ >= PRUNE_PER_CREATE || d.expiresAt > now) break;
+      store.remove('deletions', d.sub);
+    }
+  }
+
+  /** The next feed cursor: strictly increasing, so a poller's cursor never skips an entry. */
+  function nextCursor(now: number): number {
+    lastRevokedAt = Math.max(now, lastRevokedAt + 1);
+    return lastRevokedAt;
   }
 
   const users: UserStore = {
@@ -160,10 +186,55 @@ export async function openLowdbStore(
       store.put('users', user);
       await store.commit();
     },
+    async list() {
+      return [...usersById.values()].sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0));
+    },
+    async addGroup(id, group, max): Promise<AddGroupResult> {
+      const user = usersById.get(id);
+      if (!user) return 'no-user';
+      if (user.groups.includes(group)) return 'present';
+      if (user.groups.length >= max) return 'full';
+      user.groups = [...user.groups, group];
+      store.put('users', user);
+      await store.commit();
+      return 'added';
+    },
+    async removeGroup(id, group): Promise<RemoveGroupResult> {
+      const user = usersById.get(id);
+      if (!user) return 'no-user';
+      if (!user.groups.includes(group)) return 'absent';
+      user.groups = user.groups.filter((g) => g !== group);
+      store.put('users', user);
+      await store.commit();
+      return 'removed';
+    },
+    async deleteAccount(id, { now, reason, tokenLifetimeMs, retentionMs }) {
+      // No await until the commit: nothing else runs between the checks and the changes.
+      const user = usersById.get(id);
+      if (!user) return null;
+      const revoked: string[] = [];
+      for (const s of [...(byUser.get(id) ?? [])]) {
+        // A session whose tokens may still be alive goes into the feed first.
+        if (s.revokedAt === null && s.absoluteExpiresAt > now - tokenLifetimeMs) {
+          store.put('revocations', { sid: s.id, revokedAt: nextCursor(now), expiresAt: now + tokenLifetimeMs });
+          revoked.push(s.id);
+        }
+        forget(s);
+      }
+      if (totp.has(id)) store.remove('totp', id);
+      if (recoveryCodes.has(id)) store.remove('recoveryCodes', id);
+      for (const t of tokensByHash.values()) if (t.userId === id) store.remove('oneTimeTokens', t.hash);
+      byUsername.delete(user.username);
+      store.remove('users', id);
+      store.put('deletions', { sub: id, cursor: nextCursor(now), deletedAt: now, expiresAt: now + retentionMs });
+      await store.commit();
+      return { revoked };
+    },
   };
 
   let lastRevokedAt = 0;
   for (const r of revocations.values()) lastRevokedAt = Math.max(lastRevokedAt, r.revokedAt);
+  for (const d of deletions.values()) lastRevokedAt = Math.max(lastRevokedAt, d.cursor);
 
   const sessions: SessionStore = {
     async create(session) {
@@ -201,9 +272,7 @@ export async function openLowdbStore(
         s.revokedAt = now;
         s.revokeReason = reason;
         store.put('sessions', s);
-        // Strictly increasing, so the feed cursor never skips an entry.
-        lastRevokedAt = Math.max(now, lastRevokedAt + 1);
-        store.put('revocations', { sid: id, revokedAt: lastRevokedAt, expiresAt: now + tokenLifetimeMs });
+        store.put('revocations', { sid: id, revokedAt: nextCursor(now), expiresAt: now + tokenLifetimeMs });
         revoked.push(id);
       }
       if (revoked.length) await store.commit();
@@ -215,7 +284,9 @@ export async function openLowdbStore(
     async revocationsSince(cursor, now): Promise<StoredRevocations> {
       const found: Revocation[] = [];
       for (const r of revocations.values()) if (r.revokedAt > cursor && r.expiresAt > now) found.push(r);
-      return { revocations: found, cursor: Math.max(cursor, lastRevokedAt) };
+      const deleted: StoredRevocations['deletions'] = [];
+      for (const d of deletions.values()) if (d.cursor > cursor && d.expiresAt > now) deleted.push({ sub: d.sub, deletedAt: d.deletedAt });
+      return { revocations: found, deletions: deleted, cursor: Math.max(cursor, lastRevokedAt) };
     },
   };
 

@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import { openPgDatabase, type PostgresStoreOptions } from '@sso/bff-common';
 import type { StoredRevocations } from '../sessions/session-store';
 import type { RefreshLookup, SessionRecord, SessionStore } from '../sessions/session-store';
-import type { CreateUserResult, UserRecord, UserStore } from '../users/user-store';
+import type { AddGroupResult, CreateUserResult, RemoveGroupResult, UserRecord, UserStore } from '../users/user-store';
 import type { OneTimeTokenRecord, OneTimeTokenStore } from '../recovery/one-time-token-store';
 import type { SecondFactorStore, TotpRecord } from '../mfa/second-factor-store';
 
@@ -64,8 +64,9 @@ function toTotp(r: { user_id: string; sealed_secret: string; created_at: Date; c
   };
 }
 
-function toUser(r: { id: string; username: string; email: string | null; name: string | null; password_hash: string; created_at: Date; disabled_at: Date | null }): UserRecord {
+function toUser(r: { id: string; username: string; email: string | null; name: string | null; password_hash: string; created_at: Date; disabled_at: Date | null; groups: string[] | null }): UserRecord {
   return {
+    groups: r.groups ?? [],
     id: r.id,
     username: r.username,
     email: r.email,
@@ -113,6 +114,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       await pool.query('DELETE FROM app1.sessions WHERE absolute_expires_at <= $1', [now - SESSION_RETENTION_MS]);
       await pool.query('DELETE FROM app1.revocations WHERE expires_at <= $1', [now]);
       await pool.query('DELETE FROM app1.one_time_tokens WHERE expires_at <= $1', [now]);
+      await pool.query('DELETE FROM app1.deletions WHERE expires_at <= $1', [now]);
     } catch (err) {
       lastPruneAt = 0;
       options.logger?.warn({ err: String(err) }, 'pruning expired sessions failed; will retry');
@@ -135,10 +137,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async create(user): Promise<CreateUserResult> {
       // The unique index decides; no check-then-insert window between instances.
       const { rowCount } = await write(
-        `INSERT INTO app1.users (id, username, email, name, password_hash, created_at, disabled_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
+        `INSERT INTO app1.users (id, username, email, name, password_hash, created_at, disabled_at, groups)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (username) DO NOTHING`,
-        [user.id, user.username, user.email, user.name, user.passwordHash, user.createdAt, user.disabledAt],
+        [user.id, user.username, user.email, user.name, user.passwordHash, user.createdAt, user.disabledAt, user.groups],
       );
       return rowCount === 1 ? { ok: true, user } : { ok: false, code: 'USERNAME_TAKEN' };
     },
@@ -156,6 +158,55 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
     async setDisabled(id, disabledAt) {
       await write('UPDATE app1.users SET disabled_at = $2 WHERE id = $1', [id, disabledAt]);
+    },
+    async list() {
+      const { rows } = await read('SELECT * FROM app1.users ORDER BY username');
+      return rows.map(toUser);
+    },
+    async addGroup(id, group, max): Promise<AddGroupResult> {
+      // One conditional UPDATE: two operators adding at once cannot pass the cap.
+      const { rowCount } = await write(
+        'UPDATE app1.users SET groups = array_append(groups, $2) WHERE id = $1 AND NOT ($2 = ANY(groups)) AND cardinality(groups) < $3',
+        [id, group, max],
+      );
+      if (rowCount === 1) return 'added';
+      const { rows } = await read<{ groups: string[] }>('SELECT groups FROM app1.users WHERE id = $1', [id]);
+      if (!rows[0]) return 'no-user';
+      return rows[0].groups.includes(group) ? 'present' : 'full';
+    },
+    async removeGroup(id, group): Promise<RemoveGroupResult> {
+      const { rowCount } = await write('UPDATE app1.users SET groups = array_remove(groups, $2) WHERE id = $1 AND $2 = ANY(groups)', [id, group]);
+      if (rowCount === 1) return 'removed';
+      const { rows } = await read('SELECT 1 FROM app1.users WHERE id = $1', [id]);
+      return rows[0] ? 'absent' : 'no-user';
+    },
+    async deleteAccount(id, { now, reason, tokenLifetimeMs, retentionMs }) {
+      return db.transaction(async (client) => {
+        // The clock first, as every revocation: feed cursors stay in commit order.
+        const clock = await client.query<{ last: string }>('SELECT last FROM app1.revocation_clock WHERE id FOR UPDATE');
+        const user = await client.query('SELECT id FROM app1.users WHERE id = $1 FOR UPDATE', [id]);
+        if (user.rowCount !== 1) return null;
+        const updated = await client.query<{ id: string }>(
+          'UPDATE app1.sessions SET revoked_at = $2, revoke_reason = $3 WHERE user_id = $1 AND revoked_at IS NULL AND absolute_expires_at > $4 RETURNING id',
+          [id, now, reason, now - tokenLifetimeMs],
+        );
+        const revoked = updated.rows.map((r) => r.id).sort();
+        let last = Number(clock.rows[0]!.last);
+        const cursors = revoked.map(() => (last = Math.max(now, last + 1)));
+        if (revoked.length) {
+          await client.query(
+            'INSERT INTO app1.revocations (revoked_at, sid, expires_at) SELECT * FROM unnest($1::bigint[], $2::text[], $3::bigint[])',
+            [cursors, revoked, revoked.map(() => now + tokenLifetimeMs)],
+          );
+        }
+        last = Math.max(now, last + 1);
+        await client.query('INSERT INTO app1.deletions (cursor, sub, deleted_at, expires_at) VALUES ($1, $2, $3, $4)', [last, id, now, now + retentionMs]);
+        await client.query('UPDATE app1.revocation_clock SET last = $1 WHERE id', [last]);
+        // Retired refresh hashes, second factors and one-time tokens go by ON DELETE CASCADE.
+        await client.query('DELETE FROM app1.sessions WHERE user_id = $1', [id]);
+        await client.query('DELETE FROM app1.users WHERE id = $1', [id]);
+        return { revoked };
+      });
     },
   };
 
@@ -252,20 +303,20 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       return rows.map(toSession);
     },
     async revocationsSince(cursor, now): Promise<StoredRevocations> {
-      // The clock and the entries are read in one snapshot: the cursor handed
-      // out never runs ahead of the entries returned.
-      const { rows } = await read<{ last: string; sid: string | null; revoked_at: string | null; expires_at: string | null }>(
-        `SELECT c.last, r.sid, r.revoked_at, r.expires_at
-           FROM app1.revocation_clock c
-           LEFT JOIN app1.revocations r ON r.revoked_at > $1 AND r.expires_at > $2
-          ORDER BY r.revoked_at`,
+      // The clock and the entries are read in one statement, one snapshot:
+      // the cursor handed out never runs ahead of the entries returned.
+      const { rows } = await read<{ last: string; revocations: { sid: string; revokedAt: number; expiresAt: number }[]; deletions: { sub: string; deletedAt: number }[] }>(
+        `SELECT c.last,
+           COALESCE((SELECT json_agg(json_build_object('sid', r.sid, 'revokedAt', r.revoked_at, 'expiresAt', r.expires_at) ORDER BY r.revoked_at)
+                       FROM app1.revocations r WHERE r.revoked_at > $1 AND r.expires_at > $2), '[]') AS revocations,
+           COALESCE((SELECT json_agg(json_build_object('sub', d.sub, 'deletedAt', d.deleted_at) ORDER BY d.cursor)
+                       FROM app1.deletions d WHERE d.cursor > $1 AND d.expires_at > $2), '[]') AS deletions
+           FROM app1.revocation_clock c`,
         [cursor, now],
       );
-      const last = rows.length ? Number(rows[0]!.last) : 0;
-      const revocations = rows
-        .filter((r) => r.sid !== null)
-        .map((r) => ({ sid: r.sid!, revokedAt: Number(r.revoked_at), expiresAt: Number(r.expires_at) }));
-      return { revocations, cursor: Math.max(cursor, last) };
+      const row = rows[0];
+      const last = row ? Number(row.last) : 0;
+      return { revocations: row?.revocations ?? [], deletions: row?.deletions ?? [], cursor: Math.max(cursor, last) };
     },
   };
 

@@ -9,7 +9,12 @@ export interface UserRecord {
   passwordHash: string;
   createdAt: string;
   disabledAt: string | null;
+  /** Groups an operator put the account in (the token's `groups`); empty on records stored before groups existed. */
+  groups: string[];
 }
+
+export type AddGroupResult = 'added' | 'present' | 'full' | 'no-user';
+export type RemoveGroupResult = 'removed' | 'absent' | 'no-user';
 
 export type CreateUserResult = { ok: true; user: UserRecord } | { ok: false; code: 'USERNAME_TAKEN' };
 
@@ -26,6 +31,19 @@ export interface UserStore {
   passwordCosts(): Promise<Map<number, number>>;
   /** Disables (or re-enables) an account; a disabled account cannot sign in or refresh. */
   setDisabled(id: string, disabledAt: string | null): Promise<void>;
+  /** Every account, by username (the operator's `users`). */
+  list(): Promise<UserRecord[]>;
+  /** Adds a group unless present or the account already has `max`; atomic (two operators at once cannot exceed it). */
+  addGroup(id: string, group: string, max: number): Promise<AddGroupResult>;
+  removeGroup(id: string, group: string): Promise<RemoveGroupResult>;
+  /**
+   * Deletes the account and everything app 1 holds about it, in one atomic
+   * step (ADR 034): every session not yet revoked whose tokens may live goes
+   * into the revocation feed, then sessions, second factors, one-time tokens
+   * and the user are deleted, and a deletion keyed by `sub` joins the feed
+   * for `retentionMs`. Null when there is no such user.
+   */
+  deleteAccount(id: string, options: { now: number; reason: string; tokenLifetimeMs: number; retentionMs: number }): Promise<{ revoked: string[] } | null>;
 }
 
 /** The bcrypt cost written in a hash (`$2b$10$...` → 10); null if it is not a bcrypt hash. */

@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import { sessionOf, type SessionReader } from '@sso/session';
+import { groupsOf, sessionOf, type SessionReader } from '@sso/session';
 import type { MeResponse } from '@sso/types';
 import type { LocalUserStore } from '../users/local-user-store';
 
@@ -20,6 +20,7 @@ export function addMeRoutes(api: Router, deps: { reader: SessionReader; users: L
     const { id, sub, username, email, name, createdAt, lastSeenAt } = user;
     res.json({
       user: { id, sub, username, email, name, createdAt, lastSeenAt },
+      groups: [...groupsOf(claims)],
       tokenExpiresAt: new Date(claims.exp * 1000).toISOString(),
     } satisfies MeResponse);
   });

@@ -56,6 +56,17 @@ export async function openLowdbStore(
       }
       return { user: existing, created: false };
     },
+    async deleteBySubject(iss, sub) {
+      const existing = index.get(key(iss, sub));
+      if (!existing) return false;
+      index.delete(key(iss, sub));
+      store.remove('users', existing.id);
+      await store.commit();
+      return true;
+    },
+    async findBySubject(iss, sub) {
+      return index.get(key(iss, sub)) ?? null;
+    },
   };
   return { users, flush: () => store.flush(), probe: () => store.probe(), compact: () => store.compact() };
 }

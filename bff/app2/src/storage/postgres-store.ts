@@ -72,8 +72,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     const row = upserted.rows[0];
     if (row) return { user: toLocalUser(row), created: row.created };
     // Known subject, nothing to change: the conflicting row was left as it
-    // is (no write) and RETURNING gave nothing. Rows are never deleted, so
-    // it is there to read.
+    // is (no write) and RETURNING gave nothing. Deleted meanwhile (the
+    // account was deleted at the identity app): an error, answered 503.
     const found = await query<LocalUserRow>('read', 'SELECT * FROM app2.local_users WHERE iss = $1 AND sub = $2', [input.iss, input.sub]);
     if (!found.rows[0]) throw new StoreError('STORE_UNREADABLE', `local user (${input.iss}, ${input.sub}) vanished during provisioning`);
     return { user: toLocalUser(found.rows[0]), created: false };
@@ -99,6 +99,16 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       recent.delete(cacheKey);
       recent.set(cacheKey, result.user);
       return result;
+    },
+    async deleteBySubject(iss, sub) {
+      // This instance's hot-path copy goes too; other instances drop theirs on the same feed entry.
+      recent.delete(`${iss}\u0000${sub}`);
+      const { rowCount } = await query('write', 'DELETE FROM app2.local_users WHERE iss = $1 AND sub = $2', [iss, sub]);
+      return (rowCount ?? 0) > 0;
+    },
+    async findBySubject(iss, sub) {
+      const { rows } = await query<LocalUserRow>('read', 'SELECT * FROM app2.local_users WHERE iss = $1 AND sub = $2', [iss, sub]);
+      return rows[0] ? toLocalUser(rows[0]) : null;
     },
   };
 

@@ -26,4 +26,8 @@ export interface LocalUserStore {
    * Race-free: concurrent calls for one new subject yield one record.
    */
   upsert(input: ProvisionInput, now: number): Promise<{ user: LocalUserRecord; created: boolean }>;
+  /** Deletes the local user of (iss, sub), if any (the identity app deleted the account); true when one was deleted. Idempotent. */
+  deleteBySubject(iss: string, sub: string): Promise<boolean>;
+  /** The local user of (iss, sub), or null. */
+  findBySubject(iss: string, sub: string): Promise<LocalUserRecord | null>;
 }

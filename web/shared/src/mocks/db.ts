@@ -39,7 +39,7 @@ export interface MockUser {
 }
 
 const DEMO: MockUser = {
-  account: { id: 'usr_demo', username: 'demo', email: 'demo@example.test', name: 'Demo User', createdAt: '2026-01-15T09:30:00.000Z' },
+  account: { id: 'usr_demo', username: 'demo', email: 'demo@example.test', name: 'Demo User', createdAt: '2026-01-15T09:30:00.000Z', groups: ['staff'] },
   password: 'demo-password',
 };
 

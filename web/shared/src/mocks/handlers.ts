@@ -33,6 +33,7 @@ import type { z } from 'zod/mini';
 import { DEV_ORIGINS } from '../lib/client-config';
 import { MOCK_RESET_TOKEN, mockDb, signedInUser, tokenUser } from './db';
 import { secondFactorHandlers } from './second-factor-handlers';
+import { accountDeletionHandlers } from './account-deletion-handlers';
 
 /** The same problem+json the BFFs answer: status and title from the shared table. */
 export function problem(code: ErrorCode, extra: Partial<Omit<Problem, 'type' | 'title' | 'code' | 'status'>> = {}) {
@@ -106,7 +107,7 @@ export const identityHandlers = [
     if (mockDb.users.has(username)) {
       return problem('USERNAME_TAKEN', { detail: 'That username is taken. Choose another, or sign in if it is yours.', errors: { username: ['That username is taken.'] } });
     }
-    const account = { id: `usr_${username}`, username, email: email ?? null, name: name ?? null, createdAt: new Date().toISOString() };
+    const account = { id: `usr_${username}`, username, email: email ?? null, name: name ?? null, createdAt: new Date().toISOString(), groups: [] };
     mockDb.users.set(username, { account, password });
     signIn(account.id);
     return HttpResponse.json({ user: account, redirectTo: redirectFor(returnTo, new URL(request.url).origin) }, { status: 201 });
@@ -299,9 +300,10 @@ export const relyingHandlers = [
     const { id: sub, username, email, name } = user.account;
     return HttpResponse.json({
       user: { id: `lu_${username}`, sub, username, email, name, createdAt, lastSeenAt: createdAt },
+      groups: [...user.account.groups],
       tokenExpiresAt: mockDb.tokenExpiresAt,
     });
   }),
 ];
 
-export const handlers = [...identityHandlers, ...secondFactorHandlers, ...relyingHandlers];
+export const handlers = [...identityHandlers, ...secondFactorHandlers, ...accountDeletionHandlers, ...relyingHandlers];

@@ -1,4 +1,6 @@
-import { Navigate } from 'react-router';
+import { useState } from 'react';
+import { useQuery } from '@tanstack/react-query';
+import { Link, Navigate } from 'react-router';
 import { Alert, Loading, Page, ProfileFacts, describeError, formatDateTime } from '@sso/web-shared';
 import { config } from '../../config/env';
 import { sessionEndedBecause, useSession } from '../../features/auth/api/get-session';
@@ -8,11 +10,30 @@ import { SignOutEverywhereButton } from '../../features/auth/components/sign-out
 import { DeviceList } from '../../features/devices/components/device-list';
 // In the account page's chunk; the QR library is a further one, loaded only on set-up.
 import { TwoStepSection } from '../../features/second-factor/components/two-step-section';
+import { secondFactorStatusQueryOptions } from '../../features/second-factor/api/get-second-factor-status';
+import { DeleteAccountSection } from '../../features/account-deletion/components/delete-account-section';
+import { YourDataSection } from '../../features/account-deletion/components/your-data-section';
 
 /** /account: who you are, how long the session lasts, sign out, the other apps. */
 export function AccountRoute() {
   const session = useSession();
   useKeepSessionAlive(session.data);
+  // Shared with the two-step section (one query); asked once the session is known, so never before a renewal.
+  const secondFactor = useQuery({ ...secondFactorStatusQueryOptions(), enabled: Boolean(session.data?.user) });
+  const [deleted, setDeleted] = useState(false);
+
+  // Before the session check: the account is gone, and so is the session.
+  if (deleted) {
+    return (
+      <Page title="Account deleted" appName={config.appName} narrow>
+        <h1>Your account is deleted</h1>
+        <p className="lead">You are signed out everywhere, and the apps of this domain delete what they kept about you.</p>
+        <Link className="button button--secondary" to="/signup">
+          Create a new account
+        </Link>
+      </Page>
+    );
+  }
 
   if (session.isPending) {
     return (
@@ -86,6 +107,8 @@ export function AccountRoute() {
           </div>
         </section>
       ) : null}
+      <YourDataSection />
+      <DeleteAccountSection needsCode={secondFactor.data?.totp.enabled === true} onDeleted={() => setDeleted(true)} />
     </Page>
   );
 }

@@ -15,6 +15,19 @@ describe('app 2 profile', () => {
     expect(document.title).toBe('Your profile · App 2');
   });
 
+  it('shows the groups the token carries, and "None" without any', async () => {
+    const first = renderRoutes(routes, '/');
+    const groups = await screen.findByRole('list', { name: 'Your groups' });
+    expect(groups).toHaveTextContent('staff');
+    first.unmount();
+
+    mockDb.users.get('demo')!.account.groups = [];
+    renderRoutes(routes, '/');
+    await screen.findByRole('heading', { name: 'Your profile' });
+    expect(screen.queryByRole('list', { name: 'Your groups' })).not.toBeInTheDocument();
+    expect(screen.getByText('Groups').nextElementSibling).toHaveTextContent('None');
+  });
+
   it('says "created just now" once: not again on a reload, though the record still looks new', async () => {
     const first = renderRoutes(routes, '/');
     expect(await screen.findByText(/was created just now/)).toBeInTheDocument();

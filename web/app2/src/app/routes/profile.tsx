@@ -48,7 +48,7 @@ export function ProfileRoute() {
     <Page title="Your profile" appName={config.appName}>
       <h1>Your profile</h1>
       <p className="lead">App 2 knows you through the identity app: you signed in once, there.</p>
-      <ProfileCard user={me.data.user} />
+      <ProfileCard user={me.data.user} groups={me.data.groups} />
       <div className="actions">
         <a className="button button--secondary" href={`${config.identityOrigin}/account`}>
           Manage your account

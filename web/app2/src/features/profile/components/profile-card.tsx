@@ -2,7 +2,7 @@ import type { LocalUser } from '@sso/types';
 import { Alert, ProfileFacts, formatDateTime } from '@sso/web-shared';
 import { useFirstSight } from '../use-first-sight';
 
-export function ProfileCard({ user }: { user: LocalUser }) {
+export function ProfileCard({ user, groups }: { user: LocalUser; groups: readonly string[] }) {
   const display = user.name ?? user.username;
   const firstSight = useFirstSight(user);
   return (
@@ -23,6 +23,20 @@ export function ProfileCard({ user }: { user: LocalUser }) {
           </div>
         </div>
         <ProfileFacts user={user}>
+          <dt>Groups</dt>
+          <dd>
+            {groups.length ? (
+              <ul className="tags" aria-label="Your groups">
+                {groups.map((g) => (
+                  <li key={g} className="badge">
+                    {g}
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              'None'
+            )}
+          </dd>
           <dt>Last seen</dt>
           <dd>{formatDateTime(user.lastSeenAt)}</dd>
           <dt>App 2 user id</dt>
