@@ -5,6 +5,7 @@ import type { Mailer } from './mail/mailer';
 import type { BackgroundTasks } from './recovery/background';
 import type { OneTimeTokens } from './recovery/one-time-tokens';
 import type { RecoveryThrottle } from './recovery/recovery-throttle';
+import type { EmailThrottle } from './recovery/email-throttle';
 import type { App1Cookies } from './sessions/cookies';
 import type { SessionService } from './sessions/session-service';
 import type { SessionStore } from './sessions/session-store';
@@ -47,4 +48,8 @@ export interface App1Context {
   recoveryThrottle: RecoveryThrottle;
   /** Work done after the answer was sent ("forgot password"). */
   background: BackgroundTasks;
+  /** Verification resends and email changes (ADR 030). */
+  emailThrottle: EmailThrottle;
+  /** The "check your inbox" step with SSO_REQUIRE_VERIFIED_EMAIL: password passed, address not verified, no session (a host-only cookie). */
+  pendingVerifications: PendingSignIns;
 }

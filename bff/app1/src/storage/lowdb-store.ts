@@ -66,7 +66,11 @@ export async function openLowdbStore(
   });
   const { users: usersById, sessions: sessionsById, revocations, oneTimeTokens: tokensByHash, totp, recoveryCodes } = store.maps;
   const byUsername = new Map<string, UserRecord>();
-  for (const u of usersById.values()) byUsername.set(u.username, u);
+  for (const u of usersById.values()) {
+    // Accounts stored before email verification (ADR 030) are unverified.
+    u.emailVerified ??= false;
+    byUsername.set(u.username, u);
+  }
   /** Refresh hash (current or retired) → session; which one is read off the session itself. */
   const byRefresh = new Map<string, SessionRecord>();
   /** Each user's sessions (a list: most users have a handful, and 100k Sets cost more than 100k arrays to build and keep). */
@@ -160,6 +164,32 @@ export async function openLowdbStore(
       store.put('users', user);
       await store.commit();
     },
+    async setName(id, name) {
+      const user = usersById.get(id);
+      if (!user) return null;
+      user.name = name;
+      store.put('users', user);
+      await store.commit();
+      return { ...user };
+    },
+    async markEmailVerified(id, email) {
+      const user = usersById.get(id);
+      // Checked and changed without an await between: a link for an address the account no longer has verifies nothing.
+      if (!user || user.email === null || user.email.toLowerCase() !== email.toLowerCase()) return null;
+      user.emailVerified = true;
+      store.put('users', user);
+      await store.commit();
+      return { ...user };
+    },
+    async changeEmail(id, email) {
+      const user = usersById.get(id);
+      if (!user) return null;
+      user.email = email;
+      user.emailVerified = true;
+      store.put('users', user);
+      await store.commit();
+      return { ...user };
+    },
   };
 
   let lastRevokedAt = 0;
@@ -237,7 +267,14 @@ export async function openLowdbStore(
       t.usedAt = now;
       store.put('oneTimeTokens', t);
       await store.commit();
-      return { ok: true, record: { ...t } };
+      return { ok: true, record: { ...t, email: t.email ?? null } };
+    },
+    async findLive(userId, purpose, now) {
+      let found: OneTimeTokenRecord | null = null;
+      for (const t of tokensByHash.values()) {
+        if (t.userId === userId && t.purpose === purpose && t.usedAt === null && t.expiresAt > now && (!found || t.createdAt >= found.createdAt)) found = t;
+      }
+      return found ? { ...found, email: found.email ?? null } : null;
     },
     async voidForUser(userId, purpose) {
       let n = 0;

@@ -5,6 +5,8 @@ export interface UserRecord {
   /** Normalized (NFKC, trimmed, lower-case); unique. */
   username: string;
   email: string | null;
+  /** The address was confirmed through a mailed link (ADR 030); false without an address. */
+  emailVerified: boolean;
   name: string | null;
   passwordHash: string;
   createdAt: string;
@@ -26,6 +28,12 @@ export interface UserStore {
   passwordCosts(): Promise<Map<number, number>>;
   /** Disables (or re-enables) an account; a disabled account cannot sign in or refresh. */
   setDisabled(id: string, disabledAt: string | null): Promise<void>;
+  /** Sets the display name; the updated user, or null if unknown. */
+  setName(id: string, name: string | null): Promise<UserRecord | null>;
+  /** Marks the address verified if it is still the account's address (case-insensitive), atomically; else null. */
+  markEmailVerified(id: string, email: string): Promise<UserRecord | null>;
+  /** Sets a new address, verified (its confirmation link was used); the updated user, or null if unknown. */
+  changeEmail(id: string, email: string): Promise<UserRecord | null>;
 }
 
 /** The bcrypt cost written in a hash (`$2b$10$...` → 10); null if it is not a bcrypt hash. */
