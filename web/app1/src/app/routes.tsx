@@ -21,6 +21,8 @@ export const routes: RouteObject[] = [
       { path: 'signup', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/signup')).SignupRoute }) },
       { path: 'forgot-password', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/forgot-password')).ForgotPasswordRoute }) },
       { path: 'reset-password', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/reset-password')).ResetPasswordRoute }) },
+      { path: 'verify-email', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/verify-email')).VerifyEmailRoute }) },
+      { path: 'check-inbox', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/check-inbox')).CheckInboxRoute }) },
       { path: 'account', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/account')).AccountRoute }) },
       { path: '*', element: <NotFoundRoute /> },
     ],
