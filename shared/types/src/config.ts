@@ -12,7 +12,7 @@ export const ClientConfigSchema = z.object({
   idleTimeoutSeconds: z.optional(z.int()),
   absoluteTimeoutSeconds: z.optional(z.int()),
   /** SSO_REQUIRE_VERIFIED_EMAIL: sign-up asks for an address, and signs in only once it is confirmed (ADR 030). */
-  requireVerifiedEmail: z.optional(z.boolean()),
+  requireVerifiedEmail: z.optional(z.literal([true, false])),
 });
 export type ClientConfig = z.infer<typeof ClientConfigSchema>;
 

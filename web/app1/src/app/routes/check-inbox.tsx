@@ -54,7 +54,7 @@ export function CheckInboxRoute() {
           <p className="lead">
             Confirm your email address before you sign in. We sent a link to <strong>{email}</strong>: open it, then sign in again.
           </p>
-          <div className="card">
+          <div className="card check-inbox">
             <p>No mail after a few minutes? Look in your spam folder, or ask for another link. Only the newest link works.</p>
             <ResendLink label="Send the link again" />
             <p className="switch">
@@ -68,7 +68,7 @@ export function CheckInboxRoute() {
       ) : (
         <>
           <p className="lead">This service needs a confirmed email address before you sign in, and your account has none yet.</p>
-          <div className="card">
+          <div className="card check-inbox">
             <AddressForm label="Your email address" />
           </div>
         </>

@@ -62,6 +62,14 @@ describe('verify-email page', () => {
     expect(await screen.findByRole('heading', { name: 'This link is not valid' })).toBeInTheDocument();
   });
 
+  it('another link opened in the same tab (only the fragment changes) is verified too', async () => {
+    resetMockDb('unverified');
+    const { router } = renderRoutes(routes, '/verify-email#token=vfy_not-a-real-one');
+    expect(await screen.findByRole('heading', { name: 'This link is not valid' })).toBeInTheDocument();
+    await router.navigate(`/verify-email#token=${MOCK_VERIFY_TOKEN}`);
+    expect(await screen.findByRole('heading', { name: 'Your address is confirmed' })).toBeInTheDocument();
+  });
+
   it('no token at all: says the link is needed, and sends nothing', async () => {
     let calls = 0;
     server.events.on('request:start', ({ request }) => {

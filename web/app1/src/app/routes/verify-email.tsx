@@ -34,18 +34,25 @@ export function VerifyEmailRoute() {
   const location = useLocation();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
-  const [token] = useState(() => tokenFromHash(location.hash));
+  const [token, setToken] = useState(() => tokenFromHash(location.hash));
   const [state, setState] = useState<State>({ kind: 'verifying' });
-  // React runs effects twice in development: a link works once, so it is sent once.
-  const sent = useRef(false);
+  // React runs effects twice in development: a link works once, so each token is sent once.
+  const sent = useRef<string | null>(null);
 
   useEffect(() => {
-    if (location.hash) void navigate({ pathname: location.pathname, search: location.search, hash: '' }, { replace: true });
-  }, [location.hash, location.pathname, location.search, navigate]);
+    if (!location.hash) return;
+    // Another link opened in this tab while the page shows (a same-document navigation): that one now.
+    const fresh = tokenFromHash(location.hash);
+    if (fresh && fresh !== token) {
+      setToken(fresh);
+      setState({ kind: 'verifying' });
+    }
+    void navigate({ pathname: location.pathname, search: location.search, hash: '' }, { replace: true });
+  }, [location.hash, location.pathname, location.search, navigate, token]);
 
   useEffect(() => {
-    if (!token || sent.current) return;
-    sent.current = true;
+    if (!token || sent.current === token) return;
+    sent.current = token;
     verifyEmail({ token }).then(
       (result) => {
         setState({ kind: 'done', result });

@@ -110,7 +110,7 @@ export function ProfileSection({ user }: { user: Account }) {
         </Alert>
       ) : null}
       {editing === 'email' ? <ChangeEmailForm onDone={() => setEditing(null)} /> : null}
-      {user.email && !user.emailVerified && editing !== 'email' ? (
+      {user.email && !user.emailVerified && editing !== 'email' && !pending ? (
         <div className="notice">
           <p>Confirm your address with the link we mailed to it. It lets you reset a forgotten password, and apps may need it.</p>
           <ResendLink />
