@@ -108,7 +108,7 @@ async function* chunks(spec: SeedSpec): AsyncGenerator<Chunk> {
       const i = from + k;
       const username = seedUsername(i);
       const createdAt = new Date(now - 30 * DAY_MS + Math.floor(Math.random() * 29 * DAY_MS)).toISOString();
-      const user: UserRecord = { id: userIds[k]!, username, email: `${username}@example.test`, name: `Seed User ${i}`, passwordHash, createdAt, disabledAt: null, groups: [] };
+      const user: UserRecord = { id: userIds[k]!, username, email: `${username}@example.test`, emailVerified: false, name: `Seed User ${i}`, passwordHash, createdAt, disabledAt: null, groups: [] };
       chunk.users.push(user);
       for (let s = 0; s < spec.sessionsPerUser; s++) {
         const j = k * spec.sessionsPerUser + s;
@@ -140,6 +140,8 @@ async function* chunks(spec: SeedSpec): AsyncGenerator<Chunk> {
           sub: user.id,
           username,
           email: user.email,
+          // As the seeded users' tokens say (the PostgreSQL columns default to false too).
+          emailVerified: false,
           name: user.name,
           createdAt,
           lastSeenAt: new Date(now - 3600_000).toISOString(),

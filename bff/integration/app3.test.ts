@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,7 +48,29 @@ function navigate(target: string, cookie?: string): Promise<{ status: number; lo
   });
 }
 
+/** The newest verification link's token mailed to `to` (file outbox). */
+async function verificationToken(to: string): Promise<string> {
+  await domain.app1.context.mailer.idle();
+  const dir = path.join(domain.dataDir, 'outbox');
+  const mails = await Promise.all((await readdir(dir)).sort().map(async (f) => JSON.parse(await readFile(path.join(dir, f), 'utf8')) as { to: string; text: string }));
+  return /#token=(vfy_[A-Za-z0-9_-]+)/.exec(mails.filter((m) => m.to === to).at(-1)!.text)![1]!;
+}
+
 describe('a third app built with the kit', () => {
+  it('a route that requires a verified email: 403 ACCESS_DENIED until the link is used, then the address (README example)', async () => {
+    const b = new Browser(domain);
+    await b.request('app1', '/api/signup', { json: { username: 'third-mail', password: 'correct horse battery', email: 'third@example.test' } });
+    const before = await fetch(`${url}/api/contact-address`, { headers: { cookie: b.cookieHeader('app2') } });
+    expect(before.status).toBe(403);
+    expect(ProblemSchema.parse(await before.json()).code).toBe('ACCESS_DENIED');
+    // Used in this browser: app 1 re-signs its token at once with email_verified true.
+    expect((await b.request('app1', '/api/email/verify', { json: { token: await verificationToken('third@example.test') } })).status).toBe(200);
+    const after = await fetch(`${url}/api/contact-address`, { headers: { cookie: b.cookieHeader('app2') } });
+    expect(after.status).toBe(200);
+    expect(await after.json()).toEqual({ email: 'third@example.test' });
+    expect((await fetch(`${url}/api/contact-address`)).status).toBe(401);
+  });
+
   it('sign in on app 1, call app 3, get the same user, provisioned once', async () => {
     const b = new Browser(domain);
     await b.request('app1', '/api/signup', { json: { username: 'third', password: 'correct horse battery' } });

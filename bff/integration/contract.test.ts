@@ -2,6 +2,9 @@ import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod/mini';
 import {
+  EmailStatusSchema,
+  ResendVerificationResponseSchema,
+  UpdateProfileResponseSchema,
   LoginResponseSchema,
   LogoutResponseSchema,
   MeResponseSchema,
@@ -56,6 +59,16 @@ const steps: Step[] = [
   { name: 'sign-in, wrong password', app: 'app1', method: 'POST', path: '/api/login', json: { username: 'contract', password: 'wrong password' }, status: 401, code: 'INVALID_CREDENTIALS' },
   { name: 'sign-in with bad input', app: 'app1', method: 'POST', path: '/api/login', json: { username: 42 }, status: 400, code: 'VALIDATION_FAILED' },
   { name: 'sign-in', app: 'app1', method: 'POST', path: '/api/login', json: { username: 'CONTRACT', password: 'correct horse battery' }, status: 200, schema: LoginResponseSchema },
+  // Profile and email (ADR 030): the sign-up mailed a verification link; these never use a real one.
+  { name: 'email status', app: 'app1', method: 'GET', path: '/api/account/email', status: 200, schema: EmailStatusSchema },
+  { name: 'name change', app: 'app1', method: 'POST', path: '/api/account/profile', json: { name: 'Con T.' }, status: 200, schema: UpdateProfileResponseSchema },
+  { name: 'name change with bad input', app: 'app1', method: 'POST', path: '/api/account/profile', json: { name: '' }, status: 400, code: 'VALIDATION_FAILED', field: 'name' },
+  { name: 'verification resend', app: 'app1', method: 'POST', path: '/api/email/verification', json: {}, status: 202, schema: ResendVerificationResponseSchema },
+  { name: 'verify with an unknown link', app: 'app1', method: 'POST', path: '/api/email/verify', json: { token: `vfy_${'A'.repeat(43)}` }, status: 400, code: 'LINK_INVALID' },
+  { name: 'verify with bad input', app: 'app1', method: 'POST', path: '/api/email/verify', json: { token: 42 }, status: 400, code: 'VALIDATION_FAILED', field: 'token' },
+  { name: 'email change, wrong current password', app: 'app1', method: 'POST', path: '/api/account/email', json: { email: 'new@example.test', currentPassword: 'wrong password' }, status: 401, code: 'INVALID_CREDENTIALS', field: 'currentPassword' },
+  { name: 'email change to the current address', app: 'app1', method: 'POST', path: '/api/account/email', json: { email: 'c@example.test', currentPassword: 'correct horse battery' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
+  { name: 'email change', app: 'app1', method: 'POST', path: '/api/account/email', json: { email: 'new@example.test', currentPassword: 'correct horse battery' }, status: 202, schema: EmailStatusSchema },
   { name: 'password change, wrong current password', app: 'app1', method: 'POST', path: '/api/account/password', json: { currentPassword: 'wrong password', newPassword: 'a new and longer passphrase' }, status: 401, code: 'INVALID_CREDENTIALS', field: 'currentPassword' },
   { name: 'password change to a common password', app: 'app1', method: 'POST', path: '/api/account/password', json: { currentPassword: 'correct horse battery', newPassword: 'password1' }, status: 400, code: 'VALIDATION_FAILED', field: 'newPassword' },
   { name: 'password change to the current password', app: 'app1', method: 'POST', path: '/api/account/password', json: { currentPassword: 'correct horse battery', newPassword: 'correct horse battery' }, status: 400, code: 'VALIDATION_FAILED', field: 'newPassword' },
@@ -95,7 +108,7 @@ function check(step: Step, answer: Answer) {
 }
 
 describe('contract: the session answer SPA 1 parses', () => {
-  const user = { id: 'usr_1', username: 'ada', email: null, name: null, createdAt: '2026-01-01T00:00:00.000Z', groups: [] };
+  const user = { id: 'usr_1', username: 'ada', email: null, emailVerified: false, name: null, createdAt: '2026-01-01T00:00:00.000Z', groups: [] };
   const at = '2026-01-01T00:10:00.000Z';
   const session = { id: 'ses_1', createdAt: at, tokenExpiresAt: at, idleExpiresAt: at, absoluteExpiresAt: at };
 

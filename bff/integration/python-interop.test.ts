@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
 import { createHmac, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -117,7 +117,11 @@ async function stopAll() {
 }
 
 async function me(app: PythonApp, cookie?: string) {
-  const res = await fetch(`${app.url}/api/me`, { headers: cookie === undefined ? {} : { cookie } });
+  return get(app, '/api/me', cookie);
+}
+
+async function get(app: PythonApp, pathname: string, cookie?: string) {
+  const res = await fetch(`${app.url}${pathname}`, { headers: cookie === undefined ? {} : { cookie } });
   const text = await res.text();
   let body: any = text;
   try {
@@ -268,6 +272,32 @@ describe.skipIf(skip)('python relying app (Flask + PyJWT) with EdDSA tokens from
     const second = MeResponseSchema.parse((await me(py, b.cookieHeader('app2'))).body).user;
     expect(second).toMatchObject({ id: user.id, sub: user.sub, createdAt: user.createdAt });
     expect(Date.parse(second.lastSeenAt)).toBeGreaterThan(Date.parse(user.createdAt));
+  });
+
+  it('email_verified: kept in the local user, required by /api/contact-address, refused when not a boolean (ADR 030)', async () => {
+    const b = new Browser(domain);
+    expect((await signup(b, 'py-mail', { email: 'py-mail@example.test' })).status).toBe(201);
+    expect(MeResponseSchema.parse((await me(py, b.cookieHeader('app2'))).body).user.emailVerified).toBe(false);
+    const refused = await get(py, '/api/contact-address', b.cookieHeader('app2'));
+    expect(refused.status).toBe(403);
+    expect(ProblemSchema.parse(refused.body)).toMatchObject({ code: 'ACCESS_DENIED' });
+    await domain.app1.context.mailer.idle();
+    const dir = path.join(domain.dataDir, 'outbox');
+    const mails = await Promise.all((await readdir(dir)).sort().map(async (f) => JSON.parse(await readFile(path.join(dir, f), 'utf8')) as { to: string; text: string }));
+    const link = /#token=(vfy_[A-Za-z0-9_-]+)/.exec(mails.filter((m) => m.to === 'py-mail@example.test').at(-1)!.text)![1]!;
+    expect((await b.request('app1', '/api/email/verify', { json: { token: link } })).status).toBe(200);
+    expect(MeResponseSchema.parse((await me(py, b.cookieHeader('app2'))).body).user).toMatchObject({ email: 'py-mail@example.test', emailVerified: true });
+    const allowed = await get(py, '/api/contact-address', b.cookieHeader('app2'));
+    expect(allowed.status).toBe(200);
+    expect(allowed.body).toEqual({ email: 'py-mail@example.test' });
+    // A forged "true" string, a number or an object is no boolean: the whole token is refused.
+    const header = { alg: 'EdDSA', typ: 'sso+jwt', kid: signingKey.kid };
+    for (const email_verified of ['true', 1, { yes: true }]) {
+      expectRefused(await me(py, `${COOKIE}=${signEd25519(header, { ...claims, email: 'x@example.test', email_verified }, signingKey.privateKey)}`), domain);
+    }
+    // Without an address it is never true, whatever the token says.
+    const { token: bare } = await signer().sign({ sub: claims.sub, sid: claims.sid, preferred_username: 'py-token', email: null, email_verified: true });
+    expect(claimsOf(bare).email_verified).toBe(false);
   });
 
   it('updates the local user when the claims change, keyed by (iss, sub) not username', async () => {

@@ -120,6 +120,7 @@ function user(overrides: Partial<UserRecord> = {}): UserRecord {
     id: uid('usr'),
     username: uid('u').toLowerCase().replace(/[^a-z0-9._-]/g, ''),
     email: 'someone@example.test',
+    emailVerified: false,
     name: 'Some One',
     passwordHash: '$2b$04$abcdefghijklmnopqrstuu6J0a8s9YdNqLr4bJ3m9F2KJ8eCw1nGi',
     createdAt: new Date(T0).toISOString(),
@@ -151,6 +152,7 @@ const claims = (overrides: Partial<ProvisionInput> = {}): ProvisionInput => ({
   sub: uid('usr'),
   username: 'alice',
   email: 'alice@example.test',
+  emailVerified: false,
   name: 'Alice',
   ...overrides,
 });
@@ -201,6 +203,23 @@ for (const engine of [lowdbEngine(), postgresEngine()]) {
         expect((await s.app1.users.findByUsername(username))?.id).toBe(winner.user.id);
       });
 
+      it('emailVerified round-trips; setName, markEmailVerified (only for the current address) and changeEmail change only that user', async () => {
+        const [a, b] = [user({ email: 'A@Example.test' }), user()];
+        await s.app1.users.create(structuredClone(a));
+        await s.app1.users.create(structuredClone(b));
+        expect((await s.app1.users.findById(a.id))?.emailVerified).toBe(false);
+        expect(await s.app1.users.markEmailVerified(a.id, 'other@example.test')).toBe(null);
+        expect((await s.app1.users.findById(a.id))?.emailVerified).toBe(false);
+        expect(await s.app1.users.markEmailVerified(a.id, 'a@example.TEST')).toMatchObject({ id: a.id, emailVerified: true });
+        expect(await s.app1.users.setName(a.id, 'Renamed')).toMatchObject({ name: 'Renamed', emailVerified: true });
+        expect(await s.app1.users.changeEmail(b.id, 'b-new@example.test')).toMatchObject({ email: 'b-new@example.test', emailVerified: true });
+        expect(await s.app1.users.findById(a.id)).toEqual({ ...a, name: 'Renamed', emailVerified: true });
+        expect(await s.app1.users.findById(b.id)).toEqual({ ...b, email: 'b-new@example.test', emailVerified: true });
+        expect(await s.app1.users.setName('usr_nobody', 'x')).toBe(null);
+        expect(await s.app1.users.changeEmail('usr_nobody', 'x@example.test')).toBe(null);
+        expect(await s.app1.users.markEmailVerified('usr_nobody', 'x@example.test')).toBe(null);
+      });
+
       it('updatePassword and setDisabled change only that user; unknown ids are ignored', async () => {
         const [a, b] = [user(), user()];
         await s.app1.users.create(structuredClone(a));
@@ -233,7 +252,23 @@ for (const engine of [lowdbEngine(), postgresEngine()]) {
         createdAt: T0,
         expiresAt: T0 + 30 * 60_000,
         usedAt: null,
+        email: null,
         ...overrides,
+      });
+
+      it('email links: the address round-trips; findLive gives the newest unused, unexpired one of a purpose', async () => {
+        const u = user();
+        await s.app1.users.create(structuredClone(u));
+        expect(await s.app1.oneTimeTokens.findLive(u.id, 'email-change', T0)).toBe(null);
+        const change = token(u.id, { purpose: 'email-change', email: 'New@Example.test' });
+        await s.app1.oneTimeTokens.issue(structuredClone(change));
+        await s.app1.oneTimeTokens.issue(structuredClone(token(u.id, { purpose: 'email-verify', email: 'someone@example.test', createdAt: T0 + 1 })));
+        expect(await s.app1.oneTimeTokens.findLive(u.id, 'email-change', T0 + 2)).toEqual(change);
+        expect(await s.app1.oneTimeTokens.findLive(u.id, 'email-change', change.expiresAt)).toBe(null);
+        // Purposes are separate: an email-verify token did not void the pending change, and is not consumed as one.
+        expect(await s.app1.oneTimeTokens.consume(change.hash, 'email-verify', T0 + 2)).toEqual({ ok: false, code: 'invalid' });
+        expect(await s.app1.oneTimeTokens.consume(change.hash, 'email-change', T0 + 2)).toEqual({ ok: true, record: { ...change, usedAt: T0 + 2 } });
+        expect(await s.app1.oneTimeTokens.findLive(u.id, 'email-change', T0 + 3)).toBe(null);
       });
 
       it('findByEmail finds every account with the address, in any letter case; none for an unknown one', async () => {
@@ -507,6 +542,15 @@ for (const engine of [lowdbEngine(), postgresEngine()]) {
         });
         // The change is stored, not only answered.
         expect((await s.app2.users.upsert({ ...input, name: 'Alice B.', email: null }, T0 + 60_002)).user).toEqual(renamed.user);
+      });
+
+      it('a changed email_verified alone is a claim change: stored at once (JIT update, ADR 030)', async () => {
+        const input = claims();
+        const created = structuredClone((await s.app2.users.upsert(input, T0)).user);
+        expect(created.emailVerified).toBe(false);
+        const verified = await s.app2.users.upsert({ ...input, emailVerified: true }, T0 + 1);
+        expect(verified.user).toEqual({ ...created, emailVerified: true, lastSeenAt: new Date(T0 + 1).toISOString() });
+        expect((await s.app2.users.upsert({ ...input, emailVerified: true }, T0 + 2)).user).toEqual(verified.user);
       });
 
       it('one sub under another issuer is another user; hostile subs are plain keys', async () => {

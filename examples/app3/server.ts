@@ -35,6 +35,16 @@ app.get('/api/me', sso.requireSession({ redirect: 'never' }), async (_req, res) 
   const { iss, sub, preferred_username } = sessionOf(res);
   res.json({ user: await provision(iss, sub, preferred_username) });
 });
+// A route that needs a confirmed address (it would mail the person): the
+// token's email_verified, set by app 1 once the mailed link was used (ADR 030).
+app.get('/api/contact-address', sso.requireSession({ redirect: 'never' }), (_req, res) => {
+  const { email, email_verified } = sessionOf(res);
+  if (!email_verified) {
+    res.status(403).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemOf('ACCESS_DENIED', { detail: 'Confirm your email address at the identity app first.' })));
+    return;
+  }
+  res.json({ email });
+});
 // A page: without a valid token the browser goes to app 1, which renews
 // silently while the session lives and sends it straight back here.
 app.get('/', sso.requireSession(), async (_req, res) => {

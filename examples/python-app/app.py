@@ -602,9 +602,12 @@ class TokenVerifier:
                 and isinstance(claims.get("jti"), str)
                 and isinstance(claims.get("preferred_username"), str)
                 and _is_nullable_string(claims.get("email"))
+                and (claims.get("email_verified") is None or isinstance(claims.get("email_verified"), bool))
                 and _is_nullable_string(claims.get("name"))
                 and _is_group_list(claims.get("groups", []))):
             raise Rejected("UNAUTHENTICATED", "claims have the wrong types")
+        # email_verified (ADR 030): true only with an address; absent from older tokens, read as false.
+        claims["email_verified"] = claims.get("email") is not None and claims.get("email_verified") is True
 
         iat, exp, nbf = claims.get("iat"), claims.get("exp"), claims.get("nbf")
         if not _is_number(iat) or not _is_number(exp) or (nbf is not None and not _is_number(nbf)):
@@ -636,6 +639,7 @@ CREATE TABLE IF NOT EXISTS users (
   sub TEXT NOT NULL,
   username TEXT NOT NULL,
   email TEXT,
+  email_verified INTEGER NOT NULL DEFAULT 0,
   name TEXT,
   created_at TEXT NOT NULL,
   last_seen_at TEXT NOT NULL,
@@ -644,14 +648,15 @@ CREATE TABLE IF NOT EXISTS users (
 """
 
 UPSERT = """
-INSERT INTO users (id, iss, sub, username, email, name, created_at, last_seen_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+INSERT INTO users (id, iss, sub, username, email, email_verified, name, created_at, last_seen_at)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (iss, sub) DO UPDATE SET
   username = excluded.username,
   email = excluded.email,
+  email_verified = excluded.email_verified,
   name = excluded.name,
   last_seen_at = excluded.last_seen_at
-RETURNING id, sub, username, email, name, created_at, last_seen_at
+RETURNING id, sub, username, email, email_verified, name, created_at, last_seen_at
 """
 
 
@@ -669,6 +674,10 @@ class UserStore:
         with self._connect() as conn:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute(SCHEMA)
+            # A database made before email_verified existed (ADR 030) gains the column.
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(users)")}
+            if "email_verified" not in columns:
+                conn.execute("ALTER TABLE users ADD COLUMN email_verified INTEGER NOT NULL DEFAULT 0")
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, timeout=5)
@@ -683,13 +692,13 @@ class UserStore:
             with conn:
                 row = conn.execute(UPSERT, (
                     f"lu_{secrets.token_urlsafe(12)}", claims["iss"], claims["sub"], claims["preferred_username"],
-                    claims.get("email"), claims.get("name"), at, at,
+                    claims.get("email"), 1 if claims.get("email_verified") is True else 0, claims.get("name"), at, at,
                 )).fetchone()
         finally:
             conn.close()
-        id_, sub, username, email, name, created_at, last_seen_at = row
-        return {"id": id_, "sub": sub, "username": username, "email": email, "name": name,
-                "createdAt": created_at, "lastSeenAt": last_seen_at}
+        id_, sub, username, email, email_verified, name, created_at, last_seen_at = row
+        return {"id": id_, "sub": sub, "username": username, "email": email, "emailVerified": bool(email_verified),
+                "name": name, "createdAt": created_at, "lastSeenAt": last_seen_at}
 
     def delete(self, iss: str, sub: str) -> bool:
         """Deletes the local user of (iss, sub), if any: app 1 deleted the account. Idempotent."""
@@ -722,6 +731,7 @@ TITLES = {
     "STORE_UNAVAILABLE": "Storage is unavailable",
     "NOT_FOUND": "Not found",
     "FORBIDDEN": "Your account may not do this",
+    "ACCESS_DENIED": "You may not open this page",
     "INTERNAL": "Something went wrong on our side",
 }
 
@@ -905,6 +915,23 @@ def create_app(config: Config, *, keys: Optional[RemoteKeySet] = None, store: Op
         if config.admin_group not in claims.get("groups", []):
             return problem(403, "FORBIDDEN", f"Your account is not in the {config.admin_group} group.")
         res = Response(json.dumps({"ok": True, "group": config.admin_group}), mimetype="application/json")
+        res.headers["Cache-Control"] = "no-store"
+        return res
+
+    @app.get("/api/contact-address")
+    def contact_address() -> Response:
+        # A route that needs a confirmed address (it would mail the person): the
+        # token's email_verified, checked like any other claim (ADR 030).
+        try:
+            claims = authenticate()
+        except Rejected as err:
+            return refused(err)
+        except KeysUnavailable:
+            return identity_unavailable()
+        if not claims["email_verified"]:
+            return problem(403, "ACCESS_DENIED", "Confirm your email address at the identity app first.",
+                           verifyUrl=f"{config.issuer}/account")
+        res = Response(json.dumps({"email": claims["email"]}), mimetype="application/json")
         res.headers["Cache-Control"] = "no-store"
         return res
 

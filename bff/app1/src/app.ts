@@ -53,6 +53,12 @@ import { createOneTimeTokens } from './recovery/one-time-tokens';
 import { createRecoveryThrottle } from './recovery/recovery-throttle';
 import { passwordResetRoutes } from './routes/password-reset';
 import { createApp1Metrics } from './metrics';
+import { emailRoutes } from './routes/email';
+import { createEmailThrottle } from './recovery/email-throttle';
+
+/** The "check your inbox" step (ADR 030): long enough to open the mail and come back to resend. */
+const PENDING_VERIFICATION_SECONDS = 30 * 60;
+export const PENDING_VERIFICATION_COOKIE = '__Host-sso-verify';
 
 export interface App1 {
   app: Express;
@@ -114,7 +120,8 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
   const mailer = createMailer(mailTransport, logger, options.mailRetry);
   const context: App1Context = {
     mailer,
-    oneTimeTokens: createOneTimeTokens(store.oneTimeTokens, { ttlSeconds: config.resetTokenTtlSeconds, now }),
+    oneTimeTokens: createOneTimeTokens(store.oneTimeTokens, { ttlSeconds: config.resetTokenTtlSeconds, emailTtlSeconds: config.emailTokenTtlSeconds, now }),
+    emailThrottle: createEmailThrottle({ requestsPerAddress: config.emailRequestsPerAddress, mailsPerAccount: config.emailMailsPerAccount }, pgStore?.pool),
     recoveryThrottle: createRecoveryThrottle({ requestsPerAddress: config.resetRequestsPerAddress, mailsPerAccount: config.resetMailsPerAccount }, pgStore?.pool),
     background: createBackgroundTasks(logger),
     config,
@@ -151,6 +158,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
     secondFactors: store.secondFactors,
     secretBox: createSecretBox(devices.keyedHash('totp-secret-box', 'v1')),
     pendingSignIns: createPendingSignIns({ key: devices.keyedHash('pending-sign-in', 'v1'), ttlSeconds: config.secondFactorPendingSeconds, now }),
+    pendingVerifications: createPendingSignIns({ key: devices.keyedHash('pending-verification', 'v1'), ttlSeconds: PENDING_VERIFICATION_SECONDS, now, name: PENDING_VERIFICATION_COOKIE }),
     secondFactorThrottle: createSecondFactorThrottle({ ...config.secondFactorLimits, ...options.secondFactorLimits }, pgStore?.pool),
     metrics: baseMetrics ? createApp1Metrics(baseMetrics, hasher) : null,
   };
@@ -186,13 +194,14 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
   api.use(deviceRoutes(context));
   api.use(accountDeletionRoutes(context));
   api.use(passwordResetRoutes(context));
+  api.use(emailRoutes(context));
   api.use(revocationRoutes(context));
   api.use(apiNotFound());
   app.use('/api', api);
 
   app.use(loginPageRoutes(context));
-  // The reset page may hold a token in memory: nothing it loads learns even its address (ADR 020).
-  app.use('/reset-password', (_req, res, next) => {
+  // The reset and verify pages may hold a token in memory: nothing they load learns even their address (ADR 020, 030).
+  app.use(['/reset-password', '/verify-email'], (_req, res, next) => {
     res.setHeader('Referrer-Policy', 'no-referrer');
     next();
   });
@@ -205,6 +214,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
         apps: [...config.apps],
         idleTimeoutSeconds: config.idleTimeoutSeconds,
         absoluteTimeoutSeconds: config.absoluteTimeoutSeconds,
+        requireVerifiedEmail: config.requireVerifiedEmail,
       },
     }),
   );

@@ -62,6 +62,17 @@ const EnvSchema = DomainEnvSchema.extend({
   METRICS_HOST: envString('127.0.0.1'),
   ...StoreEnvSchema,
   ...MailEnvSchema,
+  /** ADR 030: no domain token for an account whose email address is not verified. */
+  SSO_REQUIRE_VERIFIED_EMAIL: z.preprocess(
+    (v) => (v === '' ? undefined : typeof v === 'string' ? v.toLowerCase() : v),
+    z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).default('false'),
+  ),
+  /** How long a verification or email-change link works. */
+  SSO_EMAIL_TOKEN_TTL: envSeconds(24 * 3600, 5 * 60, 7 * 24 * 3600),
+  /** Verification and email-change mails per account in an hour (answered 429 past it: the person is signed in). */
+  SSO_EMAIL_MAILS_PER_ACCOUNT: envCount(5),
+  /** Verification resend and email-change requests per client address in 15 min. */
+  SSO_EMAIL_REQUESTS_PER_ADDRESS: envCount(20),
 });
 
 /** Every variable App 1 reads (for the unknown-variable warning of `npm start`). */
@@ -89,6 +100,11 @@ export interface App1Config extends DomainConfig, StoreConfig, MailConfig, Metri
   readonly secondFactorLimits: SecondFactorLimits;
   /** How long an account deletion stays in the revocation feed. */
   readonly deletionFeedRetentionSeconds: number;
+  /** No domain token until the account's address is verified (ADR 030). */
+  readonly requireVerifiedEmail: boolean;
+  readonly emailTokenTtlSeconds: number;
+  readonly emailMailsPerAccount: number;
+  readonly emailRequestsPerAddress: number;
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): App1Config {
@@ -132,6 +148,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     accessRules: loadAccessRules(e.SSO_ACCESS_RULES, domain.cookieDomain),
     secondFactorPendingSeconds: e.SSO_MFA_PENDING_TTL,
     deletionFeedRetentionSeconds: e.SSO_DELETION_FEED_RETENTION,
+    requireVerifiedEmail: e.SSO_REQUIRE_VERIFIED_EMAIL === 'true' || e.SSO_REQUIRE_VERIFIED_EMAIL === '1',
+    emailTokenTtlSeconds: e.SSO_EMAIL_TOKEN_TTL,
+    emailMailsPerAccount: e.SSO_EMAIL_MAILS_PER_ACCOUNT,
+    emailRequestsPerAddress: e.SSO_EMAIL_REQUESTS_PER_ADDRESS,
     secondFactorLimits: Object.freeze({
       perSignIn: e.SSO_MFA_ATTEMPTS_PER_SIGN_IN,
       perUser: { ...DEFAULT_SECOND_FACTOR_LIMITS.perUser, failures: e.SSO_MFA_FAILURES_PER_USER },

@@ -6,6 +6,7 @@ import type { App1Metrics } from './metrics';
 import type { BackgroundTasks } from './recovery/background';
 import type { OneTimeTokens } from './recovery/one-time-tokens';
 import type { RecoveryThrottle } from './recovery/recovery-throttle';
+import type { EmailThrottle } from './recovery/email-throttle';
 import type { App1Cookies } from './sessions/cookies';
 import type { SessionService } from './sessions/session-service';
 import type { SessionStore } from './sessions/session-store';
@@ -50,4 +51,8 @@ export interface App1Context {
   background: BackgroundTasks;
   /** Null when metrics are off (APP1_METRICS_PORT unset): nothing is counted. */
   metrics: App1Metrics | null;
+  /** Verification resends and email changes (ADR 030). */
+  emailThrottle: EmailThrottle;
+  /** The "check your inbox" step with SSO_REQUIRE_VERIFIED_EMAIL: password passed, address not verified, no session (a host-only cookie). */
+  pendingVerifications: PendingSignIns;
 }

@@ -9,6 +9,8 @@ export interface SsoClaims {
   sid: string;
   preferred_username: string;
   email: string | null;
+  /** True once the identity app confirmed `email` through a mailed link. Absent from older tokens: read as false. */
+  email_verified: boolean;
   name: string | null;
   iat: number;
   exp: number;
@@ -27,6 +29,7 @@ export interface SubjectClaims {
   sid: string;
   preferred_username: string;
   email?: string | null;
+  email_verified?: boolean;
   name?: string | null;
   amr?: string[];
   auth_time?: number;

@@ -183,6 +183,21 @@ describe('token', () => {
     await expect(signer.sign({ ...subject, groups: [...thirtyTwo, 'one-more'] })).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
   });
 
+  it('email_verified round-trips as a boolean; absent (an older token) reads false; never true without an address; mistyped is refused', async () => {
+    const signer = createTokenSigner({ issuer: ISS, audience: AUD, method: { alg: 'EdDSA', currentKey: keys.current } });
+    expect(await verifier.verify((await signer.sign({ ...subject, email_verified: true })).token)).toMatchObject({ ok: true, claims: { email_verified: true } });
+    expect(await verifier.verify((await signer.sign(subject)).token)).toMatchObject({ ok: true, claims: { email_verified: false } });
+    const noAddress = await signer.sign({ ...subject, email: null, email_verified: true });
+    expect(noAddress.claims.email_verified).toBe(false);
+    const older: Record<string, unknown> = validClaims();
+    delete older.email_verified;
+    expect(await verifier.verify(await forge(older))).toMatchObject({ ok: true, claims: { email_verified: false } });
+    expect(await verifier.verify(await forge({ ...validClaims(), email: null, email_verified: true }))).toMatchObject({ ok: true, claims: { email_verified: false } });
+    // A relying app gating a route on it must never see "true" smuggled as a string or a number.
+    await expectRejected(await forge({ ...validClaims(), email_verified: 'true' }));
+    await expectRejected(await forge({ ...validClaims(), email_verified: 1 }));
+  });
+
   it('verify rejects JWE and JSON-serialized input, garbage and oversized tokens without throwing', async () => {
     await expectRejected('eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..aaaa.bbbb.cccc');
     await expectRejected(JSON.stringify({ payload: 'x', signatures: [] }));

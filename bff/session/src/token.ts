@@ -87,6 +87,8 @@ export function createTokenSigner(options: TokenSignerOptions): TokenSigner {
         sid: subject.sid,
         preferred_username: subject.preferred_username,
         email: subject.email ?? null,
+        // Never true without an address.
+        email_verified: (subject.email ?? null) !== null && subject.email_verified === true,
         name: subject.name ?? null,
         ...(subject.amr ? { amr: [...subject.amr] } : {}),
         ...(subject.auth_time !== undefined ? { auth_time: subject.auth_time } : {}),
@@ -252,6 +254,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         typeof claims.jti !== 'string' ||
         typeof claims.preferred_username !== 'string' ||
         !isNullableString(claims.email) ||
+        (claims.email_verified !== undefined && typeof claims.email_verified !== 'boolean') ||
         !isNullableString(claims.name) ||
         (claims.amr !== undefined && !(Array.isArray(claims.amr) && claims.amr.length <= 8 && claims.amr.every((v) => typeof v === 'string'))) ||
         (claims.auth_time !== undefined && !Number.isSafeInteger(claims.auth_time)) ||
@@ -264,7 +267,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       if (options.isRevoked?.(claims.sid)) {
         return { ok: false, code: 'TOKEN_REVOKED', reason: 'session revoked' };
       }
-      const verified = Object.freeze({ ...(claims as SsoClaims), email: claims.email ?? null, name: claims.name ?? null });
+      const email = claims.email ?? null;
+      const verified = Object.freeze({ ...(claims as SsoClaims), email, email_verified: email !== null && claims.email_verified === true, name: claims.name ?? null });
       if (cache) {
         const until = (Math.min(verified.exp, verified.iat + maxTokenAge) + clockTolerance) * 1000;
         const ttl = Math.ceil(until - clock());

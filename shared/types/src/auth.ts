@@ -38,6 +38,8 @@ export const AccountSchema = z.object({
   id: z.string(),
   username: z.string(),
   email: z.nullable(z.string()),
+  /** True once the address was confirmed through a mailed link (always false without an address). `z.literal([true, false])`: z.boolean's schema stays off app 1's first page. */
+  emailVerified: z.literal([true, false]),
   name: z.nullable(z.string()),
   createdAt: z.iso.datetime(),
   /** Groups an operator put the account in (`npm run admin -- group add`); the token's `groups`. */
@@ -52,14 +54,21 @@ export const LoginResponseSchema = z.object({
 export type LoginResponse = z.infer<typeof LoginResponseSchema>;
 
 /**
- * Either answer of POST /api/login: signed in (`user`, `redirectTo`), or the
- * password passed and a second factor is due (`secondFactor`, see
- * second-factor.ts). One object schema with a check, not a z.union: the
- * sign-in page is the first page and has a bundle budget.
+ * Either answer of POST /api/login (and of POST /api/signup): signed in
+ * (`user`, `redirectTo`); or the password passed and a second factor is due
+ * (`secondFactor`, see second-factor.ts); or, with SSO_REQUIRE_VERIFIED_EMAIL,
+ * the address is not verified yet (`verifyEmail`: the "check your inbox"
+ * page, ADR 030). One object schema with a check, not a z.union: the sign-in
+ * page is the first page and has a bundle budget.
  */
 export const LoginOutcomeSchema = /* @__PURE__ */ z
-  .object({ user: z.optional(AccountSchema), redirectTo: z.optional(z.string()), secondFactor: z.optional(z.object({ expiresAt: z.string() })) })
-  .check(z.refine((v) => !v.secondFactor === !!(v.user && v.redirectTo)));
+  .object({
+    user: z.optional(AccountSchema),
+    redirectTo: z.optional(z.string()),
+    secondFactor: z.optional(z.object({ expiresAt: z.string() })),
+    verifyEmail: z.optional(z.object({ email: z.nullable(z.string()) })),
+  })
+  .check(z.refine((v) => Number(!!v.secondFactor) + Number(!!v.verifyEmail) + Number(!!(v.user && v.redirectTo)) === 1));
 export type LoginOutcome = z.infer<typeof LoginOutcomeSchema>;
 
 export const SessionInfoSchema = z.object({

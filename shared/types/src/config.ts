@@ -11,6 +11,8 @@ export const ClientConfigSchema = z.object({
   /** The identity app's session timeouts (seconds), so the sign-in form can say why a session ended. */
   idleTimeoutSeconds: z.optional(z.int()),
   absoluteTimeoutSeconds: z.optional(z.int()),
+  /** SSO_REQUIRE_VERIFIED_EMAIL: sign-up asks for an address, and signs in only once it is confirmed (ADR 030). */
+  requireVerifiedEmail: z.optional(z.literal([true, false])),
 });
 export type ClientConfig = z.infer<typeof ClientConfigSchema>;
 

@@ -38,6 +38,8 @@ export const ERROR_CODES = [
   'SECOND_FACTOR_EXPIRED',
   /** The account already has (or does not have) the second factor this asks to change. */
   'SECOND_FACTOR_CONFLICT',
+  /** The account's email address is verified already: there is nothing to resend. */
+  'EMAIL_ALREADY_VERIFIED',
 ] as const;
 
 export const ErrorCodeSchema = z.enum(ERROR_CODES);
@@ -74,6 +76,7 @@ export const ERRORS = {
   INVALID_SECOND_FACTOR: { status: 401, title: 'That code is not valid' },
   SECOND_FACTOR_EXPIRED: { status: 401, title: 'Your sign-in took too long' },
   SECOND_FACTOR_CONFLICT: { status: 409, title: 'That second factor is not in that state' },
+  EMAIL_ALREADY_VERIFIED: { status: 409, title: 'This email address is verified already' },
 } as const satisfies Record<ErrorCode, { status: number; title: string }>;
 
 /** The problem `type` URI of a code: `https://sso.dev/problems/session-expired`. */

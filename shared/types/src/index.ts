@@ -9,3 +9,4 @@ export * from './devices';
 export * from './second-factor-login';
 export * from './second-factor';
 export * from './account-deletion';
+export * from './email';

@@ -8,6 +8,8 @@ export const LocalUserSchema = z.object({
   sub: z.string(),
   username: z.string(),
   email: z.nullable(z.string()),
+  /** The token's `email_verified`: the identity app confirmed the address through a mailed link. */
+  emailVerified: z.boolean(),
   name: z.nullable(z.string()),
   createdAt: z.iso.datetime(),
   lastSeenAt: z.iso.datetime(),

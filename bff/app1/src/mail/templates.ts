@@ -139,3 +139,50 @@ export function accountDeletedMail(origin: string, to: { email: string; name: st
     footer: 'If you did not ask for this, reply to your administrator at once.',
   });
 }
+
+type Recipient = { email: string; name: string | null; username: string };
+
+/** The verification link mail (sign-up, resend). `link` is built from APP1_ORIGIN by the caller. */
+export function verifyEmailMail(origin: string, to: Recipient, link: string, ttlHours: number): MailMessage {
+  return compose(origin, {
+    to: to.email,
+    subject: 'Confirm your email address',
+    greeting: to.name ?? to.username,
+    paragraphs: [
+      `Confirm that ${to.email} is the address of the account "${to.username}" at ${origin}.`,
+      `The link below works once, for ${ttlHours} hours. Only the newest link we sent works.`,
+    ],
+    action: { label: 'Confirm my address', url: link },
+    footer: 'If you did not create this account, ignore this mail: the address stays unconfirmed.',
+  });
+}
+
+/** Sent to the NEW address of an email change: the change happens only when this link is used. */
+export function confirmEmailChangeMail(origin: string, to: Recipient, newEmail: string, link: string, ttlHours: number): MailMessage {
+  return compose(origin, {
+    to: newEmail,
+    subject: 'Confirm your new email address',
+    greeting: to.name ?? to.username,
+    paragraphs: [
+      `Someone signed in to the account "${to.username}" at ${origin} asked to use ${newEmail} as its address.`,
+      `The address changes only when the link below is used. It works once, for ${ttlHours} hours.`,
+    ],
+    action: { label: 'Use this address', url: link },
+    footer: 'If it was not you, ignore this mail: nothing changes.',
+  });
+}
+
+/** Sent to the OLD address when an email change is asked for: a person whose session was taken over learns of it. */
+export function emailChangeNoticeMail(origin: string, to: Recipient & { email: string }, newEmail: string, at: Date): MailMessage {
+  return compose(origin, {
+    to: to.email,
+    subject: 'A change of your email address was asked for',
+    greeting: to.name ?? to.username,
+    paragraphs: [
+      `On ${at.toUTCString()} someone signed in to the account "${to.username}" at ${origin} asked to change its address from ${to.email} to ${newEmail}.`,
+      'The address changes only if the link sent to the new address is used.',
+    ],
+    action: { label: 'Review your account', url: `${origin}/account` },
+    footer: `If it was not you, change your password at ${origin}/account at once: that also signs every session out.`,
+  });
+}

@@ -30,8 +30,9 @@ export interface PendingSignIns {
   clear(): string;
 }
 
-export function createPendingSignIns(options: { key: Buffer; ttlSeconds: number; now: () => number }): PendingSignIns {
-  const cookie = createCookieController({ name: PENDING_COOKIE_NAME, sameSite: 'strict' });
+/** `name`: another pending step with its own cookie and key (the "check your inbox" step of ADR 030). */
+export function createPendingSignIns(options: { key: Buffer; ttlSeconds: number; now: () => number; name?: string }): PendingSignIns {
+  const cookie = createCookieController({ name: options.name ?? PENDING_COOKIE_NAME, sameSite: 'strict' });
   const mac = (payload: string) => createHmac('sha256', options.key).update(`pending-sign-in\0${payload}`).digest();
   const passwordTag = (hash: string) => mac(`password\0${hash}`).subarray(0, 12).toString('base64url');
   return {

@@ -1,5 +1,9 @@
-/** What a one-time link is for. Each purpose has its own tokens; a newer one voids the older of the same user and purpose. */
-export type TokenPurpose = 'password-reset';
+/**
+ * What a one-time link is for. Each purpose has its own tokens; a newer one
+ * voids the older of the same user and purpose. `email-verify` confirms the
+ * account's current address; `email-change` confirms a new one (ADR 030).
+ */
+export type TokenPurpose = 'password-reset' | 'email-verify' | 'email-change';
 
 /** A one-time token as stored: only its SHA-256, never the token itself. Times are epoch ms. */
 export interface OneTimeTokenRecord {
@@ -10,6 +14,8 @@ export interface OneTimeTokenRecord {
   expiresAt: number;
   /** Set once, when the token is redeemed; kept until expiry so a second use is told "used", not "unknown". */
   usedAt: number | null;
+  /** The address the link confirms (email-verify, email-change); null for a reset. Absent in records stored before ADR 030. */
+  email?: string | null;
 }
 
 export type ConsumeResult = { ok: true; record: OneTimeTokenRecord } | { ok: false; code: 'invalid' | 'expired' | 'used' };
@@ -25,4 +31,6 @@ export interface OneTimeTokenStore {
   consume(hash: string, purpose: TokenPurpose, now: number): Promise<ConsumeResult>;
   /** Voids every unused token of a user for a purpose (the password changed); how many. */
   voidForUser(userId: string, purpose: TokenPurpose): Promise<number>;
+  /** The user's newest unused, unexpired token of a purpose (a pending email change), or null. */
+  findLive(userId: string, purpose: TokenPurpose, now: number): Promise<OneTimeTokenRecord | null>;
 }

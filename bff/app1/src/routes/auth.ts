@@ -1,6 +1,7 @@
 import { Router, type Request } from 'express';
-import { HttpError, parseBody } from '@sso/bff-common';
-import { LoginRequestSchema, LogoutRequestSchema, SignupRequestSchema, type LoginResponse, type LogoutResponse, type SecondFactorChallenge } from '@sso/types';
+import { HttpError, failValidation, parseBody } from '@sso/bff-common';
+import { mustVerifyEmail, sendVerification } from '../recovery/email-links';
+import { LoginRequestSchema, LogoutRequestSchema, SignupRequestSchema, type LoginOutcome, type LoginResponse, type LogoutResponse, type SecondFactorChallenge } from '@sso/types';
 import { enrolledSecondFactors } from '../mfa/verify-second-factor';
 import type { App1Context } from '../context';
 import { endSession, issueSession } from '../sessions/lifecycle';
@@ -38,6 +39,8 @@ export function authRoutes(ctx: App1Context): Router {
 
   router.post('/signup', async (req, res) => {
     const body = parseBody(SignupRequestSchema, req.body, commonPasswordIn('password'));
+    // With the gate on, an account without an address could never sign in (ADR 030).
+    if (ctx.config.requireVerifiedEmail && !body.email) failValidation({ email: ['Enter your email address: you confirm it before you can sign in.'] });
     const wait = await ctx.throttle.signupRetryAfter(req.ip);
     if (wait > 0) {
       req.log.warn({ event: 'signup.throttled', retryAfter: wait }, 'audit');
@@ -48,6 +51,7 @@ export function authRoutes(ctx: App1Context): Router {
       id: newId('usr'),
       username: body.username,
       email: body.email ?? null,
+      emailVerified: false,
       name: body.name ?? null,
       passwordHash,
       createdAt: new Date(ctx.now()).toISOString(),
@@ -60,6 +64,14 @@ export function authRoutes(ctx: App1Context): Router {
       });
     }
     ctx.hasher.noteStored(null, ctx.hasher.cost);
+    const user = created.user;
+    if (user.email !== null) await sendVerification(ctx, { ...user, email: user.email });
+    if (mustVerifyEmail(ctx, user)) {
+      res.append('Set-Cookie', ctx.pendingVerifications.issue(user).setCookie);
+      req.log.info({ event: 'signup', userId: user.id, verifyEmail: true }, 'audit');
+      res.status(201).json({ verifyEmail: { email: user.email } } satisfies LoginOutcome);
+      return;
+    }
     const { session } = await issueSession(ctx, res, created.user);
     req.log.info({ event: 'signup', userId: created.user.id, sid: session.id }, 'audit');
     res.status(201).json({ user: toAccount(created.user), redirectTo: redirectFor(req, body.returnTo) } satisfies LoginResponse);
@@ -80,6 +92,13 @@ export function authRoutes(ctx: App1Context): Router {
       throw new HttpError('INVALID_CREDENTIALS', 'The username or password is wrong.');
     }
     const user = await rehashIfNeeded(ctx, checked.user, body.password);
+    if (mustVerifyEmail(ctx, user)) {
+      // Before the second factor: no domain token until the address is confirmed, only the "check your inbox" step (ADR 030).
+      res.append('Set-Cookie', ctx.pendingVerifications.issue(user).setCookie);
+      req.log.info({ event: 'login.email-unverified', userId: user.id }, 'audit');
+      res.json({ verifyEmail: { email: user.email } } satisfies LoginOutcome);
+      return;
+    }
     const methods = await enrolledSecondFactors(ctx, user.id);
     if (methods.length > 0) {
       // No session and no domain token yet: only a pending sign-in, host-only, for a few minutes (ADR 028).

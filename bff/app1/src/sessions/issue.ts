@@ -24,6 +24,7 @@ export async function issueSessionCookies(
       sid: session.id,
       preferred_username: user.username,
       email: user.email,
+      email_verified: user.email !== null && user.emailVerified,
       name: user.name,
       amr: session.amr ?? ['pwd'],
       auth_time: Math.floor((session.authTime ?? session.createdAt) / 1000),

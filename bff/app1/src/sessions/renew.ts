@@ -2,6 +2,7 @@ import type { Request, Response } from 'express';
 import type { SessionEndReason } from '@sso/types';
 import type { App1Context } from '../context';
 import { clearSessionCookies, issueSessionCookies } from './issue';
+import { mustVerifyEmail } from '../recovery/email-links';
 
 export type RenewOutcome =
   | { ok: true; userId: string; sid: string; tokenExpiresAt: Date }
@@ -37,6 +38,12 @@ export async function renewSession(ctx: App1Context, req: Request, res: Response
     clearSessionCookies(ctx, res);
     ctx.metrics?.refreshes.inc({ outcome: 'disabled' });
     return { ok: false, code: 'SESSION_ENDED', reason: 'disabled' };
+  }
+  if (mustVerifyEmail(ctx, user)) {
+    // A session from before SSO_REQUIRE_VERIFIED_EMAIL was turned on: no new token; signing in again leads to "check your inbox" (ADR 030).
+    clearSessionCookies(ctx, res);
+    req.log.info({ event: 'refresh.email-unverified', userId: user.id, sid: outcome.session.id }, 'audit');
+    return { ok: false, code: 'UNAUTHENTICATED' };
   }
   const { tokenExpiresAt } = await issueSessionCookies(ctx, res, user, outcome.session, outcome.refreshToken);
   req.log.info({ event: 'refresh', userId: user.id, sid: outcome.session.id, rotated: outcome.refreshToken !== null }, 'audit');

@@ -42,6 +42,8 @@ const USERS: TableSpec = {
     password_hash: ['text', 'passwordHash'],
     created_at: ['timestamptz', 'createdAt'],
     disabled_at: ['timestamptz', 'disabledAt'],
+    groups: ['text[]', 'groups'],
+    email_verified: ['boolean', 'emailVerified'],
   },
 };
 
@@ -89,7 +91,15 @@ const ONE_TIME_TOKENS: TableSpec = {
     created_at: ['bigint', 'createdAt'],
     expires_at: ['bigint', 'expiresAt'],
     used_at: ['bigint', 'usedAt'],
+    email: ['text', 'email'],
   },
+};
+
+/** Account deletions in the feed (ADR 034); cursors are given anew, as revocations'. */
+const DELETIONS: TableSpec = {
+  kind: 'deletions',
+  table: 'app1.deletions',
+  columns: { cursor: ['bigint', 'cursor'], sub: ['text', 'sub'], deleted_at: ['bigint', 'deletedAt'], expires_at: ['bigint', 'expiresAt'] },
 };
 
 const TOTP: TableSpec = {
@@ -120,6 +130,7 @@ const SPECS: Record<keyof typeof APP1_COLLECTIONS, TableSpec> = {
   oneTimeTokens: ONE_TIME_TOKENS,
   totp: TOTP,
   recoveryCodes: RECOVERY_CODES,
+  deletions: DELETIONS,
 };
 
 type Rec = Record<string, any>;
@@ -224,9 +235,15 @@ async function importInto(client: pg.PoolClient, kinds: Record<keyof typeof SPEC
   const clock = Number((await client.query('SELECT last FROM app1.revocation_clock WHERE id FOR UPDATE')).rows[0].last);
   const inFeed = new Set((await client.query('SELECT sid FROM app1.revocations')).rows.map((r) => r.sid as string));
   const alive = kinds.revocations.filter((r) => r.expiresAt > now && !inFeed.has(r.sid)).sort((a, b) => a.revokedAt - b.revokedAt);
-  let cursor = kinds.revocations.reduce((max, r) => Math.max(max, Number(r.revokedAt)), Math.max(clock, now));
+  let cursor = kinds.deletions.reduce((max, d) => Math.max(max, Number(d.cursor)), kinds.revocations.reduce((max, r) => Math.max(max, Number(r.revokedAt)), Math.max(clock, now)));
   const revocations = alive.map((r): Rec => ({ ...r, revokedAt: ++cursor }));
   await insertRows(client, REVOCATIONS, revocations, 'sid');
+  const deletedThere = new Set((await client.query('SELECT sub FROM app1.deletions')).rows.map((r) => r.sub as string));
+  const deletions = kinds.deletions
+    .filter((d) => d.expiresAt > now && !deletedThere.has(d.sub))
+    .sort((a, b) => a.cursor - b.cursor)
+    .map((d): Rec => ({ ...d, cursor: ++cursor }));
+  await insertRows(client, DELETIONS, deletions, 'cursor');
   await client.query('UPDATE app1.revocation_clock SET last = $1 WHERE id', [cursor]);
 
   const tokens = kinds.oneTimeTokens.filter((t) => ofCarried(t) && t.expiresAt > now);
@@ -247,6 +264,7 @@ async function importInto(client: pg.PoolClient, kinds: Record<keyof typeof SPEC
   await check('sessions', 'app1.sessions', 'id', kinds.sessions.length, sessions.map((s) => s.id));
   await check('retired refresh hashes', 'app1.retired_refresh_hashes', 'hash', kinds.sessions.reduce((n, s) => n + (s.retiredRefreshHashes?.length ?? 0), 0), retired.map((r) => r.hash));
   await check('revocations', 'app1.revocations', 'sid', kinds.revocations.length, revocations.map((r) => r.sid));
+  await check('deletions', 'app1.deletions', 'cursor', kinds.deletions.length, deletions.map((d) => String(d.cursor)));
   await check('one-time tokens', 'app1.one_time_tokens', 'hash', kinds.oneTimeTokens.length, tokens.map((t) => t.hash));
   await check('totp', 'app1.totp_factors', 'user_id', kinds.totp.length, totp.map((t) => t.userId));
   await check('recovery codes', 'app1.recovery_codes', `user_id || ' ' || hash`, kinds.recoveryCodes.reduce((n, r) => n + r.hashes.length, 0), codes.map((c) => `${c.userId} ${c.hash}`));

@@ -80,6 +80,8 @@ export async function openLowdbStore(
   for (const u of usersById.values()) {
     // Accounts stored before groups existed.
     u.groups ??= [];
+    // Accounts stored before email verification (ADR 030) are unverified.
+    u.emailVerified ??= false;
     byUsername.set(u.username, u);
   }
   /** Refresh hash (current or retired) → session; which one is read off the session itself. */
@@ -230,6 +232,32 @@ export async function openLowdbStore(
       await store.commit();
       return { revoked };
     },
+    async setName(id, name) {
+      const user = usersById.get(id);
+      if (!user) return null;
+      user.name = name;
+      store.put('users', user);
+      await store.commit();
+      return { ...user };
+    },
+    async markEmailVerified(id, email) {
+      const user = usersById.get(id);
+      // Checked and changed without an await between: a link for an address the account no longer has verifies nothing.
+      if (!user || user.email === null || user.email.toLowerCase() !== email.toLowerCase()) return null;
+      user.emailVerified = true;
+      store.put('users', user);
+      await store.commit();
+      return { ...user };
+    },
+    async changeEmail(id, email) {
+      const user = usersById.get(id);
+      if (!user) return null;
+      user.email = email;
+      user.emailVerified = true;
+      store.put('users', user);
+      await store.commit();
+      return { ...user };
+    },
   };
 
   let lastRevokedAt = 0;
@@ -308,7 +336,14 @@ export async function openLowdbStore(
       t.usedAt = now;
       store.put('oneTimeTokens', t);
       await store.commit();
-      return { ok: true, record: { ...t } };
+      return { ok: true, record: { ...t, email: t.email ?? null } };
+    },
+    async findLive(userId, purpose, now) {
+      let found: OneTimeTokenRecord | null = null;
+      for (const t of tokensByHash.values()) {
+        if (t.userId === userId && t.purpose === purpose && t.usedAt === null && t.expiresAt > now && (!found || t.createdAt >= found.createdAt)) found = t;
+      }
+      return found ? { ...found, email: found.email ?? null } : null;
     },
     async voidForUser(userId, purpose) {
       let n = 0;

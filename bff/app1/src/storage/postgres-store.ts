@@ -64,12 +64,13 @@ function toTotp(r: { user_id: string; sealed_secret: string; created_at: Date; c
   };
 }
 
-function toUser(r: { id: string; username: string; email: string | null; name: string | null; password_hash: string; created_at: Date; disabled_at: Date | null; groups: string[] | null }): UserRecord {
+function toUser(r: { id: string; username: string; email: string | null; email_verified: boolean; name: string | null; password_hash: string; created_at: Date; disabled_at: Date | null; groups: string[] | null }): UserRecord {
   return {
     groups: r.groups ?? [],
     id: r.id,
     username: r.username,
     email: r.email,
+    emailVerified: r.email_verified,
     name: r.name,
     passwordHash: r.password_hash,
     createdAt: r.created_at.toISOString(),
@@ -137,10 +138,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async create(user): Promise<CreateUserResult> {
       // The unique index decides; no check-then-insert window between instances.
       const { rowCount } = await write(
-        `INSERT INTO app1.users (id, username, email, name, password_hash, created_at, disabled_at, groups)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        `INSERT INTO app1.users (id, username, email, name, password_hash, created_at, disabled_at, groups, email_verified)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (username) DO NOTHING`,
-        [user.id, user.username, user.email, user.name, user.passwordHash, user.createdAt, user.disabledAt, user.groups],
+        [user.id, user.username, user.email, user.name, user.passwordHash, user.createdAt, user.disabledAt, user.groups, user.emailVerified],
       );
       return rowCount === 1 ? { ok: true, user } : { ok: false, code: 'USERNAME_TAKEN' };
     },
@@ -207,6 +208,19 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         await client.query('DELETE FROM app1.users WHERE id = $1', [id]);
         return { revoked };
       });
+    },
+    async setName(id, name) {
+      const { rows } = await write('UPDATE app1.users SET name = $2 WHERE id = $1 RETURNING *', [id, name]);
+      return rows[0] ? toUser(rows[0]) : null;
+    },
+    async markEmailVerified(id, email) {
+      // Conditional: a link for an address the account no longer has verifies nothing.
+      const { rows } = await write('UPDATE app1.users SET email_verified = true WHERE id = $1 AND lower(email) = lower($2) RETURNING *', [id, email]);
+      return rows[0] ? toUser(rows[0]) : null;
+    },
+    async changeEmail(id, email) {
+      const { rows } = await write('UPDATE app1.users SET email = $2, email_verified = true WHERE id = $1 RETURNING *', [id, email]);
+      return rows[0] ? toUser(rows[0]) : null;
     },
   };
 
@@ -320,13 +334,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
   };
 
-  const toToken = (r: { hash: string; purpose: OneTimeTokenRecord['purpose']; user_id: string; created_at: string; expires_at: string; used_at: string | null }): OneTimeTokenRecord => ({
+  const toToken = (r: { hash: string; purpose: OneTimeTokenRecord['purpose']; user_id: string; created_at: string; expires_at: string; used_at: string | null; email: string | null }): OneTimeTokenRecord => ({
     hash: r.hash,
     purpose: r.purpose,
     userId: r.user_id,
     createdAt: Number(r.created_at),
     expiresAt: Number(r.expires_at),
     usedAt: r.used_at === null ? null : Number(r.used_at),
+    email: r.email,
   });
 
   const oneTimeTokens: OneTimeTokenStore = {
@@ -336,8 +351,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`one-time-token:${t.userId}:${t.purpose}`]);
         await client.query('DELETE FROM app1.one_time_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL', [t.userId, t.purpose]);
         await client.query(
-          'INSERT INTO app1.one_time_tokens (hash, purpose, user_id, created_at, expires_at, used_at) VALUES ($1, $2, $3, $4, $5, $6)',
-          [t.hash, t.purpose, t.userId, t.createdAt, t.expiresAt, t.usedAt],
+          'INSERT INTO app1.one_time_tokens (hash, purpose, user_id, created_at, expires_at, used_at, email) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+          [t.hash, t.purpose, t.userId, t.createdAt, t.expiresAt, t.usedAt, t.email ?? null],
         );
       });
     },
@@ -351,6 +366,13 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       const { rows: seen } = await read('SELECT * FROM app1.one_time_tokens WHERE hash = $1 AND purpose = $2', [hash, purpose]);
       if (!seen[0]) return { ok: false, code: 'invalid' };
       return { ok: false, code: seen[0].used_at !== null ? 'used' : 'expired' };
+    },
+    async findLive(userId, purpose, now) {
+      const { rows } = await read(
+        'SELECT * FROM app1.one_time_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3 ORDER BY created_at DESC LIMIT 1',
+        [userId, purpose, now],
+      );
+      return rows[0] ? toToken(rows[0]) : null;
     },
     async voidForUser(userId, purpose) {
       const { rowCount } = await write('DELETE FROM app1.one_time_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL', [userId, purpose]);

@@ -3,5 +3,5 @@ import type { UserRecord } from './user-store';
 
 /** The public view of a user: never the password hash. */
 export function toAccount(user: UserRecord): Account {
-  return { id: user.id, username: user.username, email: user.email, name: user.name, createdAt: user.createdAt, groups: [...user.groups] };
+  return { id: user.id, username: user.username, email: user.email, emailVerified: user.email !== null && user.emailVerified, name: user.name, createdAt: user.createdAt, groups: [...user.groups] };
 }

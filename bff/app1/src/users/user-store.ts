@@ -5,6 +5,8 @@ export interface UserRecord {
   /** Normalized (NFKC, trimmed, lower-case); unique. */
   username: string;
   email: string | null;
+  /** The address was confirmed through a mailed link (ADR 030); false without an address. */
+  emailVerified: boolean;
   name: string | null;
   passwordHash: string;
   createdAt: string;
@@ -44,6 +46,12 @@ export interface UserStore {
    * for `retentionMs`. Null when there is no such user.
    */
   deleteAccount(id: string, options: { now: number; reason: string; tokenLifetimeMs: number; retentionMs: number }): Promise<{ revoked: string[] } | null>;
+  /** Sets the display name; the updated user, or null if unknown. */
+  setName(id: string, name: string | null): Promise<UserRecord | null>;
+  /** Marks the address verified if it is still the account's address (case-insensitive), atomically; else null. */
+  markEmailVerified(id: string, email: string): Promise<UserRecord | null>;
+  /** Sets a new address, verified (its confirmation link was used); the updated user, or null if unknown. */
+  changeEmail(id: string, email: string): Promise<UserRecord | null>;
 }
 
 /** The bcrypt cost written in a hash (`$2b$10$...` → 10); null if it is not a bcrypt hash. */

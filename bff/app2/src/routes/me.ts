@@ -13,13 +13,13 @@ export function addMeRoutes(api: Router, deps: { reader: SessionReader; users: L
   api.get('/me', deps.reader.requireSession({ redirect: 'never' }), async (req, res) => {
     const claims = sessionOf(res);
     const { user, created } = await deps.users.upsert(
-      { iss: claims.iss, sub: claims.sub, username: claims.preferred_username, email: claims.email, name: claims.name },
+      { iss: claims.iss, sub: claims.sub, username: claims.preferred_username, email: claims.email, emailVerified: claims.email_verified, name: claims.name },
       deps.now(),
     );
     if (created) req.log.info({ event: 'provision', localUserId: user.id, sub: claims.sub }, 'audit');
-    const { id, sub, username, email, name, createdAt, lastSeenAt } = user;
+    const { id, sub, username, email, emailVerified, name, createdAt, lastSeenAt } = user;
     res.json({
-      user: { id, sub, username, email, name, createdAt, lastSeenAt },
+      user: { id, sub, username, email, emailVerified, name, createdAt, lastSeenAt },
       groups: [...groupsOf(claims)],
       tokenExpiresAt: new Date(claims.exp * 1000).toISOString(),
     } satisfies MeResponse);

@@ -26,7 +26,11 @@ export async function openLowdbStore(
   });
   const key = (iss: string, sub: string) => `${iss}\u0000${sub}`;
   const index = new Map<string, LocalUserRecord>();
-  for (const u of store.maps.users.values()) index.set(key(u.iss, u.sub), u);
+  for (const u of store.maps.users.values()) {
+    // Users stored before email_verified existed (ADR 030).
+    u.emailVerified ??= false;
+    index.set(key(u.iss, u.sub), u);
+  }
 
   const users: LocalUserStore = {
     async upsert(input, now) {
@@ -40,11 +44,12 @@ export async function openLowdbStore(
         await store.commit();
         return { user, created: true };
       }
-      const changed = existing.username !== input.username || existing.email !== input.email || existing.name !== input.name;
+      const changed = existing.username !== input.username || existing.email !== input.email || existing.emailVerified !== input.emailVerified || existing.name !== input.name;
       const stale = now - Date.parse(existing.lastSeenAt) >= LAST_SEEN_GRANULARITY_MS;
       if (changed || stale) {
         existing.username = input.username;
         existing.email = input.email;
+        existing.emailVerified = input.emailVerified;
         existing.name = input.name;
         existing.lastSeenAt = at;
         store.put('users', existing);

@@ -17,6 +17,7 @@ interface LocalUserRow {
   sub: string;
   username: string;
   email: string | null;
+  email_verified: boolean;
   name: string | null;
   created_at: Date;
   last_seen_at: Date;
@@ -29,6 +30,7 @@ function toLocalUser(r: LocalUserRow): LocalUserRecord {
     sub: r.sub,
     username: r.username,
     email: r.email,
+    emailVerified: r.email_verified,
     name: r.name,
     createdAt: r.created_at.toISOString(),
     lastSeenAt: r.last_seen_at.toISOString(),
@@ -58,16 +60,17 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     const at = new Date(now).toISOString();
     const upserted = await query<LocalUserRow & { created: boolean }>(
       'write',
-      `INSERT INTO app2.local_users AS u (id, iss, sub, username, email, name, created_at, last_seen_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+      `INSERT INTO app2.local_users AS u (id, iss, sub, username, email, name, created_at, last_seen_at, email_verified)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $9)
        ON CONFLICT (iss, sub) DO UPDATE
-         SET username = EXCLUDED.username, email = EXCLUDED.email, name = EXCLUDED.name, last_seen_at = EXCLUDED.last_seen_at
+         SET username = EXCLUDED.username, email = EXCLUDED.email, email_verified = EXCLUDED.email_verified, name = EXCLUDED.name, last_seen_at = EXCLUDED.last_seen_at
          WHERE u.username IS DISTINCT FROM EXCLUDED.username
             OR u.email IS DISTINCT FROM EXCLUDED.email
+            OR u.email_verified IS DISTINCT FROM EXCLUDED.email_verified
             OR u.name IS DISTINCT FROM EXCLUDED.name
             OR u.last_seen_at <= EXCLUDED.last_seen_at - $8::double precision * interval '1 millisecond'
        RETURNING u.*, (u.xmax = 0) AS created`,
-      [`lu_${randomBytes(12).toString('base64url')}`, input.iss, input.sub, input.username, input.email, input.name, at, LAST_SEEN_GRANULARITY_MS],
+      [`lu_${randomBytes(12).toString('base64url')}`, input.iss, input.sub, input.username, input.email, input.name, at, LAST_SEEN_GRANULARITY_MS, input.emailVerified],
     );
     const row = upserted.rows[0];
     if (row) return { user: toLocalUser(row), created: row.created };
@@ -89,6 +92,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         cached &&
         cached.username === input.username &&
         cached.email === input.email &&
+        cached.emailVerified === input.emailVerified &&
         cached.name === input.name &&
         now - Date.parse(cached.lastSeenAt) < LAST_SEEN_GRANULARITY_MS
       ) {

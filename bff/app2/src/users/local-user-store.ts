@@ -5,6 +5,8 @@ export interface LocalUserRecord {
   sub: string;
   username: string;
   email: string | null;
+  /** The token's `email_verified` when last seen. */
+  emailVerified: boolean;
   name: string | null;
   createdAt: string;
   lastSeenAt: string;
@@ -15,6 +17,7 @@ export interface ProvisionInput {
   sub: string;
   username: string;
   email: string | null;
+  emailVerified: boolean;
   name: string | null;
 }
 

@@ -19,6 +19,8 @@ export const routes: RouteObject[] = [
       onDemand('signup', async () => ({ Component: (await import('./routes/signup')).SignupRoute })),
       onDemand('forgot-password', async () => ({ Component: (await import('./routes/forgot-password')).ForgotPasswordRoute })),
       onDemand('reset-password', async () => ({ Component: (await import('./routes/reset-password')).ResetPasswordRoute })),
+      onDemand('verify-email', async () => ({ Component: (await import('./routes/verify-email')).VerifyEmailRoute })),
+      onDemand('check-inbox', async () => ({ Component: (await import('./routes/check-inbox')).CheckInboxRoute })),
       onDemand('account', async () => ({ Component: (await import('./routes/account')).AccountRoute })),
       onDemand('*', async () => ({ Component: (await import('./routes/not-found')).NotFoundRoute })),
     ],

@@ -6,7 +6,23 @@ import type { Account, DeviceSession, SessionEndReason } from '@sso/types';
  * lands on (MOCK_SCENARIO_NOTES says what to expect). The state then carries
  * on across reloads and across both apps (see mock-state.ts).
  */
-export const MOCK_SCENARIOS = ['default', 'signed-out', 'expired', 'cookie-gone', 'session-ended', 'rotated', 'throttled', 'unavailable', 'slow', 'reset-expired', 'reset-used'] as const;
+export const MOCK_SCENARIOS = [
+  'default',
+  'signed-out',
+  'expired',
+  'cookie-gone',
+  'session-ended',
+  'rotated',
+  'throttled',
+  'unavailable',
+  'slow',
+  'reset-expired',
+  'reset-used',
+  'unverified',
+  'verify-required',
+  'verify-expired',
+  'verify-used',
+] as const;
 export type MockScenario = (typeof MOCK_SCENARIOS)[number];
 
 /** What each scenario shows on the page you land on (printed by the mock-mode panel). */
@@ -22,7 +38,14 @@ export const MOCK_SCENARIO_NOTES: Record<MockScenario, string> = {
   slow: 'signed in; every answer takes 1.5 s, so the loading states show.',
   'reset-expired': 'signed out; every reset link has expired: /reset-password#token=rst_mock-demo answers LINK_EXPIRED.',
   'reset-used': 'signed out; every reset link was already used: /reset-password#token=rst_mock-demo answers LINK_USED.',
+  unverified: "signed in as demo, whose address is not verified: the account page offers a new link; /verify-email#token=vfy_mock-demo verifies it.",
+  'verify-required': 'signed out, SSO_REQUIRE_VERIFIED_EMAIL on and demo unverified: signing in leads to "check your inbox"; /verify-email#token=vfy_mock-demo, then sign in.',
+  'verify-expired': 'every email link has expired: /verify-email#token=vfy_mock-demo answers LINK_EXPIRED.',
+  'verify-used': 'every email link was already used: /verify-email#token=vfy_mock-demo answers LINK_USED.',
 };
+
+/** The demo user's verification link in the mocks: /verify-email#token=vfy_mock-demo works once. An email change issues `chg_mock-<username>`. */
+export const MOCK_VERIFY_TOKEN = 'vfy_mock-demo';
 
 /**
  * The token of the demo user's reset link in the mocks (BFF 1 mails a random
@@ -39,7 +62,7 @@ export interface MockUser {
 }
 
 const DEMO: MockUser = {
-  account: { id: 'usr_demo', username: 'demo', email: 'demo@example.test', name: 'Demo User', createdAt: '2026-01-15T09:30:00.000Z', groups: ['staff'] },
+  account: { id: 'usr_demo', username: 'demo', email: 'demo@example.test', emailVerified: true, name: 'Demo User', createdAt: '2026-01-15T09:30:00.000Z', groups: ['staff'] },
   password: 'demo-password',
 };
 
@@ -70,6 +93,13 @@ export const mockDb = {
   resetTokens: new Map<string, string>(),
   /** Reset tokens already used: a second try is LINK_USED, as at BFF 1. */
   usedResetTokens: new Set<string>(),
+  /** SSO_REQUIRE_VERIFIED_EMAIL as BFF 1 has it (ADR 030). */
+  requireVerifiedEmail: false,
+  /** The user in the "check your inbox" step (password passed, address unverified, no session). */
+  pendingVerification: null as string | null,
+  /** Unused email links, by token: whose, and which address they confirm (`change`: a new one). */
+  emailTokens: new Map<string, { username: string; email: string; change: boolean; expiresAt: string }>(),
+  usedEmailTokens: new Set<string>(),
 };
 
 /** The one code the mocks' authenticator app ever shows. */
@@ -85,7 +115,7 @@ function demoOtherDevices(now: number): DeviceSession[] {
 }
 
 /** Scenarios that start with nobody signed in. */
-const SIGNED_OUT: readonly MockScenario[] = ['signed-out', 'throttled', 'reset-expired', 'reset-used'];
+const SIGNED_OUT: readonly MockScenario[] = ['signed-out', 'throttled', 'reset-expired', 'reset-used', 'verify-required'];
 
 /** Starts `scenario` (default: the happy path, the demo user exists and is signed in). */
 export function resetMockDb(scenario: MockScenario = 'default'): void {
@@ -104,6 +134,12 @@ export function resetMockDb(scenario: MockScenario = 'default'): void {
   mockDb.pendingSecondFactor = null;
   mockDb.resetTokens = new Map([[MOCK_RESET_TOKEN, DEMO.account.username]]);
   mockDb.usedResetTokens = new Set();
+  const unverified = scenario === 'unverified' || scenario === 'verify-required';
+  if (unverified) mockDb.users.get('demo')!.account.emailVerified = false;
+  mockDb.requireVerifiedEmail = scenario === 'verify-required';
+  mockDb.pendingVerification = null;
+  mockDb.emailTokens = new Map(unverified ? [[MOCK_VERIFY_TOKEN, { username: 'demo', email: DEMO.account.email!, change: false, expiresAt: new Date(Date.now() + 86_400_000).toISOString() }]] : []);
+  mockDb.usedEmailTokens = new Set();
 }
 
 /** The mocks' state as plain JSON, for the browser to keep between page loads (mock-state.ts). */
@@ -119,6 +155,7 @@ export interface MockDbSnapshot {
   sessionCreatedAt: number;
   provisionedAt: [string, string][];
   otherDevices?: DeviceSession[];
+  pendingVerification?: string | null;
 }
 
 export function snapshotMockDb(): MockDbSnapshot {
@@ -134,6 +171,7 @@ export function snapshotMockDb(): MockDbSnapshot {
     sessionCreatedAt: mockDb.sessionCreatedAt,
     provisionedAt: [...mockDb.provisionedAt],
     otherDevices: mockDb.otherDevices,
+    pendingVerification: mockDb.pendingVerification,
   };
 }
 
@@ -143,6 +181,8 @@ export function restoreMockDb(snapshot: MockDbSnapshot): void {
     users: new Map(snapshot.users.map((u) => [u.account.username, structuredClone(u)])),
     provisionedAt: new Map(snapshot.provisionedAt),
     otherDevices: snapshot.otherDevices ?? [],
+    pendingVerification: snapshot.pendingVerification ?? null,
+    requireVerifiedEmail: snapshot.scenario === 'verify-required',
   });
 }
 

@@ -21,6 +21,7 @@ import {
   type ResetPasswordRequest,
   type ResetPasswordResponse,
   type LoginRequest,
+  type LoginOutcome,
   type LoginResponse,
   type LogoutResponse,
   type MeResponse,
@@ -34,6 +35,7 @@ import { DEV_ORIGINS } from '../lib/client-config';
 import { MOCK_RESET_TOKEN, mockDb, signedInUser, tokenUser } from './db';
 import { secondFactorHandlers } from './second-factor-handlers';
 import { accountDeletionHandlers } from './account-deletion-handlers';
+import { emailHandlers, issueEmailToken } from './email-handlers';
 
 /** The same problem+json the BFFs answer: status and title from the shared table. */
 export function problem(code: ErrorCode, extra: Partial<Omit<Problem, 'type' | 'title' | 'code' | 'status'>> = {}) {
@@ -97,18 +99,26 @@ export function signIn(userId: string) {
 
 /** App 1's API, as BFF 1 answers it. */
 export const identityHandlers = [
-  http.post<never, SignupRequest, LoginResponse | Problem>('*/api/signup', async ({ request }) => {
+  http.post<never, SignupRequest, LoginOutcome | Problem>('*/api/signup', async ({ request }) => {
     if (identityDown()) return HttpResponse.error();
     await scenarioDelay();
     const parsed = SignupRequestSchema.safeParse(await request.json().catch(() => null));
     if (!parsed.success) return validationProblem(parsed.error);
     const { username, password, email, name, returnTo } = parsed.data;
+    if (mockDb.requireVerifiedEmail && !email) return problem('VALIDATION_FAILED', { errors: { email: ['Enter your email address: you confirm it before you can sign in.'] } });
     if (isCommonPassword(password)) return problem('VALIDATION_FAILED', { errors: { password: [COMMON_PASSWORD_MESSAGE] } });
     if (mockDb.users.has(username)) {
       return problem('USERNAME_TAKEN', { detail: 'That username is taken. Choose another, or sign in if it is yours.', errors: { username: ['That username is taken.'] } });
     }
-    const account = { id: `usr_${username}`, username, email: email ?? null, name: name ?? null, createdAt: new Date().toISOString(), groups: [] };
-    mockDb.users.set(username, { account, password });
+    const account = { id: `usr_${username}`, username, email: email ?? null, emailVerified: false, name: name ?? null, createdAt: new Date().toISOString(), groups: [] };
+    const user = { account, password };
+    mockDb.users.set(username, user);
+    // As BFF 1: a verification link goes to the address; with the gate on, no session until it is used (ADR 030).
+    if (email) issueEmailToken(user, email, false);
+    if (mockDb.requireVerifiedEmail) {
+      mockDb.pendingVerification = account.id;
+      return HttpResponse.json({ verifyEmail: { email: account.email } }, { status: 201 });
+    }
     signIn(account.id);
     return HttpResponse.json({ user: account, redirectTo: redirectFor(returnTo, new URL(request.url).origin) }, { status: 201 });
   }),
@@ -124,6 +134,10 @@ export const identityHandlers = [
     const user = mockDb.users.get(parsed.data.username);
     if (!user || user.password !== parsed.data.password) {
       return problem('INVALID_CREDENTIALS', { detail: 'The username or password is wrong.' });
+    }
+    if (mockDb.requireVerifiedEmail && !user.account.emailVerified) {
+      mockDb.pendingVerification = user.account.id;
+      return HttpResponse.json({ verifyEmail: { email: user.account.email } } as never);
     }
     if (mockDb.totpEnabled.has(user.account.id)) {
       // As BFF 1: no session yet, only a pending sign-in.
@@ -297,13 +311,13 @@ export const relyingHandlers = [
     const now = new Date().toISOString();
     const createdAt = mockDb.provisionedAt.get(user.account.id) ?? now;
     mockDb.provisionedAt.set(user.account.id, createdAt);
-    const { id: sub, username, email, name } = user.account;
+    const { id: sub, username, email, emailVerified, name } = user.account;
     return HttpResponse.json({
-      user: { id: `lu_${username}`, sub, username, email, name, createdAt, lastSeenAt: createdAt },
+      user: { id: `lu_${username}`, sub, username, email, emailVerified, name, createdAt, lastSeenAt: createdAt },
       groups: [...user.account.groups],
       tokenExpiresAt: mockDb.tokenExpiresAt,
     });
   }),
 ];
 
-export const handlers = [...identityHandlers, ...secondFactorHandlers, ...accountDeletionHandlers, ...relyingHandlers];
+export const handlers = [...identityHandlers, ...secondFactorHandlers, ...accountDeletionHandlers, ...emailHandlers, ...relyingHandlers];

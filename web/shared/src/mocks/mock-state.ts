@@ -31,6 +31,7 @@ const SnapshotSchema = z.object({
   scenario: z.enum(MOCK_SCENARIOS),
   sessionCreatedAt: z.number(),
   provisionedAt: z.array(z.tuple([z.string(), z.string()])),
+  pendingVerification: z.optional(z.nullable(z.string())),
 });
 
 /** The parent domain both dev origins share (`sso.localhost`), when this page is on it; else the cookie stays host-only. */

@@ -128,7 +128,7 @@ describe('one mock state for both SPAs', () => {
   it('keeps the cookie under the 4096 bytes browsers store, dropping the oldest signed-up users first', async () => {
     loadMockState();
     for (let i = 0; i < 40; i++) {
-      const account = { id: `usr_user${i}`, username: `user${i}`, email: `user${i}@example.test`, name: `User Number ${i}`, createdAt: new Date().toISOString(), groups: [] };
+      const account = { id: `usr_user${i}`, username: `user${i}`, email: `user${i}@example.test`, emailVerified: false, name: `User Number ${i}`, createdAt: new Date().toISOString(), groups: [] };
       mockDb.users.set(account.username, { account, password: 'correct horse battery' });
     }
     mockDb.signedInUserId = 'usr_user0';

@@ -1,6 +1,6 @@
 import { QueryClientProvider } from '@tanstack/react-query';
 import { render } from '@testing-library/react';
-import { MemoryRouter, useLocation, type Location, type RouteObject } from 'react-router';
+import { MemoryRouter, useLocation, useNavigate, type Location, type NavigateFunction, type RouteObject } from 'react-router';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, vi } from 'vitest';
 import { cleanup } from '@testing-library/react';
@@ -29,11 +29,14 @@ export function installMockServer(): void {
 /** What a test reads of the router: the location it shows now. */
 export interface TestRouter {
   state: { location: Location };
+  /** Navigates inside the rendered routes, as a link in the page would. */
+  navigate: NavigateFunction;
 }
 
 /** Keeps `router.state.location` on the location the routes last rendered. */
 function LocationProbe({ router }: { router: TestRouter }) {
   router.state = { location: useLocation() };
+  router.navigate = useNavigate();
   return null;
 }
 

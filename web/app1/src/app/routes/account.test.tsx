@@ -92,7 +92,7 @@ describe('account page', () => {
     server.use(
       http.post('*/api/account/password', () =>
         HttpResponse.json({
-          user: { id: 'usr_demo', username: 'demo', email: 'demo@example.test', name: 'Demo User', createdAt: '2026-01-01T00:00:00.000Z', groups: [] },
+          user: { id: 'usr_demo', username: 'demo', email: 'demo@example.test', emailVerified: false, name: 'Demo User', createdAt: '2026-01-01T00:00:00.000Z', groups: [] },
           revokedSessions,
         }),
       ),

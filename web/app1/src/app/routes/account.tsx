@@ -1,11 +1,12 @@
 import { useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Link, Navigate } from 'react-router';
-import { Alert, Loading, Page, ProfileFacts, describeError, formatDateTime } from '@sso/web-shared';
+import { Alert, Loading, Page, describeError, formatDateTime } from '@sso/web-shared';
 import { config } from '../../config/env';
 import { sessionEndedBecause, useSession } from '../../features/auth/api/get-session';
 import { useKeepSessionAlive } from '../../features/auth/api/keep-session-alive';
 import { ChangePasswordForm } from '../../features/auth/components/change-password-form';
+import { ProfileSection } from '../../features/auth/components/profile-section';
 import { SignOutEverywhereButton } from '../../features/auth/components/sign-out-everywhere-button';
 import { DeviceList } from '../../features/devices/components/device-list';
 // In the account page's chunk; the QR library is a further one, loaded only on set-up.
@@ -68,7 +69,7 @@ export function AccountRoute() {
       <div className="grid">
         <section className="card" aria-labelledby="profile-heading">
           <h2 id="profile-heading">Profile</h2>
-          <ProfileFacts user={user} />
+          <ProfileSection user={user} />
         </section>
         <section className="card" aria-labelledby="session-heading">
           <h2 id="session-heading">This session</h2>

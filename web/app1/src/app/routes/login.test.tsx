@@ -80,7 +80,7 @@ describe('sign-in page', () => {
         sentReturnTo = ((await request.json()) as { returnTo?: string }).returnTo;
         mockDb.signedInUserId = 'usr_demo';
         return HttpResponse.json({
-          user: { id: 'usr_demo', username: 'demo', email: null, name: null, createdAt: '2026-01-01T00:00:00.000Z', groups: [] },
+          user: { id: 'usr_demo', username: 'demo', email: null, emailVerified: false, name: null, createdAt: '2026-01-01T00:00:00.000Z', groups: [] },
           redirectTo: 'http://app2.sso.localhost:5172/validated',
         });
       }),

@@ -28,6 +28,15 @@ describe('app 2 profile', () => {
     expect(screen.getByText('Groups').nextElementSibling).toHaveTextContent('None');
   });
 
+  it('shows whether the address is verified (the token\'s email_verified, kept in the local user)', async () => {
+    const first = renderRoutes(routes, '/');
+    expect(await screen.findByText('Verified')).toBeInTheDocument();
+    first.unmount();
+    resetMockDb('unverified');
+    renderRoutes(routes, '/');
+    expect(await screen.findByText('Not verified')).toBeInTheDocument();
+  });
+
   it('says "created just now" once: not again on a reload, though the record still looks new', async () => {
     const first = renderRoutes(routes, '/');
     expect(await screen.findByText(/was created just now/)).toBeInTheDocument();

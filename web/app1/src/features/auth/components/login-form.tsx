@@ -23,7 +23,13 @@ export function LoginForm({ returnTo, username }: { returnTo?: string | undefine
           { ...values, returnTo },
           {
             // With a second factor enrolled, the password only opened a pending sign-in: its page asks for the code.
-            onSuccess: (res) => (res.redirectTo ? goTo(res.redirectTo) : navigate({ pathname: '/login/second-factor', search: returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : '' })),
+            // With SSO_REQUIRE_VERIFIED_EMAIL and an unverified address, no session at all: "check your inbox" (ADR 030).
+            onSuccess: (res) =>
+              res.redirectTo
+                ? goTo(res.redirectTo)
+                : res.verifyEmail
+                  ? navigate('/check-inbox', { state: res.verifyEmail })
+                  : navigate({ pathname: '/login/second-factor', search: returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : '' }),
             onError: form.showServerError,
           },
         ),
