@@ -6,13 +6,13 @@ import type { SessionRecord, SessionStore, RefreshLookup } from '../sessions/ses
 import type { OneTimeTokenRecord, OneTimeTokenStore } from '../recovery/one-time-token-store';
 import type { RecoveryCodesRecord, SecondFactorStore, TotpRecord } from '../mfa/second-factor-store';
 
-interface Revocation {
+export interface Revocation {
   sid: string;
   revokedAt: number;
   expiresAt: number;
 }
 
-type App1Records = {
+export type App1Records = {
   users: UserRecord;
   sessions: SessionRecord;
   revocations: Revocation;
