@@ -29,6 +29,7 @@ export async function runImport(argv: readonly string[], env: Record<string, str
   if (unknown.length) throw new ConfigError(`db:import: unknown argument ${JSON.stringify(unknown[0])}.\n${USAGE}`);
   const apps = argv.filter((a) => a === 'app1' || a === 'app2');
   const wanted = apps.length ? apps : ['app1', 'app2'];
+  if (!env.DATABASE_URL) throw new ConfigError(`db:import needs DATABASE_URL: the PostgreSQL database to import into, such as postgres://sso:secret@db.internal:5432/sso.\n${USAGE}`);
   const { databaseUrl } = resolveStoreConfig({ STORE: 'postgres', DATABASE_URL: env.DATABASE_URL, DATABASE_POOL_MAX: 1 }, 'db:import');
   const dataDir = path.resolve(env.DATA_DIR || './data');
   print(`Importing the lowdb files in ${dataDir} into ${redactDatabaseUrl(databaseUrl!)}${merge ? ' (--merge)' : ''}`);

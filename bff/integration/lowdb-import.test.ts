@@ -214,5 +214,7 @@ describe('db:import finds the stores', () => {
     expect(code).toBe(0);
     expect(out).toContain('nothing to import for app 1');
     expect(out).toContain('nothing to import for app 2');
+    await expect(runImport(['--bogus'], { DATA_DIR: empty, DATABASE_URL: 'postgres://x@127.0.0.1/y' }, () => undefined)).rejects.toThrow(/unknown argument "--bogus"/);
+    await expect(runImport([], { DATA_DIR: empty }, () => undefined)).rejects.toThrow(/db:import needs DATABASE_URL/);
   });
 });

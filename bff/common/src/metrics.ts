@@ -140,7 +140,7 @@ export function resolveMetricsConfig(
   if (e.metricsPort === undefined) return { metricsPort: null, metricsHost: e.metricsHost, warnings };
   if (e.metricsPort !== 0 && e.metricsPort === e.port) {
     throw new ConfigError(
-      `${names.service} cannot start: ${names.metricsPort}=${e.metricsPort} is the same port as ${names.port}. Metrics are served on their own port, never on the public one: choose another (e.g. ${e.port + 6000}) or unset ${names.metricsPort}.`,
+      `${names.service} cannot start: ${names.metricsPort}=${e.metricsPort} is the same port as ${names.port}. Metrics are served on their own port, never on the public one: choose another (e.g. ${e.port === 9464 ? 9465 : 9464}) or unset ${names.metricsPort}.`,
     );
   }
   if (!LOOPBACK.has(e.metricsHost)) {

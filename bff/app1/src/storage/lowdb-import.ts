@@ -13,7 +13,7 @@ import {
   type ImportRow,
   type TableSpec,
 } from '@sso/bff-common';
-import { APP1_COLLECTIONS, APP1_STORE_FILE } from './lowdb-store';
+import { APP1_COLLECTIONS, APP1_STORE_FILE, type App1Records } from './lowdb-store';
 import { APP1_MIGRATIONS_DIR, APP1_SCHEMA } from './postgres-store';
 
 /*
@@ -122,8 +122,38 @@ const RECOVERY_CODES: TableSpec = {
   alsoCarries: ['hashes'],
 };
 
+/**
+ * Every field of every record type, checked by `tsc`: a field added to
+ * UserRecord (say `groups`) fails the build here until it is listed, and
+ * lowdb-import.test.ts fails until the declarations above carry it. (The
+ * import also refuses, at run time, a stored field no declaration names.)
+ */
+export const RECORD_FIELDS: { [K in keyof App1Records]: Record<keyof App1Records[K], true> } = {
+  users: { id: true, username: true, email: true, emailVerified: true, name: true, passwordHash: true, createdAt: true, disabledAt: true, groups: true },
+  sessions: {
+    id: true,
+    userId: true,
+    createdAt: true,
+    lastActiveAt: true,
+    absoluteExpiresAt: true,
+    refreshHash: true,
+    retiredRefreshHashes: true,
+    revokedAt: true,
+    revokeReason: true,
+    userAgent: true,
+    address: true,
+    amr: true,
+    authTime: true,
+  },
+  revocations: { sid: true, revokedAt: true, expiresAt: true },
+  oneTimeTokens: { hash: true, purpose: true, userId: true, createdAt: true, expiresAt: true, usedAt: true, email: true },
+  deletions: { sub: true, cursor: true, deletedAt: true, expiresAt: true },
+  totp: { userId: true, sealedSecret: true, createdAt: true, confirmedAt: true, lastUsedStep: true },
+  recoveryCodes: { userId: true, hashes: true, createdAt: true },
+};
+
 /** Every kind of app1.json and its declaration (the field check reads it). */
-const SPECS: Record<keyof typeof APP1_COLLECTIONS, TableSpec> = {
+export const SPECS: Record<keyof typeof APP1_COLLECTIONS, TableSpec> = {
   users: USERS,
   sessions: SESSIONS,
   revocations: REVOCATIONS,

@@ -6,21 +6,21 @@ import type { SessionRecord, SessionStore, RefreshLookup } from '../sessions/ses
 import type { OneTimeTokenRecord, OneTimeTokenStore } from '../recovery/one-time-token-store';
 import type { RecoveryCodesRecord, SecondFactorStore, TotpRecord } from '../mfa/second-factor-store';
 
-interface Revocation {
+export interface Revocation {
   sid: string;
   revokedAt: number;
   expiresAt: number;
 }
 
 /** An account deletion in the feed (ADR 034): `cursor` comes from the revocations' clock. */
-interface Deletion {
+export interface Deletion {
   sub: string;
   cursor: number;
   deletedAt: number;
   expiresAt: number;
 }
 
-type App1Records = {
+export type App1Records = {
   users: UserRecord;
   sessions: SessionRecord;
   revocations: Revocation;

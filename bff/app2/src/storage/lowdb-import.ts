@@ -2,6 +2,7 @@ import path from 'node:path';
 import type pg from 'pg';
 import { countPresent, hasStore, fingerprintOf, insertRows, openPgDatabase, readJournaledStore, takeStoreLock, uncarriedFields, type ImportResult, type ImportRow, type TableSpec } from '@sso/bff-common';
 import { APP2_STORE_FILE } from './lowdb-store';
+import type { LocalUserRecord } from '../users/local-user-store';
 import { APP2_MIGRATIONS_DIR, APP2_SCHEMA } from './postgres-store';
 
 /*
@@ -11,7 +12,10 @@ import { APP2_MIGRATIONS_DIR, APP2_SCHEMA } from './postgres-store';
  * stops the import before it writes anything.
  */
 
-const LOCAL_USERS: TableSpec = {
+/** Every field of a local user, checked by `tsc` (a new field fails the build until listed; the test until carried). */
+export const RECORD_FIELDS: Record<keyof LocalUserRecord, true> = { id: true, iss: true, sub: true, username: true, email: true, emailVerified: true, name: true, createdAt: true, lastSeenAt: true };
+
+export const LOCAL_USERS: TableSpec = {
   kind: 'users',
   table: 'app2.local_users',
   columns: {
@@ -20,6 +24,7 @@ const LOCAL_USERS: TableSpec = {
     sub: ['text', 'sub'],
     username: ['text', 'username'],
     email: ['text', 'email'],
+    email_verified: ['boolean', 'emailVerified'],
     name: ['text', 'name'],
     created_at: ['timestamptz', 'createdAt'],
     last_seen_at: ['timestamptz', 'lastSeenAt'],
