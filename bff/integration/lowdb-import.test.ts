@@ -188,13 +188,13 @@ describe.skipIf(skipPostgres(probe))(postgresSuiteName('npm run db:import: lowdb
     holder.kill();
     await new Promise((r) => holder.once('exit', r));
 
-    // A field added to user records that the importer does not know (say, groups).
+    // A field added to user records that the importer does not know (say, a future `locale`).
     const [user] = (await storedData(d.dataDir, 'app1')).users;
     const journals = (await readdir(d.dataDir)).filter((f) => f.startsWith('app1.json.journal-')).sort();
-    await appendFile(path.join(d.dataDir, journals.at(-1)!), `${JSON.stringify(['put', 'users', userId, { ...user, groups: ['admins'] }])}\n`);
+    await appendFile(path.join(d.dataDir, journals.at(-1)!), `${JSON.stringify(['put', 'users', userId, { ...user, locale: 'fr' }])}\n`);
     const refused = await dbImport(['app1'], { DATA_DIR: d.dataDir, DATABASE_URL: db.url });
     expect(refused.code).toBe(1);
-    expect(refused.out).toMatch(/holds field users\.groups that the importer does not carry\. Nothing was written\./);
+    expect(refused.out).toMatch(/holds field users\.locale that the importer does not carry\. Nothing was written\./);
     expect(await db.query(`SELECT to_regclass('app1.users') AS t`)).toEqual([{ t: null }]);
   });
 });

@@ -10,6 +10,6 @@ describe('app 1 lowdb import declarations', () => {
   });
 
   it('name a field they do not carry', () => {
-    expect(uncarriedFields(SPECS.users, [{ ...RECORD_FIELDS.users, groups: true }])).toEqual(['users.groups']);
+    expect(uncarriedFields(SPECS.users, [{ ...RECORD_FIELDS.users, locale: true }])).toEqual(['users.locale']);
   });
 });
