@@ -5,6 +5,9 @@ import { createLogger } from '@sso/bff-common';
 import { EmailStatusSchema, LoginOutcomeSchema, MeResponseSchema, ProblemSchema, ResendVerificationResponseSchema, SessionResponseSchema, UpdateProfileResponseSchema, VerifyEmailResponseSchema } from '@sso/types';
 import type { MailMessage } from '../app1/src/mail/mailer';
 import { Browser, startDomain, testClock, type Domain } from './harness';
+import { createTestDatabase, findPostgres, postgresSuiteName, skipPostgres, type TestDatabase } from './pg-test-db';
+
+const probe = await findPostgres();
 
 const PASSWORD = 'correct horse battery';
 const DOMAIN_COOKIE = '__Secure-sso';
@@ -422,5 +425,44 @@ describe('SSO_REQUIRE_VERIFIED_EMAIL turned on for existing accounts', () => {
     } finally {
       await domain.stop();
     }
+  });
+});
+
+describe.skipIf(skipPostgres(probe))(postgresSuiteName('email verification and change on PostgreSQL (STORE=postgres)', probe), () => {
+  let db: TestDatabase;
+  let domain: Domain;
+  beforeAll(async () => {
+    db = await createTestDatabase(probe);
+    domain = await startDomain({ env: { STORE: 'postgres', DATABASE_URL: db.url, SSO_EMAIL_MAILS_PER_ACCOUNT: '3', SSO_EMAIL_REQUESTS_PER_ADDRESS: '1000' } });
+  });
+  afterAll(async () => {
+    await domain?.stop();
+    await db?.drop();
+  });
+
+  it('verify, change, claims at app 2, the stored rows (hashes only), and the per-account limit under a burst', async () => {
+    const b = await signUp(domain, 'pg-mailer', 'pg-old@example.test');
+    const verifyToken = await latestToken(domain, 'pg-old@example.test');
+    expect((await verify(domain, verifyToken, b)).status).toBe(200);
+    expect(problem((await verify(domain, verifyToken)).body).code).toBe('LINK_USED');
+    expect(await me(b)).toMatchObject({ email: 'pg-old@example.test', emailVerified: true });
+
+    expect((await b.request('app1', '/api/account/email', { json: { email: 'pg-new@example.test', currentPassword: PASSWORD } })).status).toBe(202);
+    expect(EmailStatusSchema.parse((await b.request('app1', '/api/account/email')).body).pending?.email).toBe('pg-new@example.test');
+    const changeToken = await latestToken(domain, 'pg-new@example.test', 'Confirm your new email address');
+    const rows = await db.query<{ hash: string; email: string | null }>('SELECT hash, email FROM app1.one_time_tokens');
+    expect(JSON.stringify(rows)).not.toContain(changeToken);
+    expect(rows.map((r) => r.email)).toContain('pg-new@example.test');
+    expect((await verify(domain, changeToken)).status).toBe(200);
+    expect((await b.request('app1', '/api/session/refresh', { json: {} })).status).toBe(200);
+    expect(await me(b)).toMatchObject({ email: 'pg-new@example.test', emailVerified: true });
+    expect(await db.query('SELECT email, email_verified FROM app1.users WHERE username = $1', ['pg-mailer'])).toEqual([{ email: 'pg-new@example.test', email_verified: true }]);
+    expect(await db.query('SELECT email, email_verified FROM app2.local_users WHERE username = $1', ['pg-mailer'])).toEqual([{ email: 'pg-new@example.test', email_verified: true }]);
+
+    // Of 8 resends at once for a fresh account, exactly the limit (3) pass: counted in the shared PostgreSQL table.
+    const other = await signUp(domain, 'pg-bomber');
+    const results = await Promise.all(Array.from({ length: 8 }, () => other.request('app1', '/api/email/verification', { json: {} })));
+    expect(results.filter((r) => r.status === 202)).toHaveLength(3);
+    expect(results.filter((r) => r.status === 429)).toHaveLength(5);
   });
 });
