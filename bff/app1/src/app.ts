@@ -199,7 +199,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
     errorHandler({
       logger,
       mapError: (err) => {
-        if (isSessionError(err)) return sessionHttpError(err.code, `${config.origin}/login`);
+        if (isSessionError(err)) return sessionHttpError(err.code, `${config.origin}/login`, err.stepUpUrl);
         if (err instanceof HasherBusyError) return new HttpError('RATE_LIMITED', 'Sign-in is busy right now. Try again in a moment.', { retryAfter: 1 });
         return undefined;
       },

@@ -93,7 +93,7 @@ export async function createApp(config: App2Config, options: App2Options = {}): 
   app.use(
     errorHandler({
       logger,
-      mapError: (err) => (isSessionError(err) ? sessionHttpError(err.code, config.loginUrl) : undefined),
+      mapError: (err) => (isSessionError(err) ? sessionHttpError(err.code, config.loginUrl, err.stepUpUrl) : undefined),
     }),
   );
 

@@ -135,7 +135,7 @@ export interface TokenVerifierOptions {
 
 export type VerifyResult =
   | { ok: true; claims: SsoClaims }
-  | { ok: false; code: Exclude<SessionErrorCode, 'CONFIG_INVALID' | 'KEY_FILE_INVALID'>; reason: string };
+  | { ok: false; code: Exclude<SessionErrorCode, 'CONFIG_INVALID' | 'KEY_FILE_INVALID' | 'STEP_UP_REQUIRED'>; reason: string };
 
 export interface TokenVerifier {
   verify(token: string): Promise<VerifyResult>;
