@@ -43,6 +43,8 @@ const EnvSchema = DomainEnvSchema.extend({
   SSO_MFA_PENDING_TTL: envSeconds(5 * 60, 30, 15 * 60),
   SSO_MFA_ATTEMPTS_PER_SIGN_IN: envCount(DEFAULT_SECOND_FACTOR_LIMITS.perSignIn),
   SSO_MFA_FAILURES_PER_USER: envCount(DEFAULT_SECOND_FACTOR_LIMITS.perUser.failures),
+  /** Sensitive actions (a password change with a second factor enrolled) need an authentication at most this old (ADR 032). */
+  SSO_RECENT_AUTH_MAX_AGE: envSeconds(10 * 60, 30, 24 * 60 * 60),
   SPA_DIR: envString(path.join(repoRoot, 'web/app1/dist')),
   /** Forward-auth access rules file (ADR 016); unset: every host under the parent domain needs a sign-in. */
   SSO_ACCESS_RULES: envOptional(),
@@ -81,6 +83,8 @@ export interface App1Config extends DomainConfig, StoreConfig, MailConfig {
   /** Forward-auth access rules: the file's (SSO_ACCESS_RULES) then the defaults. */
   readonly accessRules: AccessRules;
   readonly secondFactorPendingSeconds: number;
+  /** How old an authentication may be for a sensitive action (seconds). */
+  readonly recentAuthMaxAgeSeconds: number;
   readonly secondFactorLimits: SecondFactorLimits;
 }
 
@@ -119,6 +123,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionsPerUser: e.SSO_SESSIONS_PER_USER,
     accessRules: loadAccessRules(e.SSO_ACCESS_RULES, domain.cookieDomain),
     secondFactorPendingSeconds: e.SSO_MFA_PENDING_TTL,
+    recentAuthMaxAgeSeconds: e.SSO_RECENT_AUTH_MAX_AGE,
     secondFactorLimits: Object.freeze({
       perSignIn: e.SSO_MFA_ATTEMPTS_PER_SIGN_IN,
       perUser: { ...DEFAULT_SECOND_FACTOR_LIMITS.perUser, failures: e.SSO_MFA_FAILURES_PER_USER },
