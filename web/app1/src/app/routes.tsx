@@ -18,6 +18,7 @@ export const routes: RouteObject[] = [
       { index: true, element: <Navigate to="/account" replace /> },
       { path: 'login', element: <LoginRoute /> },
       { path: 'login/second-factor', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/second-factor')).SecondFactorRoute }) },
+      { path: 'login/step-up', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/step-up')).StepUpRoute }) },
       { path: 'signup', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/signup')).SignupRoute }) },
       { path: 'forgot-password', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/forgot-password')).ForgotPasswordRoute }) },
       { path: 'reset-password', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/reset-password')).ResetPasswordRoute }) },

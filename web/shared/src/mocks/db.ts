@@ -66,6 +66,8 @@ export const mockDb = {
   totpEnabled: new Map<string, string[]>(),
   /** The user whose password passed and whose second factor is due. */
   pendingSecondFactor: null as string | null,
+  /** When this session last proved a second factor (ms; sign-in with a code, or a step-up); null: password only. */
+  secondFactorAt: null as number | null,
   /** Reset tokens not yet used, by token: whose password they set (a forgot request for a user with an email issues MOCK_RESET_TOKEN). */
   resetTokens: new Map<string, string>(),
   /** Reset tokens already used: a second try is LINK_USED, as at BFF 1. */
@@ -102,6 +104,7 @@ export function resetMockDb(scenario: MockScenario = 'default'): void {
   mockDb.otherDevices = demoOtherDevices(Date.now());
   mockDb.totpEnabled = new Map();
   mockDb.pendingSecondFactor = null;
+  mockDb.secondFactorAt = null;
   mockDb.resetTokens = new Map([[MOCK_RESET_TOKEN, DEMO.account.username]]);
   mockDb.usedResetTokens = new Set();
 }
@@ -119,6 +122,7 @@ export interface MockDbSnapshot {
   sessionCreatedAt: number;
   provisionedAt: [string, string][];
   otherDevices?: DeviceSession[];
+  secondFactorAt?: number | null;
 }
 
 export function snapshotMockDb(): MockDbSnapshot {
@@ -134,6 +138,7 @@ export function snapshotMockDb(): MockDbSnapshot {
     sessionCreatedAt: mockDb.sessionCreatedAt,
     provisionedAt: [...mockDb.provisionedAt],
     otherDevices: mockDb.otherDevices,
+    secondFactorAt: mockDb.secondFactorAt,
   };
 }
 
@@ -143,6 +148,7 @@ export function restoreMockDb(snapshot: MockDbSnapshot): void {
     users: new Map(snapshot.users.map((u) => [u.account.username, structuredClone(u)])),
     provisionedAt: new Map(snapshot.provisionedAt),
     otherDevices: snapshot.otherDevices ?? [],
+    secondFactorAt: snapshot.secondFactorAt ?? null,
   });
 }
 

@@ -33,6 +33,7 @@ import type { z } from 'zod/mini';
 import { DEV_ORIGINS } from '../lib/client-config';
 import { MOCK_RESET_TOKEN, mockDb, signedInUser, tokenUser } from './db';
 import { secondFactorHandlers } from './second-factor-handlers';
+import { recentAuthProblem, securityHandlers, stepUpHandlers } from './step-up-handlers';
 
 /** The same problem+json the BFFs answer: status and title from the shared table. */
 export function problem(code: ErrorCode, extra: Partial<Omit<Problem, 'type' | 'title' | 'code' | 'status'>> = {}) {
@@ -79,7 +80,7 @@ const identityDown = () => mockDb.scenario === 'unavailable';
 const inTenMinutes = () => new Date(Date.now() + 600_000).toISOString();
 
 /** As the BFFs answer a request without a valid token: expired (cookie kept) or absent. */
-function noValidToken(loginUrl?: string) {
+export function noValidToken(loginUrl?: string) {
   const extra = loginUrl ? { loginUrl } : {};
   if (mockDb.token === 'expired' && signedInUser()) return problem('SESSION_EXPIRED', extra);
   if (!tokenUser()) return problem('UNAUTHENTICATED', extra);
@@ -92,6 +93,7 @@ export function signIn(userId: string) {
   mockDb.sessionEnded = null;
   mockDb.tokenExpiresAt = inTenMinutes();
   mockDb.sessionCreatedAt = Date.now();
+  mockDb.secondFactorAt = null;
 }
 
 /** App 1's API, as BFF 1 answers it. */
@@ -170,6 +172,8 @@ export const identityHandlers = [
     if (!user) return problem('UNAUTHENTICATED');
     const parsed = ChangePasswordRequestSchema.safeParse(await request.json().catch(() => null));
     if (!parsed.success) return validationProblem(parsed.error);
+    const recent = recentAuthProblem(user.account.id);
+    if (recent) return recent;
     // In BFF 1's order: the list, then the current password, then "same as current".
     if (isCommonPassword(parsed.data.newPassword)) return problem('VALIDATION_FAILED', { errors: { newPassword: [COMMON_PASSWORD_MESSAGE] } });
     if (parsed.data.currentPassword !== user.password) {
@@ -302,6 +306,7 @@ export const relyingHandlers = [
       tokenExpiresAt: mockDb.tokenExpiresAt,
     });
   }),
+  ...securityHandlers,
 ];
 
-export const handlers = [...identityHandlers, ...secondFactorHandlers, ...relyingHandlers];
+export const handlers = [...identityHandlers, ...secondFactorHandlers, ...stepUpHandlers, ...relyingHandlers];

@@ -6,6 +6,7 @@ import { useKeepSessionAlive } from '../../features/auth/api/keep-session-alive'
 import { ChangePasswordForm } from '../../features/auth/components/change-password-form';
 import { SignOutEverywhereButton } from '../../features/auth/components/sign-out-everywhere-button';
 import { DeviceList } from '../../features/devices/components/device-list';
+import { SecondFactorPrompt } from '../../features/step-up/components/second-factor-prompt';
 // In the account page's chunk; the QR library is a further one, loaded only on set-up.
 import { TwoStepSection } from '../../features/second-factor/components/two-step-section';
 
@@ -70,7 +71,7 @@ export function AccountRoute() {
       <section className="card" aria-labelledby="password-heading">
         <h2 id="password-heading">Password</h2>
         <p className="lead">Changing it signs you out on every other device.</p>
-        <ChangePasswordForm />
+        <ChangePasswordForm confirm={(methods, done) => <SecondFactorPrompt methods={methods} submitLabel="Confirm and change" onDone={done} />} />
       </section>
       <TwoStepSection />
       {otherApps.length ? (
