@@ -9,6 +9,7 @@ export const routes: RouteObject[] = [
     element: <RootLayout />,
     children: [
       { index: true, element: <ProfileRoute /> },
+      { path: 'security', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/security')).SecurityRoute }) },
       { path: 'signed-out', HydrateFallback: RouteLoading, lazy: async () => ({ Component: (await import('./routes/signed-out')).SignedOutRoute }) },
       { path: '*', element: <Navigate to="/" replace /> },
     ],
