@@ -9,10 +9,13 @@ const CodeSchema = /* @__PURE__ */ z
   .string({ error: 'Enter the code.' })
   .check(z.minLength(1, 'Enter the code.'), z.maxLength(64, 'That code is too long.'));
 
-/** `max_age` of a step-up: seconds the last authentication may be old (a relying app's `maxAuthAge`). */
-export const StepUpMaxAgeSchema = /* @__PURE__ */ z.coerce
-  .number({ error: 'max_age must be a number of seconds.' })
-  .check(z.int('max_age must be a whole number of seconds.'), z.minimum(1, 'max_age must be at least 1.'), z.maximum(31_536_000, 'max_age is too large.'));
+/**
+ * `max_age` of a step-up: seconds the last authentication may be old (a
+ * relying app's `maxAuthAge`), as the query string carries it: 1 to 8 digits.
+ * A string schema (not z.coerce.number): zod's number classes would join app
+ * 1's first page, where zod lives (see second-factor.ts).
+ */
+export const StepUpMaxAgeSchema = /* @__PURE__ */ z.string({ error: 'max_age must be a number of seconds.' }).check(z.regex(/^[1-9][0-9]{0,7}$/, 'max_age must be a whole number of seconds, 1 or more.'));
 
 /** GET /api/session/step-up?returnTo=…&max_age=…: what the step-up page should do. */
 export const StepUpQuerySchema = /* @__PURE__ */ z.object({

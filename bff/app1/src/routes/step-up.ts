@@ -25,9 +25,10 @@ export function stepUpRoutes(ctx: App1Context): Router {
     const { session, user } = await requireAccount(ctx, req);
     const query = parseBody(StepUpQuerySchema, { ...req.query });
     const methods = await stepUpMethods(ctx, user.id);
+    const maxAge = query.max_age === undefined ? undefined : Number(query.max_age);
     res.json({
       methods,
-      satisfied: stepUpSatisfied(session, query.max_age, ctx.now(), stepUpMargin(query.max_age)),
+      satisfied: stepUpSatisfied(session, maxAge, ctx.now(), stepUpMargin(maxAge)),
       redirectTo: safeRedirect(query.returnTo, allowedReturn, home, logRefusedOrigin(req)),
       username: user.username,
     } satisfies StepUpStatus);

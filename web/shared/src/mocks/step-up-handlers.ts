@@ -42,7 +42,7 @@ export const stepUpHandlers = [
     const url = new URL(request.url);
     const query = StepUpQuerySchema.safeParse(Object.fromEntries(url.searchParams));
     if (!query.success) return validationProblem(query.error);
-    const maxAge = query.data.max_age;
+    const maxAge = query.data.max_age === undefined ? undefined : Number(query.data.max_age);
     const margin = maxAge === undefined ? 0 : Math.min(30, Math.floor(maxAge / 2));
     return HttpResponse.json({
       methods: methodsOf(user.account.id),

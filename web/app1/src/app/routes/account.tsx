@@ -1,3 +1,4 @@
+import { lazy, Suspense } from 'react';
 import { Navigate } from 'react-router';
 import { Alert, Loading, Page, ProfileFacts, describeError, formatDateTime } from '@sso/web-shared';
 import { config } from '../../config/env';
@@ -6,9 +7,12 @@ import { useKeepSessionAlive } from '../../features/auth/api/keep-session-alive'
 import { ChangePasswordForm } from '../../features/auth/components/change-password-form';
 import { SignOutEverywhereButton } from '../../features/auth/components/sign-out-everywhere-button';
 import { DeviceList } from '../../features/devices/components/device-list';
-import { SecondFactorPrompt } from '../../features/step-up/components/second-factor-prompt';
 // In the account page's chunk; the QR library is a further one, loaded only on set-up.
 import { TwoStepSection } from '../../features/second-factor/components/two-step-section';
+
+// From the step-up page's chunk, and only when a password change asks for it:
+// a module shared by two lazy chunks makes rolldown split the first page (see routes.tsx).
+const SecondFactorPrompt = lazy(async () => ({ default: (await import('./step-up')).SecondFactorPrompt }));
 
 /** /account: who you are, how long the session lasts, sign out, the other apps. */
 export function AccountRoute() {
@@ -71,7 +75,13 @@ export function AccountRoute() {
       <section className="card" aria-labelledby="password-heading">
         <h2 id="password-heading">Password</h2>
         <p className="lead">Changing it signs you out on every other device.</p>
-        <ChangePasswordForm confirm={(methods, done) => <SecondFactorPrompt methods={methods} submitLabel="Confirm and change" onDone={done} />} />
+        <ChangePasswordForm
+          confirm={(methods, done) => (
+            <Suspense fallback={<Loading label="Loading…" />}>
+              <SecondFactorPrompt methods={methods} submitLabel="Confirm and change" onDone={done} />
+            </Suspense>
+          )}
+        />
       </section>
       <TwoStepSection />
       {otherApps.length ? (

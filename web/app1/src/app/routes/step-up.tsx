@@ -5,6 +5,9 @@ import { config } from '../../config/env';
 import { useStepUpStatus } from '../../features/step-up/api/get-step-up-status';
 import { SecondFactorPrompt } from '../../features/step-up/components/second-factor-prompt';
 
+// For the account page's "confirm it's you" prompt, which loads this chunk on demand.
+export { SecondFactorPrompt };
+
 /** Where the browser was last sent back without a prompt, and when: a relying app that keeps sending it here gets the form, not a loop. */
 const AUTO_KEY = 'sso-step-up-auto';
 const AUTO_AGAIN_MS = 60_000;
