@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
-import { Link, useLocation, useNavigate } from 'react-router';
-import { Alert, Loading, Page, describeError, isSignedOutError, navigation } from '@sso/web-shared';
+import { Link, useLocation } from 'react-router';
+import { Alert, Loading, Page, describeError, isApiError, navigation } from '@sso/web-shared';
 import { config } from '../../config/env';
 import { useStepUpStatus } from '../../features/step-up/api/get-step-up-status';
 import { SecondFactorPrompt } from '../../features/step-up/components/second-factor-prompt';
@@ -42,19 +42,20 @@ function appLabel(redirectTo: string): string {
  */
 export function StepUpRoute() {
   const location = useLocation();
-  const navigate = useNavigate();
   const params = new URLSearchParams(location.search);
   const returnTo = params.get('returnTo') || undefined;
   const maxAge = params.get('max_age') || undefined;
   const status = useStepUpStatus({ returnTo, maxAge });
-  const signedOut = status.isError && isSignedOutError(status.error);
+  // No valid token (expired, or the session is over): 401 with a code.
+  const signedOut = status.isError && isApiError(status.error) && status.error.status === 401;
   const goBack = status.data?.satisfied === true && mayGoBackUnasked(status.data.redirectTo);
 
   useEffect(() => {
-    // Back here after the sign-in (which, with a second factor on, asks for it too).
-    const here = `${window.location.origin}${location.pathname}${location.search}`;
-    if (signedOut) navigate({ pathname: '/login', search: `?returnTo=${encodeURIComponent(here)}` }, { replace: true });
-  }, [signedOut, navigate, location.pathname, location.search]);
+    // Load this page again from BFF 1: its GET /login/step-up renews through
+    // /login while the session lives, else shows the sign-in form (which, with
+    // a second factor on, asks for it too) and comes back here.
+    if (signedOut) navigation.assign(`${window.location.origin}${location.pathname}${location.search}`);
+  }, [signedOut, location.pathname, location.search]);
   useEffect(() => {
     if (goBack && status.data) navigation.assign(status.data.redirectTo);
   }, [goBack, status.data]);
@@ -72,8 +73,8 @@ export function StepUpRoute() {
         <h1>Confirm it's you</h1>
         <Alert>{describeError(status.error)}</Alert>
         <div className="actions">
-          <button className="button" type="button" onClick={() => void status.refetch()} disabled={status.isFetching}>
-            {status.isFetching ? 'Trying again…' : 'Try again'}
+          <button className="button" type="button" onClick={status.refetch}>
+            Try again
           </button>
         </div>
       </Page>
