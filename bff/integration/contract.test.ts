@@ -11,6 +11,7 @@ import {
   SignedInSessionSchema,
   SignedOutSessionSchema,
   SignupResponseSchema,
+  StepUpStatusSchema,
 } from '@sso/types';
 import { handlers } from '@sso/web-shared/mocks/handlers';
 import { mockDb, resetMockDb } from '@sso/web-shared/testing-db';
@@ -56,6 +57,12 @@ const steps: Step[] = [
   { name: 'sign-in, wrong password', app: 'app1', method: 'POST', path: '/api/login', json: { username: 'contract', password: 'wrong password' }, status: 401, code: 'INVALID_CREDENTIALS' },
   { name: 'sign-in with bad input', app: 'app1', method: 'POST', path: '/api/login', json: { username: 42 }, status: 400, code: 'VALIDATION_FAILED' },
   { name: 'sign-in', app: 'app1', method: 'POST', path: '/api/login', json: { username: 'CONTRACT', password: 'correct horse battery' }, status: 200, schema: LoginResponseSchema },
+  // Step-up (ADR 032): a password-only session, no second factor enrolled.
+  { name: 'security page without a second factor', app: 'app2', method: 'GET', path: '/api/security', status: 401, code: 'STEP_UP_REQUIRED' },
+  { name: 'step-up status', app: 'app1', method: 'GET', path: '/api/session/step-up?max_age=900', status: 200, schema: StepUpStatusSchema },
+  { name: 'step-up status with a bad max_age', app: 'app1', method: 'GET', path: '/api/session/step-up?max_age=soon', status: 400, code: 'VALIDATION_FAILED', field: 'max_age' },
+  { name: 'step-up with bad input', app: 'app1', method: 'POST', path: '/api/session/step-up', json: { password: 'correct horse battery' }, status: 400, code: 'VALIDATION_FAILED', field: 'code' },
+  { name: 'step-up without a second factor', app: 'app1', method: 'POST', path: '/api/session/step-up', json: { code: '123456' }, status: 409, code: 'SECOND_FACTOR_NOT_ENROLLED' },
   { name: 'password change, wrong current password', app: 'app1', method: 'POST', path: '/api/account/password', json: { currentPassword: 'wrong password', newPassword: 'a new and longer passphrase' }, status: 401, code: 'INVALID_CREDENTIALS', field: 'currentPassword' },
   { name: 'password change to a common password', app: 'app1', method: 'POST', path: '/api/account/password', json: { currentPassword: 'correct horse battery', newPassword: 'password1' }, status: 400, code: 'VALIDATION_FAILED', field: 'newPassword' },
   { name: 'password change to the current password', app: 'app1', method: 'POST', path: '/api/account/password', json: { currentPassword: 'correct horse battery', newPassword: 'correct horse battery' }, status: 400, code: 'VALIDATION_FAILED', field: 'newPassword' },
