@@ -111,3 +111,44 @@ test.describe('step-up: a relying app page that needs a second factor', () => {
     await expect(page.getByRole('button', { name: 'Set up an authenticator app' })).toBeVisible();
   });
 });
+
+test.describe('step-up pages while loading and when they cannot load', () => {
+  test('the step-up page and the security page: loading and error states', async ({ page }) => {
+    await signUpThroughApi(page, uniqueUser('states'));
+    const stepUpUrl = `${apps.app1}/login/step-up?returnTo=${encodeURIComponent(`${apps.app2}/security`)}&max_age=900`;
+
+    // Loading: the status answer held back.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/session/step-up?**', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(stepUpUrl);
+    await expect(page.getByText('Checking your session…')).toBeVisible();
+    await bothWidths(page, 'step-up-loading');
+    release();
+    await expect(page.getByRole('heading', { name: 'Two-step sign-in needed' })).toBeVisible();
+    await page.unroute('**/api/session/step-up?**');
+
+    // Error: app 1 cannot answer the status.
+    await page.route('**/api/session/step-up?**', (route) => route.abort());
+    await page.goto(stepUpUrl);
+    await expect(page.getByRole('alert')).toContainText("Can't reach the server");
+    await bothWidths(page, 'step-up-error');
+    await page.unroute('**/api/session/step-up?**');
+
+    // App 2's security page when BFF 2 cannot reach app 1.
+    await page.route('**/api/security', (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: 'application/problem+json',
+        body: JSON.stringify({ type: 'https://sso.dev/problems/identity-unavailable', title: 'The identity service cannot be reached', status: 503, code: 'IDENTITY_UNAVAILABLE' }),
+      }),
+    );
+    await page.goto(`${apps.app2}/`);
+    await page.getByRole('link', { name: 'Security settings' }).click();
+    await expect(page.getByRole('heading', { name: 'We could not load your security settings' })).toBeVisible();
+    await bothWidths(page, 'security-settings-error');
+  });
+});

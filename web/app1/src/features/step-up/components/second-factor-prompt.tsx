@@ -11,7 +11,12 @@ import { useStepUp } from '../api/step-up';
 export function SecondFactorPrompt({ methods, returnTo, submitLabel, onDone }: { methods: readonly string[]; returnTo?: string | undefined; submitLabel: string; onDone: (res: StepUpResponse) => void }) {
   const [recovery, setRecovery] = useState(false);
   const form = useForm(StepUpRequestSchema, {
-    messages: { INVALID_SECOND_FACTOR: 'That code is not valid, or it was used already. Check your app and try again.' },
+    messages: {
+      INVALID_SECOND_FACTOR: 'That code is not valid, or it was used already. Check your app and try again.',
+      // Turned off meanwhile (another tab, another device).
+      SECOND_FACTOR_NOT_ENROLLED: 'Two-step sign-in is no longer set up on this account. Set it up again on your account page.',
+      UNAUTHENTICATED: 'Your session has ended. Sign in again.',
+    },
   });
   const stepUp = useStepUp();
   const canUseRecovery = methods.includes('recovery-code');
