@@ -14,6 +14,7 @@ import {
   SignedInSessionSchema,
   SignedOutSessionSchema,
   SignupResponseSchema,
+  StepUpStatusSchema,
 } from '@sso/types';
 import { handlers } from '@sso/web-shared/mocks/handlers';
 import { mockDb, resetMockDb } from '@sso/web-shared/testing-db';
@@ -69,6 +70,12 @@ const steps: Step[] = [
   { name: 'email change, wrong current password', app: 'app1', method: 'POST', path: '/api/account/email', json: { email: 'new@example.test', currentPassword: 'wrong password' }, status: 401, code: 'INVALID_CREDENTIALS', field: 'currentPassword' },
   { name: 'email change to the current address', app: 'app1', method: 'POST', path: '/api/account/email', json: { email: 'c@example.test', currentPassword: 'correct horse battery' }, status: 400, code: 'VALIDATION_FAILED', field: 'email' },
   { name: 'email change', app: 'app1', method: 'POST', path: '/api/account/email', json: { email: 'new@example.test', currentPassword: 'correct horse battery' }, status: 202, schema: EmailStatusSchema },
+  // Step-up (ADR 032): a password-only session, no second factor enrolled.
+  { name: 'security page without a second factor', app: 'app2', method: 'GET', path: '/api/security', status: 401, code: 'STEP_UP_REQUIRED' },
+  { name: 'step-up status', app: 'app1', method: 'GET', path: '/api/session/step-up?max_age=900', status: 200, schema: StepUpStatusSchema },
+  { name: 'step-up status with a bad max_age', app: 'app1', method: 'GET', path: '/api/session/step-up?max_age=soon', status: 400, code: 'VALIDATION_FAILED', field: 'max_age' },
+  { name: 'step-up with bad input', app: 'app1', method: 'POST', path: '/api/session/step-up', json: { password: 'correct horse battery' }, status: 400, code: 'VALIDATION_FAILED', field: 'code' },
+  { name: 'step-up without a second factor', app: 'app1', method: 'POST', path: '/api/session/step-up', json: { code: '123456' }, status: 409, code: 'SECOND_FACTOR_NOT_ENROLLED' },
   { name: 'password change, wrong current password', app: 'app1', method: 'POST', path: '/api/account/password', json: { currentPassword: 'wrong password', newPassword: 'a new and longer passphrase' }, status: 401, code: 'INVALID_CREDENTIALS', field: 'currentPassword' },
   { name: 'password change to a common password', app: 'app1', method: 'POST', path: '/api/account/password', json: { currentPassword: 'correct horse battery', newPassword: 'password1' }, status: 400, code: 'VALIDATION_FAILED', field: 'newPassword' },
   { name: 'password change to the current password', app: 'app1', method: 'POST', path: '/api/account/password', json: { currentPassword: 'correct horse battery', newPassword: 'correct horse battery' }, status: 400, code: 'VALIDATION_FAILED', field: 'newPassword' },

@@ -7,8 +7,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTokenSigner, loadOrCreateKeySet, withdrawKey, type SigningKey } from '@sso/session';
-import { MeResponseSchema, ProblemSchema } from '@sso/types';
+import { MeResponseSchema, ProblemSchema, TotpSetupResponseSchema } from '@sso/types';
 import { runAdminCommand } from '../app1/src/admin/operations';
+import { totpCodeAt } from '../app1/src/mfa/totp';
 import { Browser, freePort, startDomain, type Domain } from './harness';
 
 /**
@@ -577,6 +578,46 @@ describe.skipIf(skip)('python relying app (Flask + PyJWT) with EdDSA tokens from
     expect(api.status).toBe(401);
     expect(api.location).toBeUndefined();
     expect(ProblemSchema.parse(JSON.parse(api.body))).toMatchObject({ code: 'UNAUTHENTICATED', loginUrl: `${domain.origins.app1}/login` });
+  });
+
+  it('/security needs a second factor (amr mfa, recent auth_time): a page goes to app 1 step-up and, after a code, comes back and opens; fetch gets STEP_UP_REQUIRED', async () => {
+    const b = new Browser(domain);
+    expect((await signup(b, 'py-stepup')).status).toBe(201);
+    const setup = TotpSetupResponseSchema.parse((await b.request('app1', '/api/account/totp/setup', { json: {} })).body);
+    const enrolledAt = Date.now() - 30_000; // the previous step (within the drift window): the current one is left for the step-up
+    expect((await b.request('app1', '/api/account/totp/confirm', { json: { code: totpCodeAt(setup.secret, enrolledAt) } })).status).toBe(200);
+
+    const page = await load(py, '/security?tab=keys', b.cookieHeader('app2'));
+    expect(page.status).toBe(303);
+    expect(page.cacheControl).toBe('no-store');
+    const to = new URL(page.location!);
+    expect(`${to.origin}${to.pathname}`).toBe(`${domain.origins.app1}/login/step-up`);
+    expect(to.searchParams.get('returnTo')).toBe(`${pyOrigin}/security?tab=keys`);
+    expect(to.searchParams.get('max_age')).toBe('900');
+    const api = await fetch(`${py.url}/api/security`, { headers: { cookie: b.cookieHeader('app2') } });
+    expect(api.status).toBe(401);
+    expect(ProblemSchema.parse(await api.json())).toMatchObject({ code: 'STEP_UP_REQUIRED', stepUpUrl: `${domain.origins.app1}/login/step-up?max_age=900` });
+
+    const stepped = await b.request('app1', '/api/session/step-up', { json: { code: totpCodeAt(setup.secret, Date.now()), returnTo: to.searchParams.get('returnTo')! } });
+    expect(stepped.status).toBe(200);
+    expect(stepped.body.redirectTo).toBe(`${pyOrigin}/security?tab=keys`);
+    const back = await load(py, '/security?tab=keys', b.cookieHeader('app2'));
+    expect(back.status, back.body).toBe(200);
+    expect(back.body).toContain('<strong>py-stepup</strong>');
+    expect(back.body).toContain('pwd, otp, mfa');
+    expect((await fetch(`${py.url}/api/security`, { headers: { cookie: b.cookieHeader('app2') } })).status).toBe(200);
+  });
+
+  it('/security refuses a token signed by app 1 with mfa but an auth_time past STEP_UP_MAX_AGE, or none', async () => {
+    const now = Date.now();
+    const sub = { sub: claims.sub, sid: claims.sid, preferred_username: claims.preferred_username };
+    const old = (await signer().sign({ ...sub, amr: ['pwd', 'otp', 'mfa'], auth_time: Math.floor(now / 1000) - 901 })).token;
+    const fresh = (await signer().sign({ ...sub, amr: ['pwd', 'otp', 'mfa'], auth_time: Math.floor(now / 1000) - 60 })).token;
+    const noTime = (await signer().sign({ ...sub, amr: ['pwd', 'otp', 'mfa'] })).token;
+    const status = async (t: string) => (await fetch(`${py.url}/api/security`, { headers: { cookie: `${COOKIE}=${t}` } })).status;
+    expect(await status(old)).toBe(401);
+    expect(await status(noTime)).toBe(401);
+    expect(await status(fresh)).toBe(200);
   });
 
   it('escapes the name and username it renders', async () => {

@@ -196,6 +196,9 @@ describe('sign-in with a second factor', () => {
     const { d, clock } = await start({ withApp2: false });
     const { owner, secret } = await enrolled(d, clock, 'changed');
     const { b } = await passwordStep(d, 'changed');
+    // The owner's session predates TOTP: a password change needs a step-up first (recent authentication, ADR 032).
+    clock.advance(30_000);
+    expect((await owner.request('app1', '/api/session/step-up', { json: { code: totpCodeAt(secret, clock.now()) } })).status).toBe(200);
     expect((await owner.request('app1', '/api/account/password', { json: { currentPassword: PASSWORD, newPassword: 'a different long passphrase' } })).status).toBe(200);
     clock.advance(30_000);
     const res = await b.request('app1', '/api/login/second-factor', { json: { code: totpCodeAt(secret, clock.now()) } });

@@ -370,6 +370,17 @@ for (const engine of [lowdbEngine(), postgresEngine()]) {
         expect((await s.app1.sessions.get(ses.id))?.refreshHash).toBe(ses.refreshHash);
       });
 
+      it('reauthenticate records the new amr and auth time of a live session (kept across a read), never of a revoked or unknown one', async () => {
+        const { ses } = await userWithSession({ amr: ['pwd'], authTime: T0 });
+        const stepped = await s.app1.sessions.reauthenticate(ses.id, ['pwd', 'otp', 'mfa'], T0 + 5000);
+        expect(stepped).toEqual({ ...ses, amr: ['pwd', 'otp', 'mfa'], authTime: T0 + 5000 });
+        expect(await s.app1.sessions.get(ses.id)).toEqual(stepped);
+        expect(await s.app1.sessions.reauthenticate('ses_missing', ['pwd'], T0)).toBeNull();
+        await s.app1.sessions.revoke([ses.id], 'logout', T0 + 6000, 60_000);
+        expect(await s.app1.sessions.reauthenticate(ses.id, ['pwd', 'otp', 'mfa'], T0 + 7000)).toBeNull();
+        expect((await s.app1.sessions.get(ses.id))?.authTime).toBe(T0 + 5000);
+      });
+
       it('20 concurrent rotations of one refresh hash: exactly one wins', async () => {
         const { ses } = await userWithSession();
         const outcomes = await Promise.all(Array.from({ length: 20 }, (_, i) => s.app1.sessions.rotate(ses.id, ses.refreshHash, `next-${ses.id}-${i}`, T0 + 1)));

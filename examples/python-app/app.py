@@ -17,6 +17,13 @@ server-rendered pages: a browser without a valid token is sent to app 1's
 `/login?returnTo=<this page>`, which renews the token silently while the
 session lives and sends it straight back (DESIGN.md, "Sessions that last").
 
+Its `/security` page and `/api/security` need more: a second factor (`amr`
+holds `mfa`) proved at most STEP_UP_MAX_AGE seconds ago (`auth_time`), as the
+Node kit's requireSession({ mfa: true, maxAuthAge }). A page without it goes to
+app 1's `/login/step-up?returnTo=<this page>&max_age=<seconds>`, which asks for
+the second factor only and comes back; an API caller gets 401
+STEP_UP_REQUIRED with `stepUpUrl` (ADR 032).
+
 Configuration comes from environment variables (see README.md next to this file).
 """
 
@@ -88,6 +95,11 @@ class Config:
     database: str
     token_ttl: int
     public_origin: str  # where browsers reach this app: the origin of returnTo
+    step_up_max_age: int  # /security: a second factor at most this many seconds old
+
+    @property
+    def step_up_url(self) -> str:
+        return f"{self.issuer}/login/step-up"
 
     @property
     def login_url(self) -> str:
@@ -167,6 +179,7 @@ def load_config(env: Mapping[str, str]) -> Config:
         database=get("DATABASE", os.path.join(get("DATA_DIR", "./data"), "python-app.sqlite3")),
         token_ttl=integer("SSO_TOKEN_TTL", 600, 30, 3600),
         public_origin=public_origin("PUBLIC_ORIGIN", f"http://python.sso.localhost:{port}"),
+        step_up_max_age=integer("STEP_UP_MAX_AGE", 900, 60, 86400),
     )
 
 
@@ -727,6 +740,7 @@ class UserStore:
 TITLES = {
     "UNAUTHENTICATED": "You are not signed in",
     "SESSION_EXPIRED": "Your session token has expired",
+    "STEP_UP_REQUIRED": "Confirm it is you with your second factor",
     "IDENTITY_UNAVAILABLE": "The identity service cannot be reached",
     "STORE_UNAVAILABLE": "Storage is unavailable",
     "NOT_FOUND": "Not found",
@@ -772,15 +786,39 @@ def login_redirect_url(login_url: str, return_to: str) -> str:
     return f"{login_url}?{urllib.parse.urlencode({'returnTo': return_to})}"
 
 
-def login_redirect(config: Config, req: Request) -> Response:
-    """303 to app 1's sign-in page, which renews silently while the session lives and comes back here."""
+def this_page(config: Config, req: Request) -> str:
+    """This request's URL at the configured origin, for returnTo."""
     # The configured origin, never the Host header: behind a proxy Host is
     # 127.0.0.1:<port>, and a client must not choose where it is sent back to.
     path = urllib.parse.quote(req.path, safe="/!$&'()*+,;=:@-._~")
     query = urllib.parse.quote(req.query_string, safe="/?!$&'()*+,;=:@%-._~")
-    return_to = config.public_origin + path + (f"?{query}" if query else "")
+    return config.public_origin + path + (f"?{query}" if query else "")
+
+
+def step_up_reason(claims: Mapping[str, Any], max_age: int, now: float) -> Optional[str]:
+    """Why these claims fall short of a second factor proved within `max_age` seconds, or None (the Node kit's stepUpReason)."""
+    amr = claims.get("amr")
+    if not isinstance(amr, list) or "mfa" not in amr:
+        return "no second factor in this session"
+    auth_time = claims.get("auth_time")
+    # A token without auth_time cannot show it is recent enough.
+    if not _is_number(auth_time) or now - auth_time > max_age:
+        return f"authenticated more than {max_age} s ago"
+    return None
+
+
+def step_up_redirect_url(config: Config, return_to: Optional[str]) -> str:
+    """App 1's step-up page with max_age (and returnTo), as the Node kit's stepUpRedirectUrl()."""
+    params = {"returnTo": return_to} if return_to is not None else {}
+    params["max_age"] = str(config.step_up_max_age)
+    return f"{config.step_up_url}?{urllib.parse.urlencode(params)}"
+
+
+def login_redirect(config: Config, req: Request, *, step_up: bool = False) -> Response:
+    """303 to app 1's sign-in page (renews silently while the session lives) or, `step_up`, its step-up page; both come back here."""
+    return_to = this_page(config, req)
     res = Response(status=303)
-    res.headers["Location"] = login_redirect_url(config.login_url, return_to)
+    res.headers["Location"] = step_up_redirect_url(config, return_to) if step_up else login_redirect_url(config.login_url, return_to)
     # A redirect that depends on the cookies: no cache may replay it after the token is renewed.
     res.headers["Cache-Control"] = "no-store"
     return res
@@ -792,6 +830,17 @@ PAGE = """<!doctype html>
 <body>
 <h1>Hello, {display}</h1>
 <p>Signed in as <strong>{username}</strong> (local id <code>{id}</code>) through <a href="{account}">the identity app</a>.</p>
+</body>
+</html>
+"""
+
+
+SECURITY_PAGE = """<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Security settings</title></head>
+<body>
+<h1>Security settings</h1>
+<p>Signed in as <strong>{username}</strong> with a second factor ({amr}), proved recently.</p>
 </body>
 </html>
 """
@@ -932,6 +981,47 @@ def create_app(config: Config, *, keys: Optional[RemoteKeySet] = None, store: Op
             return problem(403, "ACCESS_DENIED", "Confirm your email address at the identity app first.",
                            verifyUrl=f"{config.issuer}/account")
         res = Response(json.dumps({"email": claims["email"]}), mimetype="application/json")
+        res.headers["Cache-Control"] = "no-store"
+        return res
+
+    def step_up_required(claims: Mapping[str, Any]) -> Optional[str]:
+        return step_up_reason(claims, config.step_up_max_age, time.time())
+
+    @app.get("/security")
+    def security_page() -> Response:
+        # A page that needs a second factor, proved recently (ADR 032).
+        try:
+            claims = authenticate()
+        except Rejected as err:
+            return login_redirect(config, request) if is_page_navigation(request) else refused(err)
+        except KeysUnavailable:
+            return identity_unavailable()
+        if step_up_required(claims) is not None:
+            if is_page_navigation(request):
+                return login_redirect(config, request, step_up=True)  # the second factor only, then back here
+            return problem(401, "STEP_UP_REQUIRED", "This page needs a second factor, proved recently. Confirm it at the identity app.",
+                           loginUrl=config.login_url, stepUpUrl=step_up_redirect_url(config, None))
+        res = Response(SECURITY_PAGE.format(
+            username=html.escape(claims["preferred_username"]),
+            amr=html.escape(", ".join(str(m) for m in claims["amr"])),
+        ), mimetype="text/html")
+        res.headers["Cache-Control"] = "no-store"
+        res.headers["Content-Security-Policy"] = "default-src 'none'"
+        return res
+
+    @app.get("/api/security")
+    def security_api() -> Response:
+        try:
+            claims = authenticate()
+        except Rejected as err:
+            return refused(err)
+        except KeysUnavailable:
+            return identity_unavailable()
+        if step_up_required(claims) is not None:
+            return problem(401, "STEP_UP_REQUIRED", "This page needs a second factor, proved recently. Confirm it at the identity app.",
+                           loginUrl=config.login_url, stepUpUrl=step_up_redirect_url(config, None))
+        res = Response(json.dumps({"username": claims["preferred_username"], "amr": claims["amr"], "authTime": claims["auth_time"]}),
+                       mimetype="application/json")
         res.headers["Cache-Control"] = "no-store"
         return res
 

@@ -44,6 +44,7 @@ import { createLoginThrottle, type ThrottleLimits } from './users/login-throttle
 import { createDeviceCookies, loadDeviceSecret } from './users/device-cookie';
 import { createPasswordHasher, HasherBusyError } from './users/passwords';
 import { secondFactorRoutes } from './routes/second-factor';
+import { stepUpRoutes } from './routes/step-up';
 import { createPendingSignIns } from './mfa/pending-sign-in';
 import { createSecondFactorThrottle, type SecondFactorLimits } from './mfa/second-factor-throttle';
 import { createSecretBox } from './mfa/secret-box';
@@ -189,6 +190,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
   api.use(express.json({ limit: '16kb', strict: false, type: 'application/json' }));
   api.use(authRoutes(context));
   api.use(secondFactorRoutes(context));
+  api.use(stepUpRoutes(context));
   api.use(sessionRoutes(context));
   api.use(accountRoutes(context));
   api.use(deviceRoutes(context));
@@ -222,7 +224,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
     errorHandler({
       logger,
       mapError: (err) => {
-        if (isSessionError(err)) return sessionHttpError(err.code, `${config.origin}/login`);
+        if (isSessionError(err)) return sessionHttpError(err.code, `${config.origin}/login`, err.stepUpUrl);
         if (err instanceof HasherBusyError) return new HttpError('RATE_LIMITED', 'Sign-in is busy right now. Try again in a moment.', { retryAfter: 1 });
         return undefined;
       },

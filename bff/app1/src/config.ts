@@ -45,6 +45,8 @@ const EnvSchema = DomainEnvSchema.extend({
   SSO_MFA_FAILURES_PER_USER: envCount(DEFAULT_SECOND_FACTOR_LIMITS.perUser.failures),
   /** How long an account deletion stays in the revocation feed for relying apps that were down (ADR 034). */
   SSO_DELETION_FEED_RETENTION: envSeconds(30 * 24 * 3600, 3600, 365 * 24 * 3600),
+  /** Sensitive actions (a password change with a second factor enrolled) need an authentication at most this old (ADR 032). */
+  SSO_RECENT_AUTH_MAX_AGE: envSeconds(10 * 60, 30, 24 * 60 * 60),
   SPA_DIR: envString(path.join(repoRoot, 'web/app1/dist')),
   /** Forward-auth access rules file (ADR 016); unset: every host under the parent domain needs a sign-in. */
   SSO_ACCESS_RULES: envOptional(),
@@ -97,6 +99,8 @@ export interface App1Config extends DomainConfig, StoreConfig, MailConfig, Metri
   /** Forward-auth access rules: the file's (SSO_ACCESS_RULES) then the defaults. */
   readonly accessRules: AccessRules;
   readonly secondFactorPendingSeconds: number;
+  /** How old an authentication may be for a sensitive action (seconds). */
+  readonly recentAuthMaxAgeSeconds: number;
   readonly secondFactorLimits: SecondFactorLimits;
   /** How long an account deletion stays in the revocation feed. */
   readonly deletionFeedRetentionSeconds: number;
@@ -152,6 +156,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     emailTokenTtlSeconds: e.SSO_EMAIL_TOKEN_TTL,
     emailMailsPerAccount: e.SSO_EMAIL_MAILS_PER_ACCOUNT,
     emailRequestsPerAddress: e.SSO_EMAIL_REQUESTS_PER_ADDRESS,
+    recentAuthMaxAgeSeconds: e.SSO_RECENT_AUTH_MAX_AGE,
     secondFactorLimits: Object.freeze({
       perSignIn: e.SSO_MFA_ATTEMPTS_PER_SIGN_IN,
       perUser: { ...DEFAULT_SECOND_FACTOR_LIMITS.perUser, failures: e.SSO_MFA_FAILURES_PER_USER },

@@ -9,6 +9,7 @@ import {
 } from '@sso/session';
 import type { App2Config } from './config';
 import { addMeRoutes } from './routes/me';
+import { addSecurityRoutes, guardSecurityPage } from './routes/security';
 import { openLowdbStore } from './storage/lowdb-store';
 import { openPostgresStore } from './storage/postgres-store';
 import type { LocalUserStore } from './users/local-user-store';
@@ -86,6 +87,7 @@ export async function createApp(config: App2Config, options: App2Options = {}): 
   if (metrics) api.use(metrics.routeBase);
   api.use(noStore());
   addMeRoutes(api, { reader: sso, users: store.users, now });
+  addSecurityRoutes(api, { reader: sso, maxAuthAge: config.securityMaxAuthAgeSeconds });
   // The catch-all follows the API router rather than ending it, so that the
   // router's own OPTIONS answer (Allow: GET, HEAD) still comes first for
   // /api/me. The API comes before the health routes: it is the hot path, and
@@ -106,6 +108,7 @@ export async function createApp(config: App2Config, options: App2Options = {}): 
       },
     }),
   );
+  guardSecurityPage(app, { reader: sso, maxAuthAge: config.securityMaxAuthAgeSeconds });
   app.use(
     serveSpa({
       dir: config.spaDir,
@@ -115,7 +118,7 @@ export async function createApp(config: App2Config, options: App2Options = {}): 
   app.use(
     errorHandler({
       logger,
-      mapError: (err) => (isSessionError(err) ? sessionHttpError(err.code, config.loginUrl) : undefined),
+      mapError: (err) => (isSessionError(err) ? sessionHttpError(err.code, config.loginUrl, err.stepUpUrl) : undefined),
     }),
   );
 

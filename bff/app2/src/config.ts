@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { DomainEnvSchema, envOptional, envOptionalPort, envString, parseEnv, resolveDomainConfig, resolveMetricsConfig, resolveStoreConfig, StoreEnvSchema, ConfigError, type DomainConfig, type MetricsConfig, type StoreConfig } from '@sso/bff-common';
+import { DomainEnvSchema, envOptional, envOptionalPort, envSeconds, envString, parseEnv, resolveDomainConfig, resolveMetricsConfig, resolveStoreConfig, StoreEnvSchema, ConfigError, type DomainConfig, type MetricsConfig, type StoreConfig } from '@sso/bff-common';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const SERVICE = 'App 2 (relying BFF)';
@@ -14,6 +14,8 @@ const EnvSchema = DomainEnvSchema.extend({
     (v) => (v === '' ? undefined : v),
     z.coerce.number({ error: 'must be a number of milliseconds' }).int().min(100, 'must be at least 100 ms').max(60_000, 'must be at most 60000 ms').default(1000),
   ),
+  /** The security page needs a second factor proved at most this long ago (ADR 032). */
+  APP2_SECURITY_MAX_AUTH_AGE: envSeconds(15 * 60, 60, 24 * 60 * 60),
   SPA_DIR: envString(path.join(repoRoot, 'web/app2/dist')),
   /** Serve GET /metrics on this port (METRICS_HOST, loopback by default); unset: no metrics (ADR 035). */
   APP2_METRICS_PORT: envOptionalPort(),
@@ -34,6 +36,8 @@ export interface App2Config extends DomainConfig, StoreConfig, MetricsConfig {
   readonly revocationsUrl: string;
   readonly revocationPollMs: number;
   readonly loginUrl: string;
+  /** How old a second factor may be for the security page (seconds). */
+  readonly securityMaxAuthAgeSeconds: number;
   readonly spaDir: string;
 }
 
@@ -67,6 +71,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     revocationsUrl: url('SSO_REVOCATIONS_URL', e.SSO_REVOCATIONS_URL ?? `${loopback}/api/revocations`),
     revocationPollMs: e.SSO_REVOCATION_POLL_MS,
     loginUrl: `${domain.app1Origin}/login`,
+    securityMaxAuthAgeSeconds: e.APP2_SECURITY_MAX_AUTH_AGE,
     spaDir: path.resolve(e.SPA_DIR),
   } satisfies App2Config);
 }

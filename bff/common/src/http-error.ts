@@ -3,7 +3,7 @@ import { sessionProblem, type SessionErrorCode } from '@sso/session';
 import { ERRORS, PROBLEM_CONTENT_TYPE, problemOf, type ErrorCode, type Problem } from '@sso/types';
 
 /** What an HttpError may add to its problem document. */
-export type ProblemExtra = Partial<Pick<Problem, 'errors' | 'loginUrl' | 'retryAfter' | 'reason'>>;
+export type ProblemExtra = Partial<Pick<Problem, 'errors' | 'loginUrl' | 'retryAfter' | 'reason' | 'stepUpUrl' | 'methods'>>;
 
 /**
  * The one HTTP error type of both BFFs: a stable code (its status and title
@@ -36,7 +36,7 @@ export function sendProblem(res: Response, error: HttpError): void {
  * unreachable, ...): the kit's one exhaustive mapping, as an HttpError, for
  * both BFFs. `loginUrl` tells a client where to renew.
  */
-export function sessionHttpError(code: SessionErrorCode, loginUrl: string): HttpError {
-  const p = sessionProblem(code, loginUrl);
-  return new HttpError(p.code, p.detail, p.loginUrl ? { loginUrl: p.loginUrl } : {});
+export function sessionHttpError(code: SessionErrorCode, loginUrl: string, stepUpUrl?: string): HttpError {
+  const p = sessionProblem(code, loginUrl, stepUpUrl);
+  return new HttpError(p.code, p.detail, { ...(p.loginUrl ? { loginUrl: p.loginUrl } : {}), ...(p.stepUpUrl ? { stepUpUrl: p.stepUpUrl } : {}) });
 }

@@ -17,6 +17,12 @@ export type SessionErrorCode =
   | 'FORBIDDEN'
   /** Verification keys could not be obtained (identity app unreachable, no cache). */
   | 'KEYS_UNAVAILABLE'
+  /**
+   * A valid session whose authentication is not enough for this route:
+   * no second factor (`amr` without `mfa`), or proven longer ago than the
+   * route allows (`auth_time`). Only a step-up at the identity app helps.
+   */
+  | 'STEP_UP_REQUIRED'
   /** The library was configured in a way that cannot work; thrown at start-up. */
   | 'CONFIG_INVALID'
   /** A key file exists but cannot be read or parsed; thrown at start-up. */
@@ -24,12 +30,15 @@ export type SessionErrorCode =
 
 export class SessionError extends Error {
   override readonly name = 'SessionError';
+  /** For STEP_UP_REQUIRED: the identity app's step-up page (with `max_age` when the route bounds it); add `returnTo`. */
+  readonly stepUpUrl?: string;
   constructor(
     readonly code: SessionErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; stepUpUrl?: string },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.stepUpUrl !== undefined) this.stepUpUrl = options.stepUpUrl;
   }
 }
 

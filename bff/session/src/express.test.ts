@@ -132,3 +132,106 @@ describe('optionalSession', () => {
     expect(none.seen.next).toBe(1);
   });
 });
+
+describe('requireSession({ mfa, maxAuthAge })', () => {
+  const T0 = 1_800_000_000_000;
+  let clock = T0;
+  const signer = () => createTokenSigner({ issuer: ISS, audience: AUD, method: { alg: 'EdDSA', currentKey: keys.current }, now: () => clock });
+  const stepUpReader = () =>
+    createSessionReader({
+      cookie: createCookieController({ domain: 'sso.localhost' }),
+      verifier: createTokenVerifier({ issuer: ISS, audience: AUD, method: { alg: 'EdDSA', getKey: keys.getKey }, now: () => clock }),
+      loginUrl: `${ISS}/login`,
+      publicOrigin: 'http://app2.sso.localhost:3002',
+      now: () => clock,
+    });
+  const tokenWith = async (claims: { amr?: string[]; auth_time?: number }) => `__Secure-sso=${(await signer().sign({ ...subject, ...claims })).token}`;
+
+  it('passes a token whose amr holds mfa', async () => {
+    clock = T0;
+    const c = call(await tokenWith({ amr: ['pwd', 'otp', 'mfa'], auth_time: T0 / 1000 }));
+    await c.run(stepUpReader().requireSession({ mfa: true }));
+    expect(c.seen.next).toBe(1);
+    expect(c.res.locals.session).toMatchObject({ amr: ['pwd', 'otp', 'mfa'] });
+  });
+
+  it('refuses a password-only token to a fetch caller with STEP_UP_REQUIRED and the step-up URL, and does not set the session', async () => {
+    clock = T0;
+    const c = call(await tokenWith({ amr: ['pwd'], auth_time: T0 / 1000 }));
+    await expect(c.run(stepUpReader().requireSession({ mfa: true }))).rejects.toMatchObject({ code: 'STEP_UP_REQUIRED', stepUpUrl: `${ISS}/login/step-up` });
+    expect(c.seen.next).toBe(0);
+    expect(c.res.locals.session).toBeUndefined();
+  });
+
+  it('a token without amr (an older issuer) counts as password only', async () => {
+    clock = T0;
+    const c = call(await tokenWith({}));
+    await expect(c.run(stepUpReader().requireSession({ mfa: true }))).rejects.toMatchObject({ code: 'STEP_UP_REQUIRED' });
+  });
+
+  it('sends a page navigation without mfa to the step-up page with returnTo and max_age, never to the sign-in form', async () => {
+    clock = T0;
+    const c = call(await tokenWith({ amr: ['pwd'], auth_time: T0 / 1000 }), { 'sec-fetch-mode': 'navigate' });
+    await c.run(stepUpReader().requireSession({ mfa: true, maxAuthAge: 300 }));
+    expect(c.seen.next).toBe(0);
+    const url = new URL(c.seen.redirect!);
+    expect(`${url.origin}${url.pathname}`).toBe(`${ISS}/login/step-up`);
+    expect(url.searchParams.get('returnTo')).toBe('http://app2.sso.localhost:3002/page');
+    expect(url.searchParams.get('max_age')).toBe('300');
+  });
+
+  it('an HTML-preferring GET without Sec-Fetch-Mode is a page too; redirect: never always answers the error', async () => {
+    clock = T0;
+    const cookie = await tokenWith({ amr: ['pwd'], auth_time: T0 / 1000 });
+    const page = call(cookie);
+    (page.req as unknown as { accepts: () => string }).accepts = () => 'html';
+    await page.run(stepUpReader().requireSession({ mfa: true }));
+    expect(page.seen.redirect).toContain('/login/step-up?returnTo=');
+    const api = call(cookie, { 'sec-fetch-mode': 'navigate' });
+    await expect(api.run(stepUpReader().requireSession({ mfa: true, redirect: 'never' }))).rejects.toMatchObject({ code: 'STEP_UP_REQUIRED' });
+  });
+
+  it('maxAuthAge: passes up to the limit, refuses one second past it (injected clock), with max_age in the step-up URL', async () => {
+    clock = T0;
+    const cookie = await tokenWith({ amr: ['pwd', 'otp', 'mfa'], auth_time: T0 / 1000 });
+    const reader = stepUpReader();
+    const middleware = reader.requireSession({ mfa: true, maxAuthAge: 120 });
+    clock = T0 + 120_000;
+    const atLimit = call(cookie);
+    await atLimit.run(middleware);
+    expect(atLimit.seen.next).toBe(1);
+    clock = T0 + 121_000;
+    const past = call(cookie);
+    await expect(Promise.resolve().then(() => past.run(middleware))).rejects.toMatchObject({ code: 'STEP_UP_REQUIRED', stepUpUrl: `${ISS}/login/step-up?max_age=120` });
+    expect(past.seen.next).toBe(0);
+  });
+
+  it('maxAuthAge refuses a token without auth_time', async () => {
+    clock = T0;
+    const c = call(await tokenWith({ amr: ['pwd', 'otp', 'mfa'] }));
+    await expect(c.run(stepUpReader().requireSession({ maxAuthAge: 600 }))).rejects.toMatchObject({ code: 'STEP_UP_REQUIRED' });
+  });
+
+  it('a missing token is still a sign-in (renewal), not a step-up', async () => {
+    const c = call(undefined, { 'sec-fetch-mode': 'navigate' });
+    c.run(stepUpReader().requireSession({ mfa: true }));
+    expect(c.seen.redirect).toBe(`${ISS}/login?returnTo=${encodeURIComponent('http://app2.sso.localhost:3002/page')}`);
+  });
+
+  it('refuses a maxAuthAge that is not a whole number of seconds, and mfa without an identity app to send people to', () => {
+    expect(() => stepUpReader().requireSession({ maxAuthAge: 0 })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    expect(() => stepUpReader().requireSession({ maxAuthAge: 1.5 })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    const noLogin = createSessionReader({ cookie: createCookieController({ domain: 'sso.localhost' }), verifier: createTokenVerifier({ issuer: ISS, audience: AUD, method: { alg: 'EdDSA', getKey: keys.getKey } }) });
+    expect(() => noLogin.requireSession({ mfa: true })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+  });
+});
+
+describe('sessionProblem', () => {
+  it('STEP_UP_REQUIRED is a 401 that carries the step-up URL', () => {
+    expect(sessionProblem('STEP_UP_REQUIRED', `${ISS}/login`, `${ISS}/login/step-up?max_age=60`)).toMatchObject({
+      status: 401,
+      code: 'STEP_UP_REQUIRED',
+      stepUpUrl: `${ISS}/login/step-up?max_age=60`,
+    });
+  });
+});

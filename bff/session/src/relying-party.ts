@@ -19,6 +19,8 @@ export interface RelyingPartyOptions {
   jwksUrl?: string;
   /** The identity app's sign-in page, where browsers renew (default `${issuer}/login`). */
   loginUrl?: string;
+  /** The identity app's step-up page, for `requireSession({ mfa, maxAuthAge })` (default `${issuer}/login/step-up`). */
+  stepUpUrl?: string;
   /** This app's public origin (`https://learn.example.com`), for `returnTo`; default from the request. */
   publicOrigin?: string;
   /** The identity app's revocation feed. Default: next to the JWKS URL, `/api/revocations`. */
@@ -50,6 +52,8 @@ export interface RelyingParty extends SessionReader {
   cookie: CookieController;
   /** The identity app's sign-in page. */
   loginUrl: string;
+  /** The identity app's step-up page (a second factor again, no password). */
+  stepUpUrl: string;
   /** Null in HS256 mode. */
   keys: RemoteKeySet | null;
   revocations: RevocationFeed;
@@ -91,9 +95,12 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
   });
   const cookie = createCookieController({ name: options.cookieName ?? DEFAULT_COOKIE_NAME, domain: options.cookieDomain });
   const loginUrl = options.loginUrl ?? new URL('/login', options.issuer).href;
+  const stepUpUrl = options.stepUpUrl ?? new URL('/login/step-up', options.issuer).href;
   const reader = createSessionReader({
     cookie,
     loginUrl,
+    stepUpUrl,
+    now: options.now,
     publicOrigin: options.publicOrigin,
     verifier: createTokenVerifier({
       issuer: options.issuer,
@@ -111,6 +118,7 @@ export function createRelyingParty(options: RelyingPartyOptions): RelyingParty {
     ...reader,
     cookie,
     loginUrl,
+    stepUpUrl,
     keys,
     revocations,
     start() {

@@ -138,7 +138,7 @@ export interface TokenVerifierOptions {
 
 export type VerifyResult =
   | { ok: true; claims: SsoClaims }
-  | { ok: false; code: Exclude<SessionErrorCode, 'CONFIG_INVALID' | 'KEY_FILE_INVALID' | 'FORBIDDEN'>; reason: string };
+  | { ok: false; code: Exclude<SessionErrorCode, 'CONFIG_INVALID' | 'KEY_FILE_INVALID' | 'FORBIDDEN' | 'STEP_UP_REQUIRED'>; reason: string };
 
 export interface TokenVerifier {
   verify(token: string): Promise<VerifyResult>;

@@ -40,6 +40,12 @@ export const ERROR_CODES = [
   'SECOND_FACTOR_CONFLICT',
   /** The account's email address is verified already: there is nothing to resend. */
   'EMAIL_ALREADY_VERIFIED',
+  /** Signed in, but this route needs a second factor (proved recently): go to `stepUpUrl` with `returnTo`. */
+  'STEP_UP_REQUIRED',
+  /** A sensitive action on app 1 needs a fresh proof (`methods`): prove it again, then retry. */
+  'RECENT_AUTH_REQUIRED',
+  /** Step-up asks for a second factor and the account has none: set one up first. */
+  'SECOND_FACTOR_NOT_ENROLLED',
 ] as const;
 
 export const ErrorCodeSchema = z.enum(ERROR_CODES);
@@ -77,6 +83,10 @@ export const ERRORS = {
   SECOND_FACTOR_EXPIRED: { status: 401, title: 'Your sign-in took too long' },
   SECOND_FACTOR_CONFLICT: { status: 409, title: 'That second factor is not in that state' },
   EMAIL_ALREADY_VERIFIED: { status: 409, title: 'This email address is verified already' },
+  // 401, as RFC 9470 answers insufficient_user_authentication: who you are is known, how recently is not enough.
+  STEP_UP_REQUIRED: { status: 401, title: 'Confirm it is you with your second factor' },
+  RECENT_AUTH_REQUIRED: { status: 401, title: 'Confirm it is you to continue' },
+  SECOND_FACTOR_NOT_ENROLLED: { status: 409, title: 'No second factor is set up' },
 } as const satisfies Record<ErrorCode, { status: number; title: string }>;
 
 /** The problem `type` URI of a code: `https://sso.dev/problems/session-expired`. */
@@ -100,6 +110,10 @@ export const ProblemSchema = z.object({
   reason: z.optional(SessionEndReasonSchema),
   /** Seconds until a throttled client may try again (429). */
   retryAfter: z.optional(z.int()),
+  /** STEP_UP_REQUIRED: the identity app's step-up page (with `max_age` when bounded); add `returnTo`. */
+  stepUpUrl: z.optional(z.string()),
+  /** RECENT_AUTH_REQUIRED: the proofs that will do (`password`, `totp`, `recovery-code`; passkeys later). */
+  methods: z.optional(z.array(z.string())),
 });
 export type Problem = z.infer<typeof ProblemSchema>;
 

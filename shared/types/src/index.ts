@@ -10,3 +10,4 @@ export * from './second-factor-login';
 export * from './second-factor';
 export * from './account-deletion';
 export * from './email';
+export * from './step-up';

@@ -5,6 +5,7 @@ import type { App1Context } from '../context';
 import { endAllSessions, issueSession, requireAccount } from '../sessions/lifecycle';
 import { notifyPasswordChanged } from '../recovery/password-changed';
 import { toAccount } from '../users/account';
+import { requireRecentAuth } from '../mfa/step-up';
 import { checkPassword } from '../users/password-check';
 import { bcryptCost } from '../users/user-store';
 import { SAME_PASSWORD_MESSAGE, commonPasswordIn } from '../users/password-policy';
@@ -14,8 +15,12 @@ export function accountRoutes(ctx: App1Context): Router {
   const router = Router();
 
   router.post('/account/password', async (req, res) => {
-    const { user, session } = await requireAccount(ctx, req);
+    const account = await requireAccount(ctx, req);
+    const { user, session } = account;
     const body = parseBody(ChangePasswordRequestSchema, req.body, commonPasswordIn('newPassword'));
+    // With a second factor enrolled the password alone is not the account's
+    // full strength: the session must have proved the second factor recently.
+    await requireRecentAuth(ctx, account);
     // Under the sign-in limits: a stolen session must not become a password oracle.
     const checked = await checkPassword(ctx, { username: user.username, password: body.currentPassword, address: req.ip, cookieHeader: req.headers.cookie, countSuccess: false });
     if (!checked.ok) {

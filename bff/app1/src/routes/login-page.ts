@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { App1Context } from '../context';
-import { hasFreshToken, hasRefreshCookie } from '../sessions/lifecycle';
+import { getAccount, hasFreshToken, hasRefreshCookie } from '../sessions/lifecycle';
 import { renewSession } from '../sessions/renew';
 import { logRefusedOrigin, returnToOrigins, safeRedirect } from '../sessions/return-to';
 
@@ -36,6 +36,20 @@ export function loginPageRoutes(ctx: App1Context): Router {
     if (returnTo !== undefined) again.set('returnTo', returnTo);
     again.set('ended', outcome.reason);
     res.redirect(303, `/login?${again}`);
+  });
+
+  /**
+   * GET /login/step-up?returnTo=…&max_age=…, where relying apps send a
+   * signed-in person for a second factor (ADR 032). With a live session and
+   * a valid token, the SPA's step-up page asks for the second factor only.
+   * Without a valid token, /login first: it renews silently while the session
+   * lives and comes straight back here, or shows the form (a dead session),
+   * whose sign-in then lands here.
+   */
+  router.get('/login/step-up', async (req, res, next) => {
+    if (await getAccount(ctx, req)) return next();
+    res.setHeader('Cache-Control', 'no-store');
+    res.redirect(303, `/login?${new URLSearchParams({ returnTo: `${ctx.config.origin}${req.originalUrl}` })}`);
   });
 
   return router;

@@ -21,7 +21,8 @@ import { noticeSecondFactor } from '../mfa/notices';
 /** The amr of a sign-in that passed the password and a one-time code (RFC 8176). */
 const PASSWORD_AND_OTP = ['pwd', 'otp', 'mfa'] as const;
 
-function refuse(check: Exclude<SecondFactorCheck, { ok: true }>): never {
+/** The answer to a failed second-factor check (shared with step-up). */
+export function refuseSecondFactor(check: Exclude<SecondFactorCheck, { ok: true }>): never {
   switch (check.code) {
     case 'RATE_LIMITED':
       throw new HttpError('RATE_LIMITED', 'Too many wrong codes for this account. Try again later.', { retryAfter: check.retryAfter });
@@ -62,7 +63,7 @@ export function secondFactorRoutes(ctx: App1Context): Router {
     if (!check.ok) {
       if (check.code === 'SECOND_FACTOR_EXPIRED') res.append('Set-Cookie', ctx.pendingSignIns.clear());
       ctx.metrics?.signIns.inc({ outcome: check.code === 'RATE_LIMITED' ? 'throttled' : 'second_factor_failure' });
-      refuse(check);
+      refuseSecondFactor(check);
     }
     // One session per pending sign-in, even if two right codes race.
     const user = await ctx.users.findById(pending.userId);
@@ -113,7 +114,7 @@ export function secondFactorRoutes(ctx: App1Context): Router {
     const step = secret ? matchTotp(secret, body.code, ctx.now()) : null;
     if (step === null || !(await ctx.secondFactors.confirmTotp(user.id, step, new Date(ctx.now()).toISOString()))) {
       req.log.warn({ event: 'mfa.failure', userId: user.id, during: 'totp-confirm' }, 'audit');
-      refuse({ ok: false, code: 'INVALID_SECOND_FACTOR' });
+      refuseSecondFactor({ ok: false, code: 'INVALID_SECOND_FACTOR' });
     }
     await admission.succeeded();
     const recoveryCodes = await replaceRecoveryCodes(ctx, user.id);
@@ -129,7 +130,7 @@ export function secondFactorRoutes(ctx: App1Context): Router {
     if (!totp?.confirmedAt) throw new HttpError('SECOND_FACTOR_CONFLICT', 'No authenticator app is set up.');
     // A stolen session alone cannot remove the second factor: it takes a current code.
     const check = await checkSecondFactor(ctx, { userId: user.id, code: body.code, pendingId: null, allowRecovery: true, log: req.log });
-    if (!check.ok) refuse(check);
+    if (!check.ok) refuseSecondFactor(check);
     await ctx.secondFactors.deleteTotp(user.id);
     await ctx.secondFactors.deleteRecoveryCodes(user.id);
     req.log.info({ event: 'mfa.totp.disabled', userId: user.id, with: check.method }, 'audit');
@@ -143,7 +144,7 @@ export function secondFactorRoutes(ctx: App1Context): Router {
     const totp = await ctx.secondFactors.getTotp(user.id);
     if (!totp?.confirmedAt) throw new HttpError('SECOND_FACTOR_CONFLICT', 'Recovery codes come with an authenticator app: set one up first.');
     const check = await checkSecondFactor(ctx, { userId: user.id, code: body.code, pendingId: null, allowRecovery: false, log: req.log });
-    if (!check.ok) refuse(check);
+    if (!check.ok) refuseSecondFactor(check);
     const recoveryCodes = await replaceRecoveryCodes(ctx, user.id);
     req.log.info({ event: 'mfa.recovery-codes.regenerated', userId: user.id }, 'audit');
     res.json({ recoveryCodes } satisfies RecoveryCodesResponse);

@@ -42,6 +42,12 @@ export interface SessionStore {
    * current hash, so two concurrent refreshes with one token cannot both win.
    */
   rotate(id: string, fromHash: string, toHash: string, now: number): Promise<'rotated' | 'stale'>;
+  /**
+   * Records that the person behind a live (not revoked) session proved who
+   * they are again (step-up, re-authentication): its `amr` and `authTime`
+   * become these. Returns the updated session, or null when there is none.
+   */
+  reauthenticate(id: string, amr: readonly string[], authTime: number): Promise<SessionRecord | null>;
   /** Marks sessions revoked and appends them to the revocation feed; returns the ids newly revoked. */
   revoke(ids: readonly string[], reason: string, now: number, tokenLifetimeMs: number): Promise<string[]>;
   /** The user's sessions not revoked whose absolute expiry is after `after` (idle ones included). */

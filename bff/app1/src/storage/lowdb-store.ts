@@ -292,6 +292,15 @@ export async function openLowdbStore(
       await store.commit();
       return 'rotated';
     },
+    async reauthenticate(id, amr, authTime) {
+      const s = sessionsById.get(id);
+      if (!s || s.revokedAt !== null) return null;
+      s.amr = [...amr];
+      s.authTime = authTime;
+      store.put('sessions', s);
+      await store.commit();
+      return s;
+    },
     async revoke(ids, reason, now, tokenLifetimeMs) {
       const revoked: string[] = [];
       for (const id of ids) {

@@ -283,6 +283,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       );
       return rowCount === 1 ? 'rotated' : 'stale';
     },
+    async reauthenticate(id, amr, authTime) {
+      const { rowCount } = await write('UPDATE app1.sessions SET amr = $2, auth_time = $3 WHERE id = $1 AND revoked_at IS NULL', [id, [...amr], authTime]);
+      if (rowCount !== 1) return null;
+      const { rows } = await read<SessionRow>(`SELECT ${SESSION_COLUMNS} FROM app1.sessions s WHERE s.id = $1`, [id]);
+      return rows[0] ? toSession(rows[0]) : null;
+    },
     async revoke(ids, reason, now, tokenLifetimeMs) {
       if (ids.length === 0) return [];
       return db.transaction(async (client) => {

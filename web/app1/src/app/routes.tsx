@@ -16,6 +16,7 @@ export const routes: RouteObject[] = [
       { index: true, element: <Navigate to="/account" replace /> },
       { path: 'login', element: <LoginRoute /> },
       onDemand('login/second-factor', async () => ({ Component: (await import('./routes/second-factor')).SecondFactorRoute })),
+      onDemand('login/step-up', async () => ({ Component: (await import('./routes/step-up')).StepUpRoute })),
       onDemand('signup', async () => ({ Component: (await import('./routes/signup')).SignupRoute })),
       onDemand('forgot-password', async () => ({ Component: (await import('./routes/forgot-password')).ForgotPasswordRoute })),
       onDemand('reset-password', async () => ({ Component: (await import('./routes/reset-password')).ResetPasswordRoute })),

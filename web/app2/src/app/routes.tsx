@@ -9,6 +9,7 @@ export const routes: RouteObject[] = [
     element: <RootLayout />,
     children: [
       { index: true, element: <ProfileRoute /> },
+      onDemand('security', async () => ({ Component: (await import('./routes/security')).SecurityRoute })),
       onDemand('signed-out', async () => ({ Component: (await import('./routes/signed-out')).SignedOutRoute })),
       { path: '*', element: <Navigate to="/" replace /> },
     ],

@@ -89,6 +89,8 @@ export const mockDb = {
   totpEnabled: new Map<string, string[]>(),
   /** The user whose password passed and whose second factor is due. */
   pendingSecondFactor: null as string | null,
+  /** When this session last proved a second factor (ms; sign-in with a code, or a step-up); null: password only. */
+  secondFactorAt: null as number | null,
   /** Reset tokens not yet used, by token: whose password they set (a forgot request for a user with an email issues MOCK_RESET_TOKEN). */
   resetTokens: new Map<string, string>(),
   /** Reset tokens already used: a second try is LINK_USED, as at BFF 1. */
@@ -132,6 +134,7 @@ export function resetMockDb(scenario: MockScenario = 'default'): void {
   mockDb.otherDevices = demoOtherDevices(Date.now());
   mockDb.totpEnabled = new Map();
   mockDb.pendingSecondFactor = null;
+  mockDb.secondFactorAt = null;
   mockDb.resetTokens = new Map([[MOCK_RESET_TOKEN, DEMO.account.username]]);
   mockDb.usedResetTokens = new Set();
   const unverified = scenario === 'unverified' || scenario === 'verify-required';
@@ -156,6 +159,7 @@ export interface MockDbSnapshot {
   provisionedAt: [string, string][];
   otherDevices?: DeviceSession[];
   pendingVerification?: string | null;
+  secondFactorAt?: number | null;
 }
 
 export function snapshotMockDb(): MockDbSnapshot {
@@ -172,6 +176,7 @@ export function snapshotMockDb(): MockDbSnapshot {
     provisionedAt: [...mockDb.provisionedAt],
     otherDevices: mockDb.otherDevices,
     pendingVerification: mockDb.pendingVerification,
+    secondFactorAt: mockDb.secondFactorAt,
   };
 }
 
@@ -183,6 +188,7 @@ export function restoreMockDb(snapshot: MockDbSnapshot): void {
     otherDevices: snapshot.otherDevices ?? [],
     pendingVerification: snapshot.pendingVerification ?? null,
     requireVerifiedEmail: snapshot.scenario === 'verify-required',
+    secondFactorAt: snapshot.secondFactorAt ?? null,
   });
 }
 

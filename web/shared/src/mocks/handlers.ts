@@ -36,6 +36,7 @@ import { MOCK_RESET_TOKEN, mockDb, signedInUser, tokenUser } from './db';
 import { secondFactorHandlers } from './second-factor-handlers';
 import { accountDeletionHandlers } from './account-deletion-handlers';
 import { emailHandlers, issueEmailToken } from './email-handlers';
+import { recentAuthProblem, securityHandlers, stepUpHandlers } from './step-up-handlers';
 
 /** The same problem+json the BFFs answer: status and title from the shared table. */
 export function problem(code: ErrorCode, extra: Partial<Omit<Problem, 'type' | 'title' | 'code' | 'status'>> = {}) {
@@ -82,7 +83,7 @@ const identityDown = () => mockDb.scenario === 'unavailable';
 const inTenMinutes = () => new Date(Date.now() + 600_000).toISOString();
 
 /** As the BFFs answer a request without a valid token: expired (cookie kept) or absent. */
-function noValidToken(loginUrl?: string) {
+export function noValidToken(loginUrl?: string) {
   const extra = loginUrl ? { loginUrl } : {};
   if (mockDb.token === 'expired' && signedInUser()) return problem('SESSION_EXPIRED', extra);
   if (!tokenUser()) return problem('UNAUTHENTICATED', extra);
@@ -95,6 +96,7 @@ export function signIn(userId: string) {
   mockDb.sessionEnded = null;
   mockDb.tokenExpiresAt = inTenMinutes();
   mockDb.sessionCreatedAt = Date.now();
+  mockDb.secondFactorAt = null;
 }
 
 /** App 1's API, as BFF 1 answers it. */
@@ -185,6 +187,8 @@ export const identityHandlers = [
     if (!user) return problem('UNAUTHENTICATED');
     const parsed = ChangePasswordRequestSchema.safeParse(await request.json().catch(() => null));
     if (!parsed.success) return validationProblem(parsed.error);
+    const recent = recentAuthProblem(user.account.id);
+    if (recent) return recent;
     // In BFF 1's order: the list, then the current password, then "same as current".
     if (isCommonPassword(parsed.data.newPassword)) return problem('VALIDATION_FAILED', { errors: { newPassword: [COMMON_PASSWORD_MESSAGE] } });
     if (parsed.data.currentPassword !== user.password) {
@@ -318,6 +322,7 @@ export const relyingHandlers = [
       tokenExpiresAt: mockDb.tokenExpiresAt,
     });
   }),
+  ...securityHandlers,
 ];
 
-export const handlers = [...identityHandlers, ...secondFactorHandlers, ...accountDeletionHandlers, ...emailHandlers, ...relyingHandlers];
+export const handlers = [...identityHandlers, ...secondFactorHandlers, ...accountDeletionHandlers, ...emailHandlers, ...stepUpHandlers, ...relyingHandlers];

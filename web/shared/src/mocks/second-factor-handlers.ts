@@ -37,6 +37,7 @@ export const secondFactorHandlers = [
     if (at >= 0) codes.splice(at, 1);
     mockDb.pendingSecondFactor = null;
     signIn(user.account.id);
+    mockDb.secondFactorAt = Date.now();
     return HttpResponse.json({ user: user.account, redirectTo: redirectFor(parsed.data.returnTo, new URL(request.url).origin) });
   }),
 

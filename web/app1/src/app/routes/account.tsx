@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import { Link, Navigate } from 'react-router';
 import { Alert, Loading, Page, describeError, formatDateTime } from '@sso/web-shared';
@@ -14,6 +14,10 @@ import { TwoStepSection } from '../../features/second-factor/components/two-step
 import { secondFactorStatusQueryOptions } from '../../features/second-factor/api/get-second-factor-status';
 import { DeleteAccountSection } from '../../features/account-deletion/components/delete-account-section';
 import { YourDataSection } from '../../features/account-deletion/components/your-data-section';
+
+// From the step-up page's chunk, and only when a password change asks for it:
+// a module shared by two lazy chunks makes rolldown split the first page (see routes.tsx).
+const SecondFactorPrompt = lazy(async () => ({ default: (await import('./step-up')).SecondFactorPrompt }));
 
 /** /account: who you are, how long the session lasts, sign out, the other apps. */
 export function AccountRoute() {
@@ -92,7 +96,13 @@ export function AccountRoute() {
       <section className="card" aria-labelledby="password-heading">
         <h2 id="password-heading">Password</h2>
         <p className="lead">Changing it signs you out on every other device.</p>
-        <ChangePasswordForm />
+        <ChangePasswordForm
+          confirm={(methods, done) => (
+            <Suspense fallback={<Loading label="Loading…" />}>
+              <SecondFactorPrompt methods={methods} submitLabel="Confirm and change" onDone={done} />
+            </Suspense>
+          )}
+        />
       </section>
       <TwoStepSection />
       {otherApps.length ? (

@@ -1,4 +1,5 @@
 import { useEffect } from 'react';
+import { Link } from 'react-router';
 import { Alert, Loading, Page, describeError, isSignedOutError, loginUrl, navigation, sessionEndReason } from '@sso/web-shared';
 import { config } from '../../config/env';
 import { useKeepSessionAlive, useMe } from '../../features/profile/api/get-me';
@@ -53,6 +54,9 @@ export function ProfileRoute() {
         <a className="button button--secondary" href={`${config.identityOrigin}/account`}>
           Manage your account
         </a>
+        <Link className="button button--secondary" to="/security">
+          Security settings
+        </Link>
         <SignOutButton className="button button--danger" />
       </div>
     </Page>
