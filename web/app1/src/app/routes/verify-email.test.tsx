@@ -21,7 +21,7 @@ describe('verify-email page', () => {
     );
     const { router } = renderRoutes(routes, `/verify-email#token=${MOCK_VERIFY_TOKEN}`);
     expect(await screen.findByText('Confirming your address…')).toBeInTheDocument();
-    expect(router.state.location.hash).toBe('');
+    await waitFor(() => expect(router.state.location.hash).toBe(''));
     expect(await screen.findByRole('heading', { name: 'Your address is confirmed' })).toBeInTheDocument();
     expect(screen.getByRole('status')).toHaveTextContent('demo@example.test is verified');
     expect(sent).toEqual([{ token: MOCK_VERIFY_TOKEN }]);
