@@ -49,6 +49,7 @@ import { createBackgroundTasks } from './recovery/background';
 import { createOneTimeTokens } from './recovery/one-time-tokens';
 import { createRecoveryThrottle } from './recovery/recovery-throttle';
 import { passwordResetRoutes } from './routes/password-reset';
+import { passkeyRoutes } from './routes/passkeys';
 
 export interface App1 {
   app: Express;
@@ -142,6 +143,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
     secondFactors: store.secondFactors,
     secretBox: createSecretBox(devices.keyedHash('totp-secret-box', 'v1')),
     pendingSignIns: createPendingSignIns({ key: devices.keyedHash('pending-sign-in', 'v1'), ttlSeconds: config.secondFactorPendingSeconds, now }),
+    passkeys: store.passkeys,
     secondFactorThrottle: createSecondFactorThrottle({ ...config.secondFactorLimits, ...options.secondFactorLimits }, pgStore?.pool),
   };
 
@@ -169,6 +171,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
   api.use(express.json({ limit: '16kb', strict: false, type: 'application/json' }));
   api.use(authRoutes(context));
   api.use(secondFactorRoutes(context));
+  api.use(passkeyRoutes(context));
   api.use(sessionRoutes(context));
   api.use(accountRoutes(context));
   api.use(deviceRoutes(context));

@@ -36,6 +36,10 @@ export const ERROR_CODES = [
   'SECOND_FACTOR_EXPIRED',
   /** The account already has (or does not have) the second factor this asks to change. */
   'SECOND_FACTOR_CONFLICT',
+  /** A passkey ceremony whose challenge is unknown, expired or used already: ask for new options. */
+  'PASSKEY_CHALLENGE_INVALID',
+  /** A passkey answer that does not verify: unknown credential, wrong origin or RP ID, bad signature, counter gone back, no user verification. */
+  'PASSKEY_REFUSED',
 ] as const;
 
 export const ErrorCodeSchema = z.enum(ERROR_CODES);
@@ -71,6 +75,8 @@ export const ERRORS = {
   INVALID_SECOND_FACTOR: { status: 401, title: 'That code is not valid' },
   SECOND_FACTOR_EXPIRED: { status: 401, title: 'Your sign-in took too long' },
   SECOND_FACTOR_CONFLICT: { status: 409, title: 'That second factor is not in that state' },
+  PASSKEY_CHALLENGE_INVALID: { status: 400, title: 'This passkey request has expired or was used already' },
+  PASSKEY_REFUSED: { status: 401, title: 'That passkey was not accepted' },
 } as const satisfies Record<ErrorCode, { status: number; title: string }>;
 
 /** The problem `type` URI of a code: `https://sso.dev/problems/session-expired`. */

@@ -8,3 +8,4 @@ export * from './config';
 export * from './devices';
 export * from './second-factor-login';
 export * from './second-factor';
+export * from './passkeys';
