@@ -37,7 +37,7 @@ export const PasskeyNameSchema = /* @__PURE__ */ z.pipe(
  * challenge in them is stored server-side, once, for a short time.
  */
 export const PasskeyOptionsResponseSchema = /* @__PURE__ */ z.object({
-  options: z.looseObject({ challenge: z.string(), rpId: z.optional(z.string()), timeout: z.optional(z.number()) }),
+  options: z.looseObject({ challenge: z.string() }),
 });
 export type PasskeyOptionsResponse = z.infer<typeof PasskeyOptionsResponseSchema>;
 

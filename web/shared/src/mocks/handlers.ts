@@ -33,6 +33,7 @@ import type { z } from 'zod/mini';
 import { DEV_ORIGINS } from '../lib/client-config';
 import { MOCK_RESET_TOKEN, mockDb, signedInUser, tokenUser } from './db';
 import { secondFactorHandlers } from './second-factor-handlers';
+import { passkeyHandlers, pendingMethods } from './passkey-handlers';
 
 /** The same problem+json the BFFs answer: status and title from the shared table. */
 export function problem(code: ErrorCode, extra: Partial<Omit<Problem, 'type' | 'title' | 'code' | 'status'>> = {}) {
@@ -127,7 +128,7 @@ export const identityHandlers = [
     if (mockDb.totpEnabled.has(user.account.id)) {
       // As BFF 1: no session yet, only a pending sign-in.
       mockDb.pendingSecondFactor = user.account.id;
-      return HttpResponse.json({ secondFactor: { methods: ['totp', 'recovery-code'], expiresAt: new Date(Date.now() + 300_000).toISOString() } } as never);
+      return HttpResponse.json({ secondFactor: { methods: pendingMethods(user.account.id), expiresAt: new Date(Date.now() + 300_000).toISOString() } } as never);
     }
     signIn(user.account.id);
     return HttpResponse.json({ user: user.account, redirectTo: redirectFor(parsed.data.returnTo, new URL(request.url).origin) });
@@ -304,4 +305,4 @@ export const relyingHandlers = [
   }),
 ];
 
-export const handlers = [...identityHandlers, ...secondFactorHandlers, ...relyingHandlers];
+export const handlers = [...identityHandlers, ...secondFactorHandlers, ...passkeyHandlers, ...relyingHandlers];

@@ -8,6 +8,8 @@ import { SignOutEverywhereButton } from '../../features/auth/components/sign-out
 import { DeviceList } from '../../features/devices/components/device-list';
 // In the account page's chunk; the QR library is a further one, loaded only on set-up.
 import { TwoStepSection } from '../../features/second-factor/components/two-step-section';
+// @simplewebauthn/browser is a further chunk, loaded only when a passkey is added.
+import { PasskeySection } from '../../features/passkeys/components/passkey-section';
 
 /** /account: who you are, how long the session lasts, sign out, the other apps. */
 export function AccountRoute() {
@@ -73,6 +75,7 @@ export function AccountRoute() {
         <ChangePasswordForm />
       </section>
       <TwoStepSection />
+      <PasskeySection />
       {otherApps.length ? (
         <section className="card" aria-labelledby="apps-heading">
           <h2 id="apps-heading">Your apps</h2>
