@@ -101,7 +101,7 @@ describe('sign-in with a passkey', () => {
     webauthn.startAuthentication.mockResolvedValue(assertion('cred-demo'));
     const assign = captureNavigation();
     renderRoutes(routes, `/login?returnTo=${encodeURIComponent('http://app2.sso.localhost:5172/profile')}`);
-    await userEvent.click(await screen.findByRole('button', { name: 'Sign in with a passkey' }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Use a passkey' }));
     await vi.waitFor(() => expect(assign).toHaveBeenCalledWith('http://app2.sso.localhost:5172/profile'));
     expect(webauthn.startAuthentication.mock.calls[0]![0].optionsJSON).toMatchObject({ rpId: 'app1.sso.localhost', userVerification: 'required' });
     expect(mockDb.signedInUserId).toBe('usr_demo');
@@ -111,11 +111,11 @@ describe('sign-in with a passkey', () => {
     resetMockDb('signed-out');
     webauthn.startAuthentication.mockRejectedValueOnce(cancelled());
     renderRoutes(routes, '/login');
-    await userEvent.click(await screen.findByRole('button', { name: 'Sign in with a passkey' }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Use a passkey' }));
     expect(await screen.findByText(/cancelled or timed out/)).toBeInTheDocument();
     webauthn.startAuthentication.mockResolvedValueOnce(assertion('cred-unknown'));
     server.use(http.post('*/api/login/passkey', () => problem('PASSKEY_REFUSED')));
-    await userEvent.click(screen.getByRole('button', { name: 'Sign in with a passkey' }));
+    await userEvent.click(screen.getByRole('button', { name: 'Use a passkey' }));
     expect(await screen.findByText(/not accepted here/)).toBeInTheDocument();
     expect(screen.getByLabelText('Username')).toBeInTheDocument();
     expect(mockDb.signedInUserId).toBeNull();
@@ -125,7 +125,7 @@ describe('sign-in with a passkey', () => {
     resetMockDb('signed-out');
     webauthn.startAuthentication.mockReturnValue(new Promise(() => undefined));
     renderRoutes(routes, '/login');
-    await userEvent.click(await screen.findByRole('button', { name: 'Sign in with a passkey' }));
+    await userEvent.click(await screen.findByRole('button', { name: 'Use a passkey' }));
     expect(await screen.findByRole('button', { name: 'Waiting for your passkey…' })).toBeDisabled();
   });
 });
@@ -140,6 +140,7 @@ describe('passkey as the second factor', () => {
     await userEvent.type(await screen.findByLabelText('Username'), 'demo');
     await userEvent.type(screen.getByLabelText('Password'), 'demo-password');
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByRole('heading', { name: 'Two-step sign-in' })).toBeInTheDocument();
     await userEvent.click(await screen.findByRole('button', { name: 'Use a passkey' }));
     expect(await screen.findByRole('heading', { name: /Hello/ })).toBeInTheDocument();
     expect(webauthn.startAuthentication.mock.calls[0]![0].optionsJSON.allowCredentials).toEqual([{ id: 'cred-demo', type: 'public-key' }]);
@@ -152,6 +153,7 @@ describe('passkey as the second factor', () => {
     await userEvent.type(await screen.findByLabelText('Username'), 'demo');
     await userEvent.type(screen.getByLabelText('Password'), 'demo-password');
     await userEvent.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByRole('heading', { name: 'Two-step sign-in' })).toBeInTheDocument();
     expect(await screen.findByLabelText('Code')).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Use a passkey' })).not.toBeInTheDocument();
   });

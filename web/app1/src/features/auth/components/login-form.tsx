@@ -29,9 +29,14 @@ export function LoginForm({ returnTo }: { returnTo?: string | undefined }) {
         ),
       )}
     >
+      {/* Children only with a message: an empty fragment would draw an empty error box. */}
       <Alert>
-        {form.formError}
-        {isApiError(login.error, 'RATE_LIMITED') ? <> {forgot}</> : null}
+        {form.formError ? (
+          <>
+            {form.formError}
+            {isApiError(login.error, 'RATE_LIMITED') ? <> {forgot}</> : null}
+          </>
+        ) : null}
       </Alert>
       <Field name="username" label="Username" autoComplete="username" autoCapitalize="none" spellCheck={false} errors={form.fieldErrors.username} required />
       <Field name="password" label="Password" type="password" autoComplete="current-password" errors={form.fieldErrors.password} required />

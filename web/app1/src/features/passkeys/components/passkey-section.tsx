@@ -76,11 +76,16 @@ function AddPasskey() {
       noValidate
       onSubmit={form.onSubmit((values) => {
         setAdded(null);
-        add.mutate(values.name, { onSuccess: (res) => setAdded(res.passkey.name) });
+        add.mutate(values.name, {
+          onSuccess: (res) => {
+            setAdded(res.passkey.name);
+            form.formRef.current?.reset();
+          },
+        });
       })}
     >
       <Alert>{form.formError ?? (add.isError ? describePasskeyError(add.error) : null)}</Alert>
-      <Alert tone="success">{added ? `Passkey “${added}” added. Next time, choose “Sign in with a passkey”.` : null}</Alert>
+      <Alert tone="success">{added ? `Passkey “${added}” added. Next time, choose “Use a passkey” on the sign-in page.` : null}</Alert>
       <Field name="name" label="Name of the new passkey" hint="So you can tell your passkeys apart, e.g. “Work laptop”." defaultValue={suggestedName()} maxLength={64} errors={form.fieldErrors.name} required />
       <div className="actions">
         <button className="button" type="submit" disabled={add.isPending}>

@@ -3,7 +3,7 @@ import { LoginOutcomeSchema, PasskeyOptionsResponseSchema } from '@sso/types';
 import { Alert, apiRequest } from '@sso/web-shared';
 
 /**
- * "Sign in with a passkey" on the sign-in page, with no username: BFF 1's
+ * "Use a passkey" on the sign-in page, with no username: BFF 1's
  * options (a challenge bound to this browser by a host-only cookie), the
  * browser offers the person's passkeys for app 1 (user verification
  * required), BFF 1 checks the answer and starts the session. The sign-in
@@ -14,10 +14,10 @@ import { Alert, apiRequest } from '@sso/web-shared';
  */
 export function PasskeySignIn({ returnTo, finish }: { returnTo: string | undefined; finish: (redirectTo: string) => Promise<void> }) {
   const [state, setState] = useState<{ pending?: boolean; error?: string }>({});
+  // Its label is not "Sign in with a passkey": pages and tests find the form's button by the name "Sign in".
   return (
     <div className="passkey-sign-in">
-      {/* Only when there is one: the form above has the page's live region. */}
-      {state.error ? <Alert>{state.error}</Alert> : null}
+      <p className="passkey-sign-in__or">or, with no username or password</p>
       <button
         className="button button--secondary"
         type="button"
@@ -36,8 +36,10 @@ export function PasskeySignIn({ returnTo, finish }: { returnTo: string | undefin
           }
         }}
       >
-        {state.pending ? 'Waiting for your passkey…' : 'Sign in with a passkey'}
+        {state.pending ? 'Waiting for your passkey…' : 'Use a passkey'}
       </button>
+      {/* Only when there is one: the form above has the page's live region. */}
+      {state.error ? <Alert>{state.error}</Alert> : null}
     </div>
   );
 }
