@@ -14,6 +14,7 @@ import {
 import { totpCodeAt } from '../app1/src/mfa/totp';
 import { PASSKEY_SIGN_IN_COOKIE_NAME } from '../app1/src/routes/passkeys';
 import { Browser, startDomain, testClock, type Domain } from './harness';
+import { createTestDatabase, findPostgres, postgresSuiteName, skipPostgres } from './pg-test-db';
 import { SoftwareAuthenticator } from './software-authenticator';
 
 /**
@@ -265,8 +266,38 @@ describe('sign-in with a passkey (no username)', () => {
     expect(audit.events().filter((e) => e === 'passkey.failure').length).toBeGreaterThanOrEqual(10);
   });
 
-  it('one answer, sent 10 times at once, signs in once', async () => {
+  it('mangled answers (random bytes, truncated CBOR, not JSON, empty) are refused with 4xx, never a 500', async () => {
     const { d, authenticator } = await start();
+    const owner = await signedUp(d, 'fuzzed');
+    await register(owner, authenticator);
+    const b64 = (bytes: Uint8Array | Buffer) => Buffer.from(bytes).toString('base64url');
+    const random = (n: number) => b64(Buffer.from(Array.from({ length: n }, () => Math.floor(Math.random() * 256))));
+    const statusesSeen = new Set<number>();
+    for (let i = 0; i < 40; i++) {
+      const b = new Browser(d);
+      const good = authenticator.assert(await signInOptions(b));
+      const field = (['clientDataJSON', 'authenticatorData', 'signature', 'userHandle'] as const)[i % 4]!;
+      const value = [random(i * 3), '', b64(Buffer.from('{"type":')), good.response[field === 'userHandle' ? 'signature' : field].slice(0, i)][i % 4]!;
+      const res = await b.request('app1', '/api/login/passkey', { json: { credential: { ...good, response: { ...good.response, [field]: value } } } });
+      statusesSeen.add(res.status);
+      expect(res.status, `${field} = ${value}`).toBeGreaterThanOrEqual(400);
+      expect(res.status, `${field} = ${value}`).toBeLessThan(500);
+    }
+    for (let i = 0; i < 20; i++) {
+      const { response } = authenticator.register(await registerOptions(owner));
+      const field = (['clientDataJSON', 'attestationObject'] as const)[i % 2]!;
+      const value = i < 10 ? random(i * 7) : response.response[field].slice(0, i * 5);
+      const res = await owner.request('app1', '/api/account/passkeys', { json: { name: 'Fuzz', credential: { ...response, response: { ...response.response, [field]: value } } } });
+      expect(res.status, `${field} = ${value}`).toBeGreaterThanOrEqual(400);
+      expect(res.status, `${field} = ${value}`).toBeLessThan(500);
+    }
+    // Past 30 failures the address is throttled like a password guesser (429).
+    expect([...statusesSeen].every((s) => s === 400 || s === 401 || s === 429)).toBe(true);
+  });
+
+  it('one answer, sent 10 times at once, signs in once', async () => {
+    // Concurrency cap lifted (it answers 429 before the challenge is looked at): the burst tests single use.
+    const { d, authenticator } = await start({ app1: { throttleLimits: { concurrentPerAddress: 100 } } });
     const owner = await signedUp(d, 'burst');
     await register(owner, authenticator);
     const b = new Browser(d);
@@ -381,5 +412,35 @@ describe('passkey as the second factor after a password', () => {
     const res = await b.request('app1', '/api/login', { json: { username: 'pkonly', password: PASSWORD } });
     expect(LoginResponseSchema.safeParse(res.body).success).toBe(true);
     expect(claimsOf(b).amr).toEqual(['pwd']);
+  });
+});
+
+const probe = await findPostgres();
+
+describe.skipIf(skipPostgres(probe))(postgresSuiteName('passkeys on PostgreSQL', probe), () => {
+  it('register, sign in with no username, replay refused, a burst signs in once: the same on PostgreSQL', async () => {
+    const db = await createTestDatabase(probe);
+    try {
+      // Concurrency cap lifted (it answers 429 before the challenge is looked at): the burst tests single use.
+      const { d, authenticator } = await start({ env: { STORE: 'postgres', DATABASE_URL: db.url }, app1: { throttleLimits: { concurrentPerAddress: 100 } } });
+      const owner = await signedUp(d, 'pgkeys');
+      expect((await register(owner, authenticator, 'Laptop')).status).toBe(201);
+      const b = new Browser(d);
+      const credential = authenticator.assert(await signInOptions(b));
+      const cookie = b.cookieHeader('app1');
+      const burst = await Promise.all(Array.from({ length: 10 }, () => new Browser(d).request('app1', '/api/login/passkey', { json: { credential }, headers: { cookie } })));
+      expect(statuses(burst)).toEqual({ 200: 1, 400: 9 });
+      const winner = burst.find((r) => r.status === 200)!;
+      expect(LoginResponseSchema.parse(winner.body).user.username).toBe('pgkeys');
+      const list = PasskeyListSchema.parse((await owner.request('app1', '/api/account/passkeys')).body).passkeys;
+      expect(list.map((p) => [p.name, p.lastUsedAt !== null])).toEqual([['Laptop', true]]);
+      // A cloned key's counter does not go forward.
+      const seen = authenticator.credentials[0]!.counter;
+      expect((await passkeySignIn(new Browser(d), authenticator, { counter: seen })).status).toBe(401);
+      await domain?.stop();
+      domain = null;
+    } finally {
+      await db.drop();
+    }
   });
 });

@@ -15,10 +15,10 @@ test('the logs of the full e2e run hold the audit events and no secret', () => {
   const text = files.map((f) => readFileSync(f, 'utf8')).join('');
   const lines = text.trim().split('\n').map((l) => JSON.parse(l) as { msg?: string; event?: string; req?: { id?: string } });
   const events = new Set(lines.filter((l) => l.msg === 'audit').map((l) => l.event));
-  for (const e of ['signup', 'login.success', 'login.failure', 'logout', 'provision', 'mfa.totp.enabled', 'mfa.failure', 'mfa.recovery-code.used']) expect(events, e).toContain(e);
+  for (const e of ['signup', 'login.success', 'login.failure', 'logout', 'provision', 'mfa.totp.enabled', 'mfa.failure', 'mfa.recovery-code.used', 'passkey.added', 'passkey.renamed', 'passkey.used']) expect(events, e).toContain(e);
   expect(lines.filter((l) => l.req).every((l) => typeof l.req!.id === 'string')).toBe(true);
 
-  for (const secret of [PASSWORD, 'wrong password', 'eyJ', '__Secure-sso=', '__Host-sso-refresh=', 'passwordHash', '"cookie"', 'otpauth://', 'sealedSecret', 'recoveryCodes']) {
+  for (const secret of [PASSWORD, 'wrong password', 'eyJ', '__Secure-sso=', '__Host-sso-refresh=', 'passwordHash', '"cookie"', 'otpauth://', 'sealedSecret', 'recoveryCodes', '__Host-sso-passkey=', '"publicKey"', 'clientDataJSON']) {
     expect(text.includes(secret), `logs contain ${secret}`).toBe(false);
   }
 });
