@@ -1,6 +1,6 @@
 import type { CDPSession, Page } from '@playwright/test';
 import { Secret, TOTP } from 'otpauth';
-import { apps, expect, PASSWORD, snap, signUpThroughForm, test, uniqueUser } from '../fixtures';
+import { apps, expect, PASSWORD, snap, signUpThroughApi, signUpThroughForm, test, uniqueUser } from '../fixtures';
 
 /**
  * Passkeys in real Chromium with the DevTools virtual authenticator (a
@@ -126,5 +126,25 @@ test.describe('passkeys', () => {
     await expect(page).toHaveURL(`${apps.app1}/account`);
     await expect(page.getByRole('heading', { name: /Hello/ })).toBeVisible();
     expect(await amrOf(page)).toEqual(['pwd', 'hwk', 'mfa']);
+  });
+
+  test('the passkey card while its list loads, and when it cannot be loaded', async ({ page }) => {
+    await signUpThroughApi(page, uniqueUser('pk3'));
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/api/account/passkeys', async (route) => {
+      await held;
+      await route.fulfill({ status: 503, contentType: 'application/problem+json', body: JSON.stringify({ type: 'about:blank', title: 'Storage is unavailable', status: 503, code: 'STORE_UNAVAILABLE' }) });
+    });
+    await page.goto(`${apps.app1}/account`);
+    const card = page.getByRole('region', { name: 'Passkeys' });
+    await expect(card.getByText('Loading your passkeys…')).toBeVisible();
+    await snapBoth(page, 'passkeys-card-loading', 'Passkeys');
+    release();
+    await expect(card.getByRole('button', { name: 'Try again' })).toBeVisible();
+    await snapBoth(page, 'passkeys-card-unavailable', 'Passkeys');
+    await page.unroute('**/api/account/passkeys');
+    await card.getByRole('button', { name: 'Try again' }).click();
+    await expect(card.getByText('No passkey yet.')).toBeVisible();
   });
 });

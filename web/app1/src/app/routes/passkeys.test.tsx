@@ -88,7 +88,7 @@ describe('account: passkeys', () => {
     server.use(http.get('*/api/account/passkeys', () => problem('STORE_UNAVAILABLE'), { once: true }));
     renderRoutes(routes, '/account');
     const card = await screen.findByRole('region', { name: 'Passkeys' });
-    expect(await within(card).findByText(/could not save that just now|Try again in a moment/)).toBeInTheDocument();
+    expect(await within(card).findByText('Your passkeys could not be loaded just now. Try again in a moment.')).toBeInTheDocument();
     await userEvent.click(within(card).getByRole('button', { name: 'Try again' }));
     expect(await within(card).findByText('No passkey yet.')).toBeInTheDocument();
   });

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { PasskeyNameSchema, type Passkey } from '@sso/types';
 import { z } from 'zod/mini';
-import { Alert, Field, Loading, describeError, formatDateTime, useForm } from '@sso/web-shared';
+import { Alert, Field, Loading, describeError, formatDateTime, isApiError, useForm } from '@sso/web-shared';
 import { useAddPasskey } from '../api/add-passkey';
 import { usePasskeys } from '../api/get-passkeys';
 import { describePasskeyError } from '../api/passkey-errors';
@@ -30,7 +30,7 @@ export function PasskeySection() {
   else if (passkeys.isError)
     body = (
       <>
-        <Alert>{describeError(passkeys.error)}</Alert>
+        <Alert>{isApiError(passkeys.error, 'STORE_UNAVAILABLE') ? 'Your passkeys could not be loaded just now. Try again in a moment.' : describeError(passkeys.error)}</Alert>
         <div className="actions">
           <button className="button button--secondary" type="button" onClick={() => void passkeys.refetch()}>
             Try again
