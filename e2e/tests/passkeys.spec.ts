@@ -81,6 +81,14 @@ test.describe('passkeys', () => {
     await expect(page.getByRole('button', { name: 'Use a passkey' })).toBeVisible();
     await snapBoth(page, 'passkeys-sign-in');
 
+    // While the browser waits for the person, the button says so (no touch yet: presence not simulated).
+    await cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId, enabled: false });
+    await page.getByRole('button', { name: 'Use a passkey' }).click();
+    await expect(page.getByRole('button', { name: 'Waiting for your passkey…' })).toBeDisabled();
+    await snapBoth(page, 'passkeys-sign-in-waiting');
+    await page.reload();
+    await cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId, enabled: true });
+
     // A passkey that cannot verify the person is not enough on its own: the page says so and stays.
     await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: false });
     await page.getByRole('button', { name: 'Use a passkey' }).click();
