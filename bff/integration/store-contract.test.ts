@@ -15,6 +15,7 @@ import { createLoginThrottle, type ThrottleLimits } from '../app1/src/users/logi
 import type { UserRecord, UserStore } from '../app1/src/users/user-store';
 import type { OneTimeTokenRecord, OneTimeTokenStore } from '../app1/src/recovery/one-time-token-store';
 import type { SecondFactorStore, TotpRecord } from '../app1/src/mfa/second-factor-store';
+import type { PasskeyRecord, PasskeyStore } from '../app1/src/passkeys/passkey-store';
 import { openLowdbStore as openApp2Lowdb } from '../app2/src/storage/lowdb-store';
 import { APP2_MIGRATIONS_DIR, openPostgresStore as openApp2Postgres } from '../app2/src/storage/postgres-store';
 import type { LocalUserStore, ProvisionInput } from '../app2/src/users/local-user-store';
@@ -32,7 +33,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 const probe = await findPostgres();
 
 interface Stores {
-  app1: { users: UserStore; sessions: SessionStore; oneTimeTokens: OneTimeTokenStore; secondFactors: SecondFactorStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }> };
+  app1: { users: UserStore; sessions: SessionStore; oneTimeTokens: OneTimeTokenStore; secondFactors: SecondFactorStore; passkeys: PasskeyStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }> };
   app2: { users: LocalUserStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }> };
 }
 
@@ -93,7 +94,7 @@ function postgresEngine(): Engine {
     },
     async open() {
       const s = await openBoth();
-      await db!.query('TRUNCATE app1.users, app1.sessions, app1.totp_factors, app1.recovery_codes, app1.retired_refresh_hashes, app1.revocations, app1.login_throttle, app1.one_time_tokens, app1.deletions, app2.local_users');
+      await db!.query('TRUNCATE app1.users, app1.sessions, app1.totp_factors, app1.recovery_codes, app1.retired_refresh_hashes, app1.revocations, app1.login_throttle, app1.one_time_tokens, app1.deletions, app1.passkeys, app1.passkey_challenges, app2.local_users');
       return s;
     },
     reopen: openBoth,
@@ -526,6 +527,93 @@ for (const engine of [lowdbEngine(), postgresEngine()]) {
         expect((await s.app1.secondFactors.getTotp(u.id))?.lastUsedStep).toBe(7);
         expect(await s.app1.secondFactors.recoveryCodesLeft(u.id)).toBe(1);
         expect(await s.app1.sessions.get(ses.id)).toEqual(ses);
+      });
+    });
+
+    describe('passkeys (app 1)', () => {
+      const passkey = (userId: string, overrides: Partial<PasskeyRecord> = {}): PasskeyRecord => ({
+        id: uid('cred'),
+        userId,
+        name: 'Laptop',
+        publicKey: 'pQECAyYgASFYIA',
+        counter: 0,
+        transports: ['internal', 'hybrid'],
+        deviceType: 'singleDevice',
+        backedUp: false,
+        createdAt: new Date(T0).toISOString(),
+        lastUsedAt: null,
+        ...overrides,
+      });
+
+      it('add, get and list round-trip every field, oldest first; a known credential id is refused, whoever adds it', async () => {
+        const { u } = await userWithSession();
+        const other = await userWithSession();
+        const a = passkey(u.id, { createdAt: new Date(T0 + 2_000).toISOString(), deviceType: 'multiDevice', backedUp: true });
+        const b = passkey(u.id, { createdAt: new Date(T0 + 1_000).toISOString(), transports: [] });
+        expect(await s.app1.passkeys.add(structuredClone(a), 10)).toBe('added');
+        expect(await s.app1.passkeys.add(structuredClone(b), 10)).toBe('added');
+        expect(await s.app1.passkeys.get(a.id)).toEqual(a);
+        expect(await s.app1.passkeys.listForUser(u.id)).toEqual([b, a]);
+        expect(await s.app1.passkeys.listForUser(other.u.id)).toEqual([]);
+        expect(await s.app1.passkeys.add({ ...a, userId: other.u.id }, 10)).toBe('exists');
+        expect(await s.app1.passkeys.get('nope')).toBeNull();
+      });
+
+      it('the per-account limit holds under 20 concurrent adds', async () => {
+        const { u } = await userWithSession();
+        const results = await Promise.all(Array.from({ length: 20 }, () => s.app1.passkeys.add(passkey(u.id), 3)));
+        expect(results.filter((r) => r === 'added')).toHaveLength(3);
+        expect(results.filter((r) => r === 'limit')).toHaveLength(17);
+        expect(await s.app1.passkeys.listForUser(u.id)).toHaveLength(3);
+      });
+
+      it("rename and remove touch only the owner's passkey", async () => {
+        const { u } = await userWithSession();
+        const other = await userWithSession();
+        const p = passkey(u.id);
+        await s.app1.passkeys.add(structuredClone(p), 10);
+        expect(await s.app1.passkeys.rename(other.u.id, p.id, 'Mine')).toBeNull();
+        expect(await s.app1.passkeys.remove(other.u.id, p.id)).toBe(false);
+        expect(await s.app1.passkeys.rename(u.id, p.id, 'Phone')).toEqual({ ...p, name: 'Phone' });
+        expect(await s.app1.passkeys.remove(u.id, p.id)).toBe(true);
+        expect(await s.app1.passkeys.remove(u.id, p.id)).toBe(false);
+        expect(await s.app1.passkeys.listForUser(u.id)).toEqual([]);
+      });
+
+      it('recordUse is a compare-and-set on the counter: 20 concurrent uses from one value, one wins', async () => {
+        const { u } = await userWithSession();
+        const p = passkey(u.id, { counter: 5 });
+        await s.app1.passkeys.add(structuredClone(p), 10);
+        const at = new Date(T0 + 9_000).toISOString();
+        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => s.app1.passkeys.recordUse(p.id, 5, 6 + i, at, true)));
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const used = await s.app1.passkeys.get(p.id);
+        expect(used).toMatchObject({ lastUsedAt: at, backedUp: true });
+        expect(used!.counter).toBeGreaterThan(5);
+        expect(await s.app1.passkeys.recordUse(p.id, 5, 99, at, true)).toBe(false);
+        expect(await s.app1.passkeys.recordUse('nope', 0, 1, at, false)).toBe(false);
+      });
+
+      it('a challenge is taken once (also by 20 concurrent takers), a newer one replaces it, an expired one is gone', async () => {
+        const key = uid('sign-in:');
+        await s.app1.passkeys.putChallenge({ key, challenge: 'c1', userId: null, expiresAt: T0 + 60_000 }, T0);
+        await s.app1.passkeys.putChallenge({ key, challenge: 'c2', userId: 'usr_x', expiresAt: T0 + 60_000 }, T0);
+        const results = await Promise.all(Array.from({ length: 20 }, () => s.app1.passkeys.takeChallenge(key, T0 + 1_000)));
+        expect(results.filter(Boolean)).toEqual([{ key, challenge: 'c2', userId: 'usr_x', expiresAt: T0 + 60_000 }]);
+        await s.app1.passkeys.putChallenge({ key, challenge: 'c3', userId: null, expiresAt: T0 + 60_000 }, T0);
+        expect(await s.app1.passkeys.takeChallenge(key, T0 + 60_000)).toBeNull();
+        expect(await s.app1.passkeys.takeChallenge(key, T0)).toBeNull();
+      });
+
+      it('passkeys and challenges survive a restart', async () => {
+        const { u } = await userWithSession();
+        const p = passkey(u.id);
+        await s.app1.passkeys.add(structuredClone(p), 10);
+        await s.app1.passkeys.putChallenge({ key: 'register:ses_1', challenge: 'c', userId: u.id, expiresAt: T0 + 60_000 }, T0);
+        await engine.close(s);
+        s = await engine.reopen();
+        expect(await s.app1.passkeys.listForUser(u.id)).toEqual([p]);
+        expect((await s.app1.passkeys.takeChallenge('register:ses_1', T0))?.challenge).toBe('c');
       });
     });
 

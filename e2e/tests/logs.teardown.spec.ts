@@ -15,7 +15,7 @@ test('the logs of the full e2e run hold the audit events and no secret', () => {
   const text = files.map((f) => readFileSync(f, 'utf8')).join('');
   const lines = text.trim().split('\n').map((l) => JSON.parse(l) as { msg?: string; event?: string; req?: { id?: string } });
   const events = new Set(lines.filter((l) => l.msg === 'audit').map((l) => l.event));
-  for (const e of ['signup', 'login.success', 'login.failure', 'logout', 'provision', 'mfa.totp.enabled', 'mfa.failure', 'mfa.recovery-code.used', 'password.forgot', 'password.reset', 'password.reset.refused', 'email.verified', 'email.changed']) {
+  for (const e of ['signup', 'login.success', 'login.failure', 'logout', 'provision', 'mfa.totp.enabled', 'mfa.failure', 'mfa.recovery-code.used', 'password.forgot', 'password.reset', 'password.reset.refused', 'email.verified', 'email.changed', 'passkey.added', 'passkey.renamed', 'passkey.used']) {
     expect(events, e).toContain(e);
   }
   expect(lines.filter((l) => l.req).every((l) => typeof l.req!.id === 'string')).toBe(true);
@@ -29,7 +29,7 @@ test('the logs of the full e2e run hold the audit events and no secret', () => {
 
   // Reset links (password-reset.spec.ts): the token travels in the fragment and in a JSON body, never in a log line
   // (`rst_` starts every reset token; the new password of that spec is a secret like any other).
-  for (const secret of [PASSWORD, 'wrong password', 'a brand new passphrase', 'rst_', '#token=', 'reset-password#', 'eyJ', '__Secure-sso=', '__Host-sso-refresh=', 'passwordHash', '"cookie"', 'otpauth://', 'sealedSecret', 'recoveryCodes', 'vfy_', 'chg_']) {
+  for (const secret of [PASSWORD, 'wrong password', 'a brand new passphrase', 'rst_', '#token=', 'reset-password#', 'eyJ', '__Secure-sso=', '__Host-sso-refresh=', 'passwordHash', '"cookie"', 'otpauth://', 'sealedSecret', 'recoveryCodes', 'vfy_', 'chg_', '__Host-sso-passkey=', '"publicKey"', 'clientDataJSON']) {
     expect(text.includes(secret), `logs contain ${secret}`).toBe(false);
   }
 });

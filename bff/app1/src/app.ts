@@ -60,6 +60,7 @@ import { createEmailThrottle } from './recovery/email-throttle';
 /** The "check your inbox" step (ADR 030): long enough to open the mail and come back to resend. */
 const PENDING_VERIFICATION_SECONDS = 30 * 60;
 export const PENDING_VERIFICATION_COOKIE = '__Host-sso-verify';
+import { passkeyRoutes } from './routes/passkeys';
 
 export interface App1 {
   app: Express;
@@ -160,6 +161,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
     secretBox: createSecretBox(devices.keyedHash('totp-secret-box', 'v1')),
     pendingSignIns: createPendingSignIns({ key: devices.keyedHash('pending-sign-in', 'v1'), ttlSeconds: config.secondFactorPendingSeconds, now }),
     pendingVerifications: createPendingSignIns({ key: devices.keyedHash('pending-verification', 'v1'), ttlSeconds: PENDING_VERIFICATION_SECONDS, now, name: PENDING_VERIFICATION_COOKIE }),
+    passkeys: store.passkeys,
     secondFactorThrottle: createSecondFactorThrottle({ ...config.secondFactorLimits, ...options.secondFactorLimits }, pgStore?.pool),
     metrics: baseMetrics ? createApp1Metrics(baseMetrics, hasher) : null,
   };
@@ -191,6 +193,7 @@ export async function createApp(config: App1Config, options: App1Options = {}): 
   api.use(authRoutes(context));
   api.use(secondFactorRoutes(context));
   api.use(stepUpRoutes(context));
+  api.use(passkeyRoutes(context));
   api.use(sessionRoutes(context));
   api.use(accountRoutes(context));
   api.use(deviceRoutes(context));

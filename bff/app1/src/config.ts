@@ -47,6 +47,11 @@ const EnvSchema = DomainEnvSchema.extend({
   SSO_DELETION_FEED_RETENTION: envSeconds(30 * 24 * 3600, 3600, 365 * 24 * 3600),
   /** Sensitive actions (a password change with a second factor enrolled) need an authentication at most this old (ADR 032). */
   SSO_RECENT_AUTH_MAX_AGE: envSeconds(10 * 60, 30, 24 * 60 * 60),
+  /** The WebAuthn relying party id (ADR 033): app 1's host by default. */
+  SSO_PASSKEY_RP_ID: envOptional(),
+  /** How long a passkey ceremony's challenge waits for its answer. */
+  SSO_PASSKEY_CHALLENGE_TTL: envSeconds(120, 30, 600),
+  SSO_PASSKEYS_PER_USER: envCount(20),
   SPA_DIR: envString(path.join(repoRoot, 'web/app1/dist')),
   /** Forward-auth access rules file (ADR 016); unset: every host under the parent domain needs a sign-in. */
   SSO_ACCESS_RULES: envOptional(),
@@ -109,6 +114,8 @@ export interface App1Config extends DomainConfig, StoreConfig, MailConfig, Metri
   readonly emailTokenTtlSeconds: number;
   readonly emailMailsPerAccount: number;
   readonly emailRequestsPerAddress: number;
+  /** WebAuthn: the relying party id, the challenge lifetime, passkeys per account. */
+  readonly passkeys: { readonly rpId: string; readonly challengeTtlSeconds: number; readonly maxPerUser: number };
 }
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): App1Config {
@@ -161,7 +168,30 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       perSignIn: e.SSO_MFA_ATTEMPTS_PER_SIGN_IN,
       perUser: { ...DEFAULT_SECOND_FACTOR_LIMITS.perUser, failures: e.SSO_MFA_FAILURES_PER_USER },
     }),
+    passkeys: Object.freeze({
+      rpId: passkeyRpId(e.SSO_PASSKEY_RP_ID, domain.app1Origin),
+      challengeTtlSeconds: e.SSO_PASSKEY_CHALLENGE_TTL,
+      maxPerUser: e.SSO_PASSKEYS_PER_USER,
+    }),
   } satisfies App1Config);
+}
+
+/**
+ * The WebAuthn RP ID: app 1's host unless set. A browser accepts only the
+ * origin's host or a parent domain of it (never an IP address or a bare
+ * top-level name); a passkey made for one RP ID never works for another, so
+ * changing it later orphans every passkey.
+ */
+function passkeyRpId(configured: string | undefined, app1Origin: string): string {
+  const host = new URL(app1Origin).hostname;
+  if (configured === undefined) return host;
+  const rpId = configured.trim().toLowerCase();
+  if (rpId !== host && !(rpId.includes('.') && host.endsWith(`.${rpId}`))) {
+    throw new ConfigError(
+      `${SERVICE} cannot start: SSO_PASSKEY_RP_ID=${configured} is neither app 1's host (${host}) nor a parent domain of it. Unset it (app 1's host), or set a parent domain with a dot such as ${host.split('.').slice(1).join('.') || host}.`,
+    );
+  }
+  return rpId;
 }
 
 /** Reads and checks the rules file once, at start-up; a mistake stops start-up with its line. */

@@ -18,6 +18,7 @@ import type { PendingSignIns } from './mfa/pending-sign-in';
 import type { SecondFactorStore } from './mfa/second-factor-store';
 import type { SecondFactorThrottle } from './mfa/second-factor-throttle';
 import type { SecretBox } from './mfa/secret-box';
+import type { PasskeyStore } from './passkeys/passkey-store';
 
 /** What the routes of BFF 1 work with; built once in createApp. */
 export interface App1Context {
@@ -42,6 +43,8 @@ export interface App1Context {
   /** Sign-ins waiting for their second factor (a host-only cookie). */
   pendingSignIns: PendingSignIns;
   secondFactorThrottle: SecondFactorThrottle;
+  /** Passkeys (WebAuthn credentials) and the challenges of ceremonies in progress. */
+  passkeys: PasskeyStore;
   /** Sends in the background (file outbox or SMTP); never delays an answer. */
   mailer: Mailer;
   /** Reset links: single use, stored hashed. */

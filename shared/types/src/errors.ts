@@ -46,6 +46,10 @@ export const ERROR_CODES = [
   'RECENT_AUTH_REQUIRED',
   /** Step-up asks for a second factor and the account has none: set one up first. */
   'SECOND_FACTOR_NOT_ENROLLED',
+  /** A passkey ceremony whose challenge is unknown, expired or used already: ask for new options. */
+  'PASSKEY_CHALLENGE_INVALID',
+  /** A passkey answer that does not verify: unknown credential, wrong origin or RP ID, bad signature, counter gone back, no user verification. */
+  'PASSKEY_REFUSED',
 ] as const;
 
 export const ErrorCodeSchema = z.enum(ERROR_CODES);
@@ -87,6 +91,8 @@ export const ERRORS = {
   STEP_UP_REQUIRED: { status: 401, title: 'Confirm it is you with your second factor' },
   RECENT_AUTH_REQUIRED: { status: 401, title: 'Confirm it is you to continue' },
   SECOND_FACTOR_NOT_ENROLLED: { status: 409, title: 'No second factor is set up' },
+  PASSKEY_CHALLENGE_INVALID: { status: 400, title: 'This passkey request has expired or was used already' },
+  PASSKEY_REFUSED: { status: 401, title: 'That passkey was not accepted' },
 } as const satisfies Record<ErrorCode, { status: number; title: string }>;
 
 /** The problem `type` URI of a code: `https://sso.dev/problems/session-expired`. */

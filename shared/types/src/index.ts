@@ -11,3 +11,4 @@ export * from './second-factor';
 export * from './account-deletion';
 export * from './email';
 export * from './step-up';
+export * from './passkeys';

@@ -11,7 +11,7 @@ const SecondFactorCodeSchema = /* @__PURE__ */ z
 
 export const TotpCodeSchema = /* @__PURE__ */ z.string({ error: 'Enter the 6-digit code.' }).check(z.regex(/^\d{6}$/, 'Enter the 6 digits your app shows.'));
 
-export const SECOND_FACTOR_METHODS = ['totp', 'recovery-code'] as const;
+export const SECOND_FACTOR_METHODS = ['totp', 'recovery-code', 'passkey'] as const;
 export type SecondFactorMethod = (typeof SECOND_FACTOR_METHODS)[number];
 
 /**

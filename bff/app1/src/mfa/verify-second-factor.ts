@@ -49,9 +49,16 @@ export async function checkSecondFactor(
   return { ok: true, method };
 }
 
-/** The second factors an account must pass at sign-in (empty: the password is enough). */
-export async function enrolledSecondFactors(ctx: App1Context, userId: string): Promise<('totp' | 'recovery-code')[]> {
+/**
+ * The second factors an account may pass at sign-in (empty: the password is
+ * enough). Two-step sign-in is on with a confirmed TOTP factor (which brings
+ * recovery codes); the account's passkeys then serve as a second factor too.
+ * Passkeys alone do not turn it on (ADR 033): without recovery codes, a lost
+ * passkey would lock the account.
+ */
+export async function enrolledSecondFactors(ctx: App1Context, userId: string): Promise<('totp' | 'recovery-code' | 'passkey')[]> {
   const totp = await ctx.secondFactors.getTotp(userId);
   if (!totp?.confirmedAt) return [];
-  return (await ctx.secondFactors.recoveryCodesLeft(userId)) > 0 ? ['totp', 'recovery-code'] : ['totp'];
+  const [codesLeft, passkeys] = await Promise.all([ctx.secondFactors.recoveryCodesLeft(userId), ctx.passkeys.listForUser(userId)]);
+  return ['totp', ...(codesLeft > 0 ? (['recovery-code'] as const) : []), ...(passkeys.length > 0 ? (['passkey'] as const) : [])];
 }

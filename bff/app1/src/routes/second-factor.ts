@@ -6,6 +6,7 @@ import {
   TotpConfirmRequestSchema,
   type LoginResponse,
   type RecoveryCodesResponse,
+  type SecondFactorChallenge,
   type SecondFactorStatus,
   type TotpSetupResponse,
 } from '@sso/types';
@@ -14,7 +15,7 @@ import { issueSession, requireAccount } from '../sessions/lifecycle';
 import { logRefusedOrigin, safeRedirect } from '../sessions/return-to';
 import { toAccount } from '../users/account';
 import { hashRecoveryCode, newRecoveryCodes } from '../mfa/recovery-codes';
-import { checkSecondFactor, type SecondFactorCheck } from '../mfa/verify-second-factor';
+import { checkSecondFactor, enrolledSecondFactors, type SecondFactorCheck } from '../mfa/verify-second-factor';
 import { matchTotp, newTotpSecret, totpUri } from '../mfa/totp';
 import { noticeSecondFactor } from '../mfa/notices';
 
@@ -51,6 +52,13 @@ export function secondFactorRoutes(ctx: App1Context): Router {
     const user = await ctx.users.findById(userId);
     return user && user.disabledAt === null ? user.passwordHash : null;
   };
+
+  // The pending sign-in's methods, for the second-factor page (a passkey button only when the account has one).
+  router.get('/login/second-factor', async (req, res) => {
+    const pending = await ctx.pendingSignIns.read(req.headers.cookie, passwordHashOf);
+    if (!pending) throw new HttpError('SECOND_FACTOR_EXPIRED', 'Your sign-in took too long, or it was finished already. Sign in again.');
+    res.json({ secondFactor: { methods: await enrolledSecondFactors(ctx, pending.userId), expiresAt: new Date(pending.expiresAt).toISOString() } } satisfies SecondFactorChallenge);
+  });
 
   router.post('/login/second-factor', async (req, res) => {
     const body = parseBody(SecondFactorLoginRequestSchema, req.body);

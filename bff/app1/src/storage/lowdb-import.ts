@@ -95,6 +95,31 @@ const ONE_TIME_TOKENS: TableSpec = {
   },
 };
 
+/** Passkeys (ADR 033): public keys only; the signature counter goes with them, so a cloned key stays refused. */
+const PASSKEYS: TableSpec = {
+  kind: 'passkeys',
+  table: 'app1.passkeys',
+  columns: {
+    id: ['text', 'id'],
+    user_id: ['text', 'userId'],
+    name: ['text', 'name'],
+    public_key: ['text', 'publicKey'],
+    counter: ['bigint', 'counter'],
+    transports: ['text[]', 'transports'],
+    device_type: ['text', 'deviceType'],
+    backed_up: ['boolean', 'backedUp'],
+    created_at: ['timestamptz', 'createdAt'],
+    last_used_at: ['timestamptz', 'lastUsedAt'],
+  },
+};
+
+/** Declared so the field check knows them; never carried: a ceremony lives two minutes, and the service is stopped. */
+const PASSKEY_CHALLENGES: TableSpec = {
+  kind: 'passkeyChallenges',
+  table: 'app1.passkey_challenges',
+  columns: { key: ['text', 'key'], challenge: ['text', 'challenge'], user_id: ['text', 'userId'], expires_at: ['bigint', 'expiresAt'] },
+};
+
 /** Account deletions in the feed (ADR 034); cursors are given anew, as revocations'. */
 const DELETIONS: TableSpec = {
   kind: 'deletions',
@@ -148,6 +173,8 @@ export const RECORD_FIELDS: { [K in keyof App1Records]: Record<keyof App1Records
   revocations: { sid: true, revokedAt: true, expiresAt: true },
   oneTimeTokens: { hash: true, purpose: true, userId: true, createdAt: true, expiresAt: true, usedAt: true, email: true },
   deletions: { sub: true, cursor: true, deletedAt: true, expiresAt: true },
+  passkeys: { id: true, userId: true, name: true, publicKey: true, counter: true, transports: true, deviceType: true, backedUp: true, createdAt: true, lastUsedAt: true },
+  passkeyChallenges: { key: true, challenge: true, userId: true, expiresAt: true },
   totp: { userId: true, sealedSecret: true, createdAt: true, confirmedAt: true, lastUsedStep: true },
   recoveryCodes: { userId: true, hashes: true, createdAt: true },
 };
@@ -161,6 +188,8 @@ export const SPECS: Record<keyof typeof APP1_COLLECTIONS, TableSpec> = {
   totp: TOTP,
   recoveryCodes: RECOVERY_CODES,
   deletions: DELETIONS,
+  passkeys: PASSKEYS,
+  passkeyChallenges: PASSKEY_CHALLENGES,
 };
 
 type Rec = Record<string, any>;
@@ -282,6 +311,8 @@ async function importInto(client: pg.PoolClient, kinds: Record<keyof typeof SPEC
   await insertRows(client, TOTP, totp, 'user_id');
   const codes = kinds.recoveryCodes.filter(ofCarried).flatMap((r) => (r.hashes as string[]).map((hash) => ({ userId: r.userId, hash, createdAt: r.createdAt })));
   await insertRows(client, RECOVERY_CODES, codes, `user_id || ' ' || hash`);
+  const passkeys = kinds.passkeys.filter(ofCarried);
+  await insertRows(client, PASSKEYS, passkeys, 'id');
 
   // The count check: every record meant to be carried is a row now, or nothing commits.
   const check = async (kind: string, table: string, key: string, inFiles: number, keys: string[]) => {
@@ -298,6 +329,7 @@ async function importInto(client: pg.PoolClient, kinds: Record<keyof typeof SPEC
   await check('one-time tokens', 'app1.one_time_tokens', 'hash', kinds.oneTimeTokens.length, tokens.map((t) => t.hash));
   await check('totp', 'app1.totp_factors', 'user_id', kinds.totp.length, totp.map((t) => t.userId));
   await check('recovery codes', 'app1.recovery_codes', `user_id || ' ' || hash`, kinds.recoveryCodes.reduce((n, r) => n + r.hashes.length, 0), codes.map((c) => `${c.userId} ${c.hash}`));
+  await check('passkeys', 'app1.passkeys', 'id', kinds.passkeys.length, passkeys.map((p) => p.id));
   const expired = kinds.sessions.filter((s) => ofCarried(s) && !(s.absoluteExpiresAt > now - SESSION_RETENTION_MS)).length;
   if (expired) result.notes.push(`app 1: ${expired} session(s) ended over a day ago were not carried (the stores drop them too).`);
   await client.query('INSERT INTO app1.lowdb_imports (fingerprint, merged, counts) VALUES ($1, $2, $3)', [fingerprint, accountsThere > 0, JSON.stringify(result.rows)]);

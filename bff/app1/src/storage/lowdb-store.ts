@@ -5,6 +5,7 @@ import { bcryptCost, type AddGroupResult, type RemoveGroupResult, type UserRecor
 import type { SessionRecord, SessionStore, RefreshLookup } from '../sessions/session-store';
 import type { OneTimeTokenRecord, OneTimeTokenStore } from '../recovery/one-time-token-store';
 import type { RecoveryCodesRecord, SecondFactorStore, TotpRecord } from '../mfa/second-factor-store';
+import type { PasskeyChallengeRecord, PasskeyRecord, PasskeyStore } from '../passkeys/passkey-store';
 
 export interface Revocation {
   sid: string;
@@ -28,6 +29,8 @@ export type App1Records = {
   totp: TotpRecord;
   recoveryCodes: RecoveryCodesRecord;
   deletions: Deletion;
+  passkeys: PasskeyRecord;
+  passkeyChallenges: PasskeyChallengeRecord;
 };
 
 /** Retired refresh hashes kept per session for theft detection. */
@@ -50,6 +53,8 @@ export const APP1_COLLECTIONS: JournaledStoreOptions<App1Records>['collections']
   totp: (t) => t.userId,
   recoveryCodes: (r) => r.userId,
   deletions: (d) => d.sub,
+  passkeys: (p) => p.id,
+  passkeyChallenges: (c) => c.key,
 };
 
 /**
@@ -63,7 +68,7 @@ export const APP1_COLLECTIONS: JournaledStoreOptions<App1Records>['collections']
 export async function openLowdbStore(
   dataDir: string,
   options: { now?: () => number; compactAfterBytes?: number; onWrite?: (seconds: number) => void } = {},
-): Promise<{ users: UserStore; sessions: SessionStore; oneTimeTokens: OneTimeTokenStore; secondFactors: SecondFactorStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }>; compact(): Promise<void> }> {
+): Promise<{ users: UserStore; sessions: SessionStore; oneTimeTokens: OneTimeTokenStore; secondFactors: SecondFactorStore; passkeys: PasskeyStore; flush(): Promise<void>; probe(): Promise<{ ok: boolean; error?: string }>; compact(): Promise<void> }> {
   const store = await openJournaledStore<App1Records>({
     file: path.join(dataDir, APP1_STORE_FILE),
     collections: APP1_COLLECTIONS,
@@ -72,10 +77,11 @@ export async function openLowdbStore(
       revocations: (r, now) => r.expiresAt > now,
       oneTimeTokens: (t, now) => t.expiresAt > now,
       deletions: (d, now) => d.expiresAt > now,
+      passkeyChallenges: (c, now) => c.expiresAt > now,
     },
     ...options,
   });
-  const { users: usersById, sessions: sessionsById, revocations, oneTimeTokens: tokensByHash, totp, recoveryCodes, deletions } = store.maps;
+  const { users: usersById, sessions: sessionsById, revocations, oneTimeTokens: tokensByHash, totp, recoveryCodes, deletions, passkeys: passkeysById, passkeyChallenges } = store.maps;
   const byUsername = new Map<string, UserRecord>();
   for (const u of usersById.values()) {
     // Accounts stored before groups existed.
@@ -419,5 +425,81 @@ export async function openLowdbStore(
     },
   };
 
-  return { users, sessions, oneTimeTokens, secondFactors, flush: () => store.flush(), probe: () => store.probe(), compact: () => store.compact() };
+  /** Each user's passkey ids (a sign-in with a password asks whether there are any). */
+  const passkeysByUser = new Map<string, Set<string>>();
+  for (const p of passkeysById.values()) indexPasskey(p);
+  function indexPasskey(p: PasskeyRecord) {
+    const mine = passkeysByUser.get(p.userId);
+    if (mine) mine.add(p.id);
+    else passkeysByUser.set(p.userId, new Set([p.id]));
+  }
+  const mine = (userId: string, id: string) => {
+    const p = passkeysById.get(id);
+    return p && p.userId === userId ? p : null;
+  };
+  /** Challenges examined per new one: expired ones go as they are replaced (start-up and compaction drop the rest). */
+  const pruneChallenges = (now: number) => {
+    let examined = 0;
+    for (const c of passkeyChallenges.values()) {
+      if (examined++ >= PRUNE_PER_CREATE) break;
+      if (c.expiresAt <= now) store.remove('passkeyChallenges', c.key);
+    }
+  };
+
+  // As above: each check-and-change runs without an await before its put.
+  const passkeys: PasskeyStore = {
+    async listForUser(userId) {
+      const ids = passkeysByUser.get(userId) ?? new Set<string>();
+      return [...ids].map((id) => ({ ...passkeysById.get(id)!, transports: [...passkeysById.get(id)!.transports] })).sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    },
+    async get(id) {
+      const p = passkeysById.get(id);
+      return p ? { ...p, transports: [...p.transports] } : null;
+    },
+    async add(record, maxPerUser) {
+      if (passkeysById.has(record.id)) return 'exists';
+      if ((passkeysByUser.get(record.userId)?.size ?? 0) >= maxPerUser) return 'limit';
+      store.put('passkeys', record);
+      indexPasskey(record);
+      await store.commit();
+      return 'added';
+    },
+    async rename(userId, id, name) {
+      const p = mine(userId, id);
+      if (!p) return null;
+      const renamed = { ...p, name };
+      store.put('passkeys', renamed);
+      await store.commit();
+      return { ...renamed, transports: [...renamed.transports] };
+    },
+    async remove(userId, id) {
+      if (!mine(userId, id)) return false;
+      store.remove('passkeys', id);
+      passkeysByUser.get(userId)?.delete(id);
+      if (passkeysByUser.get(userId)?.size === 0) passkeysByUser.delete(userId);
+      await store.commit();
+      return true;
+    },
+    async recordUse(id, fromCounter, toCounter, usedAt, backedUp) {
+      const p = passkeysById.get(id);
+      if (!p || p.counter !== fromCounter) return false;
+      store.put('passkeys', { ...p, counter: toCounter, lastUsedAt: usedAt, backedUp });
+      await store.commit();
+      return true;
+    },
+    async putChallenge(record, now) {
+      pruneChallenges(now);
+      store.put('passkeyChallenges', record);
+      await store.commit();
+    },
+    async takeChallenge(key, now) {
+      const c = passkeyChallenges.get(key);
+      if (!c) return null;
+      store.remove('passkeyChallenges', key);
+      await store.commit();
+      return c.expiresAt > now ? { ...c } : null;
+    },
+  };
+
+  return { users, sessions, oneTimeTokens, secondFactors, passkeys, flush: () => store.flush(), probe: () => store.probe(), compact: () => store.compact() };
 }

@@ -7,6 +7,7 @@ import type { RefreshLookup, SessionRecord, SessionStore } from '../sessions/ses
 import type { AddGroupResult, CreateUserResult, RemoveGroupResult, UserRecord, UserStore } from '../users/user-store';
 import type { OneTimeTokenRecord, OneTimeTokenStore } from '../recovery/one-time-token-store';
 import type { SecondFactorStore, TotpRecord } from '../mfa/second-factor-store';
+import type { PasskeyRecord, PasskeyStore } from '../passkeys/passkey-store';
 
 /** App 1's tables live in this schema only; app 2 has its own and never reads this one. */
 export const APP1_SCHEMA = 'app1';
@@ -64,6 +65,34 @@ function toTotp(r: { user_id: string; sealed_secret: string; created_at: Date; c
   };
 }
 
+interface PasskeyRow {
+  id: string;
+  user_id: string;
+  name: string;
+  public_key: string;
+  counter: string;
+  transports: string[];
+  device_type: PasskeyRecord['deviceType'];
+  backed_up: boolean;
+  created_at: Date;
+  last_used_at: Date | null;
+}
+
+function toPasskey(r: PasskeyRow): PasskeyRecord {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    name: r.name,
+    publicKey: r.public_key,
+    counter: Number(r.counter),
+    transports: r.transports,
+    deviceType: r.device_type,
+    backedUp: r.backed_up,
+    createdAt: r.created_at.toISOString(),
+    lastUsedAt: r.last_used_at ? r.last_used_at.toISOString() : null,
+  };
+}
+
 function toUser(r: { id: string; username: string; email: string | null; email_verified: boolean; name: string | null; password_hash: string; created_at: Date; disabled_at: Date | null; groups: string[] | null }): UserRecord {
   return {
     groups: r.groups ?? [],
@@ -93,6 +122,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   sessions: SessionStore;
   oneTimeTokens: OneTimeTokenStore;
   secondFactors: SecondFactorStore;
+  passkeys: PasskeyStore;
   flush(): Promise<void>;
   probe(): Promise<{ ok: boolean; error?: string }>;
   pool: Pool;
@@ -116,6 +146,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       await pool.query('DELETE FROM app1.revocations WHERE expires_at <= $1', [now]);
       await pool.query('DELETE FROM app1.one_time_tokens WHERE expires_at <= $1', [now]);
       await pool.query('DELETE FROM app1.deletions WHERE expires_at <= $1', [now]);
+      await pool.query('DELETE FROM app1.passkey_challenges WHERE expires_at <= $1', [now]);
     } catch (err) {
       lastPruneAt = 0;
       options.logger?.warn({ err: String(err) }, 'pruning expired sessions failed; will retry');
@@ -441,11 +472,74 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
   };
 
+  const passkeys: PasskeyStore = {
+    async listForUser(userId) {
+      const { rows } = await read<PasskeyRow>('SELECT * FROM app1.passkeys WHERE user_id = $1 ORDER BY created_at, id', [userId]);
+      return rows.map(toPasskey);
+    },
+    async get(id) {
+      const { rows } = await read<PasskeyRow>('SELECT * FROM app1.passkeys WHERE id = $1', [id]);
+      return rows[0] ? toPasskey(rows[0]) : null;
+    },
+    async add(p, maxPerUser) {
+      return db.transaction(async (client) => {
+        // Registrations of one account queue here, so the limit holds under a burst.
+        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`passkeys:${p.userId}`]);
+        const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM app1.passkeys WHERE user_id = $1', [p.userId]);
+        if (rows[0]!.n >= maxPerUser) return 'limit';
+        const { rowCount } = await client.query(
+          `INSERT INTO app1.passkeys (id, user_id, name, public_key, counter, transports, device_type, backed_up, created_at, last_used_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
+          [p.id, p.userId, p.name, p.publicKey, p.counter, p.transports, p.deviceType, p.backedUp, p.createdAt, p.lastUsedAt],
+        );
+        return rowCount === 1 ? 'added' : 'exists';
+      });
+    },
+    async rename(userId, id, name) {
+      const { rows } = await write<PasskeyRow>('UPDATE app1.passkeys SET name = $3 WHERE id = $2 AND user_id = $1 RETURNING *', [userId, id, name]);
+      return rows[0] ? toPasskey(rows[0]) : null;
+    },
+    async remove(userId, id) {
+      const { rowCount } = await write('DELETE FROM app1.passkeys WHERE id = $2 AND user_id = $1', [userId, id]);
+      return rowCount === 1;
+    },
+    async recordUse(id, fromCounter, toCounter, usedAt, backedUp) {
+      // Compare-and-set: of two uses racing from one counter value, the second UPDATE re-checks and matches nothing.
+      const { rowCount } = await write('UPDATE app1.passkeys SET counter = $3, last_used_at = $4, backed_up = $5 WHERE id = $1 AND counter = $2', [
+        id,
+        fromCounter,
+        toCounter,
+        usedAt,
+        backedUp,
+      ]);
+      return rowCount === 1;
+    },
+    async putChallenge(c, now) {
+      await prune(now);
+      await write(
+        `INSERT INTO app1.passkey_challenges (key, challenge, user_id, expires_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (key) DO UPDATE SET challenge = EXCLUDED.challenge, user_id = EXCLUDED.user_id, expires_at = EXCLUDED.expires_at`,
+        [c.key, c.challenge, c.userId, c.expiresAt],
+      );
+    },
+    async takeChallenge(key, now) {
+      // One DELETE: of concurrent answers to one challenge, exactly one gets the row.
+      const { rows } = await write<{ key: string; challenge: string; user_id: string | null; expires_at: string }>(
+        'DELETE FROM app1.passkey_challenges WHERE key = $1 RETURNING *',
+        [key],
+      );
+      const c = rows[0];
+      if (!c || Number(c.expires_at) <= now) return null;
+      return { key: c.key, challenge: c.challenge, userId: c.user_id, expiresAt: Number(c.expires_at) };
+    },
+  };
+
   return {
     users,
     sessions,
     oneTimeTokens,
     secondFactors,
+    passkeys,
     pool,
     flush: db.end,
     probe: db.probe,

@@ -138,6 +138,11 @@ describe.skipIf(skipPostgres(probe))(postgresSuiteName('login throttle on Postgr
     const [a, b] = [createLoginThrottle(l, pools[0]), createLoginThrottle(l, pools[1])];
     let i = 0;
     const pick = () => (i++ % 2 ? a : b);
-    return { begin: (attempt) => pick().begin(attempt), signupRetryAfter: (address) => pick().signupRetryAfter(address) } satisfies LoginThrottle;
+    return {
+      begin: (attempt) => pick().begin(attempt),
+      signupRetryAfter: (address) => pick().signupRetryAfter(address),
+      beginPasskey: (address) => pick().beginPasskey(address),
+      passkeyOptionsRetryAfter: (address) => pick().passkeyOptionsRetryAfter(address),
+    } satisfies LoginThrottle;
   });
 });

@@ -47,7 +47,23 @@ export interface LoginThrottle {
    * username probing.
    */
   signupRetryAfter(address: string | undefined): Promise<number>;
+  /**
+   * A sign-in with a passkey (no username until it verified): one attempt
+   * from the client address's limit and concurrency, as a password sign-in
+   * takes, before the answer is checked; a failure stays counted, a success
+   * is given back and counts against the account's successful sign-ins.
+   */
+  beginPasskey(address: string | undefined): Promise<PasskeyAdmission>;
+  /** Passkey sign-in options (each stores a challenge) per client address: the seconds to wait when over (0 if allowed). */
+  passkeyOptionsRetryAfter(address: string | undefined): Promise<number>;
 }
+
+export type PasskeyAdmission =
+  | { ok: true; succeeded(username: string): Promise<{ ok: true } | { ok: false; retryAfter: number }>; failed(): Promise<void> }
+  | { ok: false; retryAfter: number; reason: 'failures' | 'concurrency' };
+
+/** Passkey sign-in options per client address per minute (each holds a challenge for a few minutes). */
+export const PASSKEY_OPTIONS_PER_ADDRESS_PER_MINUTE = 60;
 
 export interface LoginAttempt {
   username: string;
@@ -139,6 +155,7 @@ export function createLoginThrottle(configured: Partial<ThrottleLimits> = DEFAUL
   const device = make('login-d', limits.perDevice);
   const successes = make('login-ok-u', limits.successesPerUser);
   const signups = make('signup-a', limits.signupsPerAddress);
+  const passkeyOptions = make('passkey-opt-a', { failures: PASSKEY_OPTIONS_PER_ADDRESS_PER_MINUTE, durationSeconds: 60, blockSeconds: 60 });
   const inFlightByAddress = new InFlight(limits.concurrentPerAddress);
   const inFlightByUser = new InFlight(limits.concurrentPerUser);
 
@@ -224,6 +241,41 @@ export function createLoginThrottle(configured: Partial<ThrottleLimits> = DEFAUL
     },
     async signupRetryAfter(rawAddress) {
       return (await take(signups, addressKey(rawAddress))) ?? 0;
+    },
+    async passkeyOptionsRetryAfter(rawAddress) {
+      return (await take(passkeyOptions, addressKey(rawAddress))) ?? 0;
+    },
+    async beginPasskey(rawAddress) {
+      const a = addressKey(rawAddress);
+      if (!inFlightByAddress.tryTake(a)) return { ok: false, retryAfter: 1, reason: 'concurrency' };
+      let settled = false;
+      const settle = () => {
+        if (settled) throw new Error('a passkey attempt was settled twice');
+        settled = true;
+        inFlightByAddress.release(a);
+      };
+      try {
+        const wait = await take(address, a);
+        if (wait !== null) {
+          settle();
+          return { ok: false, retryAfter: wait, reason: 'failures' };
+        }
+      } catch (err) {
+        settle();
+        throw err;
+      }
+      return {
+        ok: true,
+        async succeeded(username) {
+          settle();
+          await address.reward(a, 1);
+          const wait = await take(successes, username);
+          return wait === null ? { ok: true } : { ok: false, retryAfter: wait };
+        },
+        async failed() {
+          settle();
+        },
+      };
     },
   };
 }

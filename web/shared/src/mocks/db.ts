@@ -1,4 +1,4 @@
-import type { Account, DeviceSession, SessionEndReason } from '@sso/types';
+import type { Account, DeviceSession, Passkey, SessionEndReason } from '@sso/types';
 
 /**
  * Scenarios selectable in `npm run dev:mock` with `?mock=<name>`. Each starts
@@ -87,6 +87,8 @@ export const mockDb = {
   otherDevices: [] as DeviceSession[],
   /** Users with TOTP on (the mock's valid code is MOCK_TOTP_CODE), and their unused recovery codes. */
   totpEnabled: new Map<string, string[]>(),
+  /** Each user's passkeys (the mocks accept any credential of the right shape). */
+  passkeys: new Map<string, Passkey[]>(),
   /** The user whose password passed and whose second factor is due. */
   pendingSecondFactor: null as string | null,
   /** When this session last proved a second factor (ms; sign-in with a code, or a step-up); null: password only. */
@@ -133,6 +135,7 @@ export function resetMockDb(scenario: MockScenario = 'default'): void {
   mockDb.provisionedAt = new Map();
   mockDb.otherDevices = demoOtherDevices(Date.now());
   mockDb.totpEnabled = new Map();
+  mockDb.passkeys = new Map();
   mockDb.pendingSecondFactor = null;
   mockDb.secondFactorAt = null;
   mockDb.resetTokens = new Map([[MOCK_RESET_TOKEN, DEMO.account.username]]);

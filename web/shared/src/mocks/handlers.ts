@@ -37,6 +37,7 @@ import { secondFactorHandlers } from './second-factor-handlers';
 import { accountDeletionHandlers } from './account-deletion-handlers';
 import { emailHandlers, issueEmailToken } from './email-handlers';
 import { recentAuthProblem, securityHandlers, stepUpHandlers } from './step-up-handlers';
+import { passkeyHandlers, pendingMethods } from './passkey-handlers';
 
 /** The same problem+json the BFFs answer: status and title from the shared table. */
 export function problem(code: ErrorCode, extra: Partial<Omit<Problem, 'type' | 'title' | 'code' | 'status'>> = {}) {
@@ -144,7 +145,7 @@ export const identityHandlers = [
     if (mockDb.totpEnabled.has(user.account.id)) {
       // As BFF 1: no session yet, only a pending sign-in.
       mockDb.pendingSecondFactor = user.account.id;
-      return HttpResponse.json({ secondFactor: { methods: ['totp', 'recovery-code'], expiresAt: new Date(Date.now() + 300_000).toISOString() } } as never);
+      return HttpResponse.json({ secondFactor: { methods: pendingMethods(user.account.id), expiresAt: new Date(Date.now() + 300_000).toISOString() } } as never);
     }
     signIn(user.account.id);
     return HttpResponse.json({ user: user.account, redirectTo: redirectFor(parsed.data.returnTo, new URL(request.url).origin) });
@@ -325,4 +326,4 @@ export const relyingHandlers = [
   ...securityHandlers,
 ];
 
-export const handlers = [...identityHandlers, ...secondFactorHandlers, ...accountDeletionHandlers, ...emailHandlers, ...stepUpHandlers, ...relyingHandlers];
+export const handlers = [...identityHandlers, ...secondFactorHandlers, ...accountDeletionHandlers, ...emailHandlers, ...stepUpHandlers, ...passkeyHandlers, ...relyingHandlers];

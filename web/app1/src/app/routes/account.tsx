@@ -18,6 +18,8 @@ import { YourDataSection } from '../../features/account-deletion/components/your
 // From the step-up page's chunk, and only when a password change asks for it:
 // a module shared by two lazy chunks makes rolldown split the first page (see routes.tsx).
 const SecondFactorPrompt = lazy(async () => ({ default: (await import('./step-up')).SecondFactorPrompt }));
+// @simplewebauthn/browser is a further chunk, loaded only when a passkey is added.
+import { PasskeySection } from '../../features/passkeys/components/passkey-section';
 
 /** /account: who you are, how long the session lasts, sign out, the other apps. */
 export function AccountRoute() {
@@ -105,6 +107,7 @@ export function AccountRoute() {
         />
       </section>
       <TwoStepSection />
+      <PasskeySection />
       {otherApps.length ? (
         <section className="card" aria-labelledby="apps-heading">
           <h2 id="apps-heading">Your apps</h2>

@@ -1,4 +1,5 @@
 import { lazy, Suspense } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
 import { Link, Navigate, useLocation } from 'react-router';
 import { Alert, Loading, Page } from '@sso/web-shared';
 import { config } from '../../config/env';
@@ -8,6 +9,8 @@ import { signedOutState } from '../../features/auth/api/logout';
 import { otherDevicesSignedOut } from '../../features/auth/other-devices';
 import { passwordChangedState } from '../../features/auth/password-changed';
 import { LoginForm } from '../../features/auth/components/login-form';
+import { PasskeySignIn } from '../../features/passkeys/components/passkey-sign-in';
+import { useGoTo } from '../../features/auth/use-go-to';
 
 // Most sign-ins have no reason to show: its messages load only when one does.
 const SessionEndedNotice = lazy(async () => ({ default: (await import('../../features/auth/components/session-ended-notice')).SessionEndedNotice }));
@@ -28,6 +31,8 @@ export function LoginRoute() {
   const location = useLocation();
   const params = new URLSearchParams(location.search);
   const session = useSession();
+  const goTo = useGoTo();
+  const queryClient = useQueryClient();
   // Passed to BFF 1 as is; only its validated redirectTo is ever followed.
   const returnTo = params.get('returnTo') || undefined;
   // Set by a sign-out in this tab: router state, not the URL, so a shared link never says it.
@@ -79,6 +84,13 @@ export function LoginRoute() {
       ) : null}
       <div className="card">
         <LoginForm returnTo={returnTo} username={passwordChanged?.username} />
+        <PasskeySignIn
+          returnTo={returnTo}
+          finish={async (redirectTo) => {
+            await queryClient.invalidateQueries({ queryKey: ['session'] });
+            goTo(redirectTo);
+          }}
+        />
       </div>
       <p className="switch">
         New here?{' '}

@@ -5,6 +5,7 @@ import { Alert, Field, Page, useForm } from '@sso/web-shared';
 import { config } from '../../config/env';
 import { useVerifySecondFactor } from '../../features/second-factor/api/verify-second-factor';
 import { useGoTo } from '../../features/auth/use-go-to';
+import { PasskeySecondFactor } from '../../features/passkeys/components/passkey-second-factor';
 
 /** /login/second-factor?returnTo=…: the password passed; the code from the authenticator app (or a recovery code) finishes the sign-in. */
 export function SecondFactorRoute() {
@@ -27,6 +28,7 @@ export function SecondFactorRoute() {
       <h1>Two-step sign-in</h1>
       <p className="lead">{recovery ? 'Enter one of your recovery codes. Each works once.' : 'Enter the 6-digit code your authenticator app shows for this account.'}</p>
       <div className="card">
+        <PasskeySecondFactor returnTo={returnTo} loginLink={loginLink} finish={goTo} />
         <form
           ref={form.formRef}
           noValidate
