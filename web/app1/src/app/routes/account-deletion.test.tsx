@@ -56,6 +56,8 @@ describe('account page: delete account', () => {
     expect(sent).toEqual({ password: 'demo-password' });
     expect(mockDb.users.has('demo')).toBe(false);
     expect(mockDb.signedInUserId).toBeNull();
+    // The header no longer offers the account or a sign-out.
+    expect(screen.queryByRole('button', { name: 'Sign out' })).not.toBeInTheDocument();
   });
 
   it('with two-step sign-in on, it also asks for a code; a wrong one shows on the code field', async () => {
