@@ -44,6 +44,7 @@ export function banner(app1: App1Config, app2: App2Config): string {
     `  Keys:  ${keys}`,
     `  Mail:  ${mail}`,
     ...(logs ? [`  Logs:  ${logs}`] : []),
+    '  Admin: npm run admin -- --help (accounts, sessions, groups; safe while this runs)',
     '  Stop with Ctrl+C.',
     line,
     '',
