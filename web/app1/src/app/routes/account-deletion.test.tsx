@@ -90,6 +90,14 @@ describe('account page: delete account', () => {
   });
 });
 
+describe('account page: groups', () => {
+  it('the profile lists the groups an operator put the account in', async () => {
+    renderRoutes(routes, '/account');
+    const profile = await screen.findByRole('region', { name: 'Profile' });
+    expect(within(profile).getByText('Groups').nextElementSibling).toHaveTextContent('staff');
+  });
+});
+
 describe('account page: download my data', () => {
   let saved: Blob[];
   let names: string[];

@@ -74,7 +74,10 @@ export function AccountRoute() {
       <div className="grid">
         <section className="card" aria-labelledby="profile-heading">
           <h2 id="profile-heading">Profile</h2>
-          <ProfileFacts user={user} />
+          <ProfileFacts user={user}>
+            <dt>Groups</dt>
+            <dd>{user.groups.length ? user.groups.join(', ') : 'None'}</dd>
+          </ProfileFacts>
         </section>
         <section className="card" aria-labelledby="session-heading">
           <h2 id="session-heading">This session</h2>
