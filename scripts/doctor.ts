@@ -8,6 +8,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { ConfigError, createPgPool, diagnoseCookieDomain, redactDatabaseUrl } from '@sso/bff-common';
 import { createCookieController, createTokenSigner } from '@sso/session';
+import { MAX_GROUPS } from '@sso/types';
 import { loadConfig as loadApp1Config } from '../bff/app1/src/config';
 import { loadConfig as loadApp2Config } from '../bff/app2/src/config';
 import { checkForwardAuth } from './doctor-forward-auth';
@@ -48,7 +49,17 @@ async function main(): Promise<number> {
 
   const { privateKey } = generateKeyPairSync('ed25519');
   const signer = createTokenSigner({ issuer: app1.origin, audience: app1.audience, ttlSeconds: app1.tokenTtlSeconds, method: { alg: 'EdDSA', currentKey: () => ({ kid: 'x'.repeat(43), privateKey }) } });
-  const largest = await signer.sign({ sub: `usr_${'x'.repeat(22)}`, sid: `ses_${'x'.repeat(22)}`, preferred_username: 'x'.repeat(32), email: `${'x'.repeat(64)}@${'x'.repeat(185)}.com`, name: 'x'.repeat(100) });
+  // Every claim at its largest: the longest name and address, a second factor, and the most groups an account may have.
+  const largest = await signer.sign({
+    sub: `usr_${'x'.repeat(22)}`,
+    sid: `ses_${'x'.repeat(22)}`,
+    preferred_username: 'x'.repeat(32),
+    email: `${'x'.repeat(64)}@${'x'.repeat(185)}.com`,
+    name: 'x'.repeat(100),
+    amr: ['pwd', 'otp', 'mfa'],
+    auth_time: 9_999_999_999,
+    groups: Array.from({ length: MAX_GROUPS }, (_, i) => `${i}`.padEnd(64, 'x')),
+  });
   const size = createCookieController({ name: app1.cookieName, domain: app1.cookieDomain }).serialize(largest.token, app1.tokenTtlSeconds).length;
   if (size < 4096) ok(`the largest possible cookie is ${size} bytes (browsers keep up to 4096)`);
   else (problems++, bad(`the largest possible cookie is ${size} bytes, over the 4096 browsers keep`));

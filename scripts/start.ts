@@ -48,6 +48,7 @@ export function banner(app1: App1Config, app2: App2Config, metricsPorts: { app1:
     `  Mail:  ${mail}`,
     ...(logs ? [`  Logs:  ${logs}`] : []),
     ...(metricsLine ? [`  Metrics: ${metricsLine}`] : []),
+    '  Admin: npm run admin -- --help (accounts, sessions, groups; safe while this runs)',
     '  Stop with Ctrl+C.',
     line,
     '',

@@ -139,6 +139,17 @@ function deletionSuite(store: 'lowdb' | 'postgres') {
     expect((await feed()).deletions.filter((d) => d.sub === sub)).toHaveLength(1);
   });
 
+  it('an app 2 that was down when the account was deleted deletes its local user when it starts again', async () => {
+    const nina = name('nina');
+    const b = await signUp(nina);
+    const sub = (await b.request('app2', '/api/me')).body.user.sub as string;
+    await domain.app2!.stop();
+    expect((await b.request('app1', '/api/account/delete', { json: { password: PASSWORD } })).status).toBe(200);
+    await domain.restart('app2');
+    // Its cursor starts at 0: the feed still holds the deletion (SSO_DELETION_FEED_RETENTION).
+    await until(async () => (await localUser(sub)) === null);
+  });
+
   it('tells the person by mail', async () => {
     if (store === 'postgres') return; // one store is enough for the outbox
     const mia = name('mia');

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -230,6 +231,38 @@ function verbSuite(store: 'lowdb' | 'postgres') {
 
 describe('admin verbs on lowdb, through the running app 1', () => verbSuite('lowdb'));
 describe.skipIf(skipPostgres(probe))(postgresSuiteName('admin verbs on PostgreSQL', probe), () => verbSuite('postgres'));
+
+describe('the admin socket refuses what is not a command', () => {
+  let domain: Domain;
+  beforeAll(async () => {
+    domain = await startDomain({ withApp2: false });
+  });
+  afterAll(() => domain.stop());
+
+  function raw(method: string, body: string, urlPath = '/admin'): Promise<{ status: number; body: any }> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest({ socketPath: path.join(domain.dataDir, ADMIN_SOCKET_FILE), path: urlPath, method, headers: { 'content-type': 'application/json' } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body: text ? JSON.parse(text) : null }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  it('answers 4xx with a reason, never 500, for a wrong method or path, bad JSON, an unknown verb, bad arguments or an oversized body', async () => {
+    expect((await raw('GET', '')).status).toBe(404);
+    expect((await raw('POST', '{}', '/other')).status).toBe(404);
+    for (const body of ['not json', '{}', '{"verb":"user wipe","username":"alice"}', '{"verb":"group add","username":"alice","group":"no spaces"}', '{"verb":"users","extra":"x'.padEnd(5000, 'x') + '"}']) {
+      const res = await raw('POST', body);
+      expect(res.status, body.slice(0, 40)).toBe(400);
+      expect(res.body).toMatchObject({ ok: false, code: 'BAD_REQUEST', message: expect.any(String) });
+    }
+    // And a command still works after them.
+    expect((await raw('POST', '{"verb":"users"}')).body).toMatchObject({ ok: true, result: { verb: 'users', users: [] } });
+  });
+});
 
 describe('admin on lowdb with no app 1 running', () => {
   let domain: Domain;

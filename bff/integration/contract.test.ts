@@ -5,6 +5,8 @@ import {
   EmailStatusSchema,
   ResendVerificationResponseSchema,
   UpdateProfileResponseSchema,
+  AccountExportSchema,
+  DeleteAccountResponseSchema,
   LoginResponseSchema,
   LogoutResponseSchema,
   MeResponseSchema,
@@ -88,10 +90,19 @@ const steps: Step[] = [
   { name: 'session without the domain cookie', app: 'app1', method: 'GET', path: '/api/session', status: 401, code: 'UNAUTHENTICATED' },
   { name: 'renewal without the domain cookie', app: 'app1', method: 'POST', path: '/api/session/refresh', json: {}, status: 200, schema: RefreshResponseSchema },
   { name: 'session after renewal', app: 'app1', method: 'GET', path: '/api/session', status: 200, schema: SignedInSessionSchema },
+  // "Your data" and "Delete account" (ADR 034): refusals first, the deletion at the end.
+  { name: 'export my data', app: 'app1', method: 'GET', path: '/api/account/export', status: 200, schema: AccountExportSchema },
+  { name: 'delete with a wrong password', app: 'app1', method: 'POST', path: '/api/account/delete', json: { password: 'wrong password' }, status: 401, code: 'INVALID_CREDENTIALS', field: 'password' },
+  { name: 'delete with bad input', app: 'app1', method: 'POST', path: '/api/account/delete', json: { password: 42 }, status: 400, code: 'VALIDATION_FAILED', field: 'password' },
   { name: 'renewal after the idle timeout', app: 'app1', method: 'POST', path: '/api/session/refresh', json: {}, status: 401, code: 'SESSION_ENDED', reason: 'idle', before: 'idle-timeout-passes' },
   { name: 'me after the session ended', app: 'app2', method: 'GET', path: '/api/me', status: 401, code: 'UNAUTHENTICATED' },
   // The failed renewal cleared both cookies: signed out, nothing left to renew.
   { name: 'session after the session ended', app: 'app1', method: 'GET', path: '/api/session', status: 200, schema: SignedOutSessionSchema },
+  { name: 'export when signed out', app: 'app1', method: 'GET', path: '/api/account/export', status: 401, code: 'UNAUTHENTICATED' },
+  { name: 'sign-in to delete', app: 'app1', method: 'POST', path: '/api/login', json: { username: 'contract', password: 'correct horse battery' }, status: 200, schema: LoginResponseSchema },
+  { name: 'delete the account', app: 'app1', method: 'POST', path: '/api/account/delete', json: { password: 'correct horse battery' }, status: 200, schema: DeleteAccountResponseSchema },
+  { name: 'session after deletion', app: 'app1', method: 'GET', path: '/api/session', status: 200, schema: SignedOutSessionSchema },
+  { name: 'sign-in after deletion', app: 'app1', method: 'POST', path: '/api/login', json: { username: 'contract', password: 'correct horse battery' }, status: 401, code: 'INVALID_CREDENTIALS' },
 ];
 
 interface Answer {

@@ -90,6 +90,7 @@ describe('npm start banner (lowdb)', () => {
     expect(stdout).not.toContain('Logs:');
     // Where reset and other mail lands by default (MAIL_TRANSPORT=file).
     expect(stdout).toContain(`Mail:  written to ${path.join(dataDir, 'outbox')} (one JSON file per message`);
+    expect(stdout).toContain('Admin: npm run admin -- --help');
     // Not a terminal: the listening lines are JSON, one per line (before or after the banner).
     const lines = stdout.split('\n').filter((l) => l.startsWith('{'));
     expect(lines.map((l) => JSON.parse(l).msg)).toEqual(expect.arrayContaining([expect.stringMatching(/^app 1 \(identity\) listening/), expect.stringMatching(/^app 2 \(relying\) listening/)]));

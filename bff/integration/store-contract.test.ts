@@ -245,6 +245,80 @@ for (const engine of [lowdbEngine(), postgresEngine()]) {
       });
     });
 
+    describe('groups and account deletion (app 1, ADR 034)', () => {
+      it('addGroup and removeGroup: added once, capped, absent is no change; list is by username', async () => {
+        const [b, a] = [user({ username: uid('zed').toLowerCase() }), user({ username: uid('amy').toLowerCase() })];
+        await s.app1.users.create(structuredClone(b));
+        await s.app1.users.create(structuredClone(a));
+        expect(await s.app1.users.addGroup(a.id, 'admins', 2)).toBe('added');
+        expect(await s.app1.users.addGroup(a.id, 'admins', 2)).toBe('present');
+        expect(await s.app1.users.addGroup(a.id, 'ops', 2)).toBe('added');
+        expect(await s.app1.users.addGroup(a.id, 'staff', 2)).toBe('full');
+        expect(await s.app1.users.addGroup('usr_missing', 'ops', 2)).toBe('no-user');
+        expect((await s.app1.users.findById(a.id))?.groups).toEqual(['admins', 'ops']);
+        expect(await s.app1.users.removeGroup(a.id, 'admins')).toBe('removed');
+        expect(await s.app1.users.removeGroup(a.id, 'admins')).toBe('absent');
+        expect(await s.app1.users.removeGroup('usr_missing', 'ops')).toBe('no-user');
+        expect((await s.app1.users.findById(a.id))?.groups).toEqual(['ops']);
+        expect((await s.app1.users.findById(b.id))?.groups).toEqual([]);
+        const names = (await s.app1.users.list()).map((u) => u.username);
+        expect(names.indexOf(a.username)).toBeLessThan(names.indexOf(b.username));
+      });
+
+      it('30 concurrent addGroup calls with a cap of 20 leave exactly 20 groups', async () => {
+        const u = user();
+        await s.app1.users.create(structuredClone(u));
+        const results = await Promise.all(Array.from({ length: 30 }, (_, i) => s.app1.users.addGroup(u.id, `g${i}`, 20)));
+        expect(results.filter((r) => r === 'added')).toHaveLength(20);
+        expect((await s.app1.users.findById(u.id))?.groups).toHaveLength(20);
+      });
+
+      it('deleteAccount revokes the live sessions into the feed, deletes everything of the account and adds a deletion after them', async () => {
+        const { u, ses: live } = await userWithSession();
+        const old = session(u.id, { createdAt: T0 - 3 * 24 * 3600_000, lastActiveAt: T0 - 3 * 24 * 3600_000, absoluteExpiresAt: T0 - 2 * 24 * 3600_000 + 1 });
+        await s.app1.sessions.create(structuredClone(old));
+        await s.app1.secondFactors.beginTotp({ userId: u.id, sealedSecret: 'sealed', createdAt: new Date(T0).toISOString(), confirmedAt: null, lastUsedStep: null });
+        await s.app1.secondFactors.setRecoveryCodes({ userId: u.id, hashes: ['h1', 'h2'], createdAt: new Date(T0).toISOString() });
+        await s.app1.oneTimeTokens.issue({ hash: 'tok-of-deleted', purpose: 'password-reset', userId: u.id, createdAt: T0, expiresAt: T0 + 60_000, usedAt: null });
+        const other = await userWithSession();
+        const before = await s.app1.sessions.revocationsSince(0, T0);
+
+        const result = await s.app1.users.deleteAccount(u.id, { now: T0, reason: 'account-deleted', tokenLifetimeMs: 605_000, retentionMs: 30 * 24 * 3600_000 });
+        expect(result).toEqual({ revoked: [live.id] });
+        expect(await s.app1.users.findById(u.id)).toBeNull();
+        expect(await s.app1.users.findByUsername(u.username)).toBeNull();
+        expect(await s.app1.sessions.get(live.id)).toBeNull();
+        expect(await s.app1.sessions.findByRefreshHash(live.refreshHash)).toBeNull();
+        expect(await s.app1.secondFactors.getTotp(u.id)).toBeNull();
+        expect(await s.app1.secondFactors.recoveryCodesLeft(u.id)).toBe(0);
+        expect(await s.app1.oneTimeTokens.consume('tok-of-deleted', 'password-reset', T0)).toEqual({ ok: false, code: 'invalid' });
+        expect(await s.app1.sessions.get(other.ses.id)).not.toBeNull();
+
+        const feed = await s.app1.sessions.revocationsSince(before.cursor, T0);
+        expect(feed.revocations.map((r) => r.sid)).toEqual([live.id]);
+        expect(feed.deletions).toEqual([{ sub: u.id, deletedAt: T0 }]);
+        expect(feed.cursor).toBeGreaterThan(feed.revocations[0]!.revokedAt);
+        // Past the cursor: nothing new. Tokens expired: the revocation goes, the deletion stays its 30 days.
+        expect(await s.app1.sessions.revocationsSince(feed.cursor, T0)).toEqual({ revocations: [], deletions: [], cursor: feed.cursor });
+        const later = await s.app1.sessions.revocationsSince(before.cursor, T0 + 24 * 3600_000);
+        expect(later.revocations).toEqual([]);
+        expect(later.deletions).toEqual([{ sub: u.id, deletedAt: T0 }]);
+        expect((await s.app1.sessions.revocationsSince(before.cursor, T0 + 31 * 24 * 3600_000)).deletions).toEqual([]);
+
+        expect(await s.app1.users.deleteAccount(u.id, { now: T0, reason: 'account-deleted', tokenLifetimeMs: 605_000, retentionMs: 1 })).toBeNull();
+        expect((await s.app1.users.create(structuredClone(user({ username: u.username })))).ok).toBe(true); // the name is free again
+      });
+
+      it('a deletion survives a restart of the store', async () => {
+        const { u } = await userWithSession();
+        await s.app1.users.deleteAccount(u.id, { now: T0, reason: 'account-deleted', tokenLifetimeMs: 605_000, retentionMs: 30 * 24 * 3600_000 });
+        await engine.close(s);
+        s = await engine.reopen();
+        expect(await s.app1.users.findById(u.id)).toBeNull();
+        expect((await s.app1.sessions.revocationsSince(0, T0)).deletions).toContainEqual({ sub: u.id, deletedAt: T0 });
+      });
+    });
+
     describe('one-time tokens (app 1)', () => {
       const token = (userId: string, overrides: Partial<OneTimeTokenRecord> = {}): OneTimeTokenRecord => ({
         hash: uid('hash'),
@@ -618,6 +692,19 @@ for (const engine of [lowdbEngine(), postgresEngine()]) {
     });
 
     describe('local users (app 2)', () => {
+      it('deleteBySubject deletes only that (iss, sub), once; upsert then creates a new record', async () => {
+        const input = claims();
+        const first = await s.app2.users.upsert(input, T0);
+        const other = await s.app2.users.upsert(claims({ sub: input.sub, iss: 'http://other.sso.localhost' }), T0);
+        expect(await s.app2.users.deleteBySubject(input.iss, input.sub)).toBe(true);
+        expect(await s.app2.users.deleteBySubject(input.iss, input.sub)).toBe(false);
+        expect(await s.app2.users.findBySubject(input.iss, input.sub)).toBeNull();
+        expect((await s.app2.users.findBySubject(other.user.iss ?? 'http://other.sso.localhost', input.sub))?.id).toBe(other.user.id);
+        const again = await s.app2.users.upsert(input, T0 + 1);
+        expect(again.created).toBe(true);
+        expect(again.user.id).not.toBe(first.user.id);
+      });
+
       it('upsert creates on first sight, then returns the same record with created=false', async () => {
         const input = claims();
         const first = await s.app2.users.upsert(input, T0);

@@ -725,15 +725,6 @@ class UserStore:
             print(f"{SERVICE}: deleted the local user of {sub} (the account was deleted at {iss})", file=sys.stderr)
         return deleted > 0
 
-    def find(self, iss: str, sub: str) -> Optional[str]:
-        """The local id of (iss, sub), or None."""
-        conn = self._connect()
-        try:
-            row = conn.execute("SELECT id FROM users WHERE iss = ? AND sub = ?", (iss, sub)).fetchone()
-        finally:
-            conn.close()
-        return row[0] if row else None
-
 
 # --- HTTP -------------------------------------------------------------------
 

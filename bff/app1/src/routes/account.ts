@@ -46,6 +46,6 @@ export function accountRoutes(ctx: App1Context): Router {
 export async function disableUser(ctx: App1Context, userId: string): Promise<string[]> {
   await ctx.users.setDisabled(userId, new Date(ctx.now()).toISOString());
   const revoked = await endAllSessions(ctx, userId, 'user-disabled');
-  ctx.logger.info({ event: 'user.disabled', userId, revoked: revoked.length }, 'audit');
+  ctx.logger.info({ event: 'user.disabled', by: 'operator', userId, revoked: revoked.length }, 'audit');
   return revoked;
 }

@@ -1,5 +1,6 @@
 import { http, HttpResponse } from 'msw';
 import { DeleteAccountRequestSchema, type AccountExport, type DeleteAccountRequest, type DeleteAccountResponse, type Problem } from '@sso/types';
+import { DEV_ORIGINS } from '../lib/client-config';
 import { MOCK_TOTP_CODE, mockDb, tokenUser } from './db';
 import { problem, validationProblem } from './handlers';
 
@@ -16,7 +17,7 @@ export const accountDeletionHandlers = [
     return HttpResponse.json(
       {
         exportedAt: new Date().toISOString(),
-        issuer: 'http://app1.sso.localhost:5171',
+        issuer: DEV_ORIGINS.app1,
         account: { ...user.account, groups: [...user.account.groups], disabledAt: null },
         sessions: [{ id: 'ses_mock', createdAt: created, lastActiveAt: created, absoluteExpiresAt: new Date(mockDb.sessionCreatedAt + 12 * 3600_000).toISOString(), userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/156.0.0.0', address: '127.0.0.1', amr: ['pwd'] }],
         secondFactor: { totp: codes ? { createdAt: '2026-02-01T10:00:00.000Z', confirmedAt: '2026-02-01T10:00:00.000Z' } : null, recoveryCodesLeft: codes?.length ?? 0 },

@@ -56,6 +56,8 @@ describe('account page: delete account', () => {
     expect(sent).toEqual({ password: 'demo-password' });
     expect(mockDb.users.has('demo')).toBe(false);
     expect(mockDb.signedInUserId).toBeNull();
+    // The header no longer offers the account or a sign-out.
+    expect(screen.queryByRole('button', { name: 'Sign out' })).not.toBeInTheDocument();
   });
 
   it('with two-step sign-in on, it also asks for a code; a wrong one shows on the code field', async () => {
@@ -85,6 +87,14 @@ describe('account page: delete account', () => {
     await userEvent.click(within(region).getByRole('button', { name: 'Delete my account' }));
     expect(await within(region).findByRole('alert')).toHaveTextContent(/./);
     expect(within(region).getByRole('button', { name: 'Delete my account' })).toBeEnabled();
+  });
+});
+
+describe('account page: groups', () => {
+  it('the profile lists the groups an operator put the account in', async () => {
+    renderRoutes(routes, '/account');
+    const profile = await screen.findByRole('region', { name: 'Profile' });
+    expect(within(profile).getByText('Groups').nextElementSibling).toHaveTextContent('staff');
   });
 });
 

@@ -1,9 +1,9 @@
 import { lazy, Suspense, useState } from 'react';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, Navigate } from 'react-router';
 import { Alert, Loading, Page, describeError, formatDateTime } from '@sso/web-shared';
 import { config } from '../../config/env';
-import { sessionEndedBecause, useSession } from '../../features/auth/api/get-session';
+import { sessionEndedBecause, sessionQueryOptions, useSession } from '../../features/auth/api/get-session';
 import { useKeepSessionAlive } from '../../features/auth/api/keep-session-alive';
 import { ChangePasswordForm } from '../../features/auth/components/change-password-form';
 import { ProfileSection } from '../../features/auth/components/profile-section';
@@ -28,6 +28,12 @@ export function AccountRoute() {
   // Shared with the two-step section (one query); asked once the session is known, so never before a renewal.
   const secondFactor = useQuery({ ...secondFactorStatusQueryOptions(), enabled: Boolean(session.data?.user) });
   const [deleted, setDeleted] = useState(false);
+  const queryClient = useQueryClient();
+  const onDeleted = () => {
+    // Signed out here too (the header, the keep-alive): the account and its session are gone.
+    queryClient.setQueryData(sessionQueryOptions().queryKey, null);
+    setDeleted(true);
+  };
 
   // Before the session check: the account is gone, and so is the session.
   if (deleted) {
@@ -122,7 +128,7 @@ export function AccountRoute() {
         </section>
       ) : null}
       <YourDataSection />
-      <DeleteAccountSection needsCode={secondFactor.data?.totp.enabled === true} onDeleted={() => setDeleted(true)} />
+      <DeleteAccountSection needsCode={secondFactor.data?.totp.enabled === true} onDeleted={onDeleted} />
     </Page>
   );
 }

@@ -100,6 +100,8 @@ export function ProfileSection({ user }: { user: Account }) {
         </dd>
         <dt>Member since</dt>
         <dd>{formatDate(user.createdAt)}</dd>
+        <dt>Groups</dt>
+        <dd>{user.groups.length ? user.groups.join(', ') : 'None'}</dd>
       </dl>
       <div className="profile-notes">
       {status.isPending ? <Loading label="Checking your address…" /> : status.isError ? <Alert>{describeError(status.error)}</Alert> : null}
