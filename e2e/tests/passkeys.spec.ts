@@ -136,6 +136,44 @@ test.describe('passkeys', () => {
     expect(await amrOf(page)).toEqual(['pwd', 'hwk', 'mfa']);
   });
 
+  test('step-up with a passkey: app 2 security page, a passkey alone (verified) and beside a code, back with amr hwk+mfa', async ({ page }) => {
+    test.setTimeout(120_000);
+    await virtualAuthenticator(page);
+    const username = uniqueUser('pkstep');
+    await signUpThroughForm(page, username);
+    await expect(page).toHaveURL(`${apps.app1}/account`);
+    await addPasskey(page, 'Laptop');
+    expect(await amrOf(page)).toEqual(['pwd']);
+
+    // No authenticator app: the step-up page offers the passkey alone.
+    await page.goto(`${apps.app2}/`);
+    await page.getByRole('link', { name: 'Security settings' }).click();
+    await expect(page).toHaveURL(/\/login\/step-up\?/);
+    await expect(page.getByRole('heading', { name: "Confirm it's you" })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Use a passkey' })).toBeVisible();
+    await expect(page.getByLabel('Code from your authenticator app')).toHaveCount(0);
+    await snapBoth(page, 'step-up-passkey-only');
+    await page.getByRole('button', { name: 'Use a passkey' }).click();
+    await expect(page).toHaveURL(`${apps.app2}/security`);
+    expect(await amrOf(page)).toEqual(['pwd', 'hwk', 'mfa']);
+
+    // With two-step sign-in on, the passkey sits beside the code (max_age=1: asked again a moment later).
+    await page.goto(`${apps.app1}/account`);
+    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
+    await page.getByLabel('Code from the app').fill(new TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) }).generate());
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await page.getByRole('button', { name: 'I saved them' }).click();
+    await page.waitForTimeout(2_000);
+    await page.goto(`${apps.app1}/login/step-up?returnTo=${encodeURIComponent(`${apps.app2}/security`)}&max_age=1`);
+    await expect(page.getByRole('button', { name: 'Use a passkey' })).toBeVisible();
+    await expect(page.getByLabel('Code from your authenticator app')).toBeVisible();
+    await snapBoth(page, 'step-up-passkey-and-code');
+    await page.getByRole('button', { name: 'Use a passkey' }).click();
+    await expect(page).toHaveURL(`${apps.app2}/security`);
+    expect(await amrOf(page)).toEqual(['pwd', 'hwk', 'mfa']);
+  });
+
   test('the passkey card while its list loads, and when it cannot be loaded', async ({ page }) => {
     await signUpThroughApi(page, uniqueUser('pk3'));
     let release: () => void = () => undefined;

@@ -40,7 +40,7 @@ function PasskeyStepUp({ returnTo, onDone, alone }: { returnTo: string | undefin
     <div className="passkey-second-factor">
       {/* With a code form below, that form has the live region; alone, this one does. */}
       {alone || state.error ? <Alert>{state.error ? describePasskeyError(state.error) : null}</Alert> : null}
-      {alone ? <p>Use the passkey you saved for this account (your fingerprint, face or screen lock).</p> : null}
+      {alone ? <p style={{ marginTop: 0 }}>Use the passkey you saved for this account (your fingerprint, face or screen lock).</p> : null}
       <button className="button" type="button" disabled={state.pending} onClick={use}>
         {state.pending ? 'Waiting for your passkey…' : 'Use a passkey'}
       </button>
