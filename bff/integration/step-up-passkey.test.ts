@@ -13,6 +13,7 @@ import {
 import type { MailMessage } from '../app1/src/mail/mailer';
 import { totpCodeAt } from '../app1/src/mfa/totp';
 import { Browser, startDomain, testClock, type Domain } from './harness';
+import { createTestDatabase, findPostgres, postgresSuiteName, skipPostgres } from './pg-test-db';
 import { SoftwareAuthenticator } from './software-authenticator';
 
 /**
@@ -258,5 +259,55 @@ describe('notice mails for passkeys (issue 14, item 6)', () => {
     // A refused removal (unknown id) mails nothing.
     expect((await b.request('app1', '/api/account/passkeys/remove', { json: { id } })).status).toBe(404);
     expect(await notices()).toHaveLength(2);
+  });
+});
+
+/** One answer sent 10 times at once: one step-up, nine refusals of the used challenge. */
+async function burstOfOneAnswer(d: Domain, clock: { now(): number; advance(ms: number): void }, authenticator: SoftwareAuthenticator) {
+  const b = await signedUp(d, 'racer');
+  await register(b, authenticator);
+  await enrolTotp(b, clock);
+  const options = PasskeyOptionsResponseSchema.parse((await stepUpOptions(b)).body).options as any;
+  const credential = authenticator.assert(options);
+  const results = await Promise.all(Array.from({ length: 10 }, () => b.request('app1', '/api/session/step-up/passkey', { json: { credential } })));
+  const tally = results.reduce<Record<string, number>>((acc, r) => {
+    const key = r.status === 200 ? 'ok' : codeOf(r);
+    return { ...acc, [key]: (acc[key] ?? 0) + 1 };
+  }, {});
+  expect(tally).toEqual({ ok: 1, PASSKEY_CHALLENGE_INVALID: 9 });
+  return b;
+}
+
+describe('single use under a burst', () => {
+  it('one answer sent 10 times at once steps up once', async () => {
+    const { d, clock, authenticator } = await start();
+    const b = await burstOfOneAnswer(d, clock, authenticator);
+    expect(StepUpStatusSchema.parse((await b.request('app1', '/api/session/step-up')).body).satisfied).toBe(true);
+  });
+});
+
+const probe = await findPostgres();
+
+describe.skipIf(skipPostgres(probe))(postgresSuiteName('step-up with a passkey on PostgreSQL', probe), () => {
+  it('one answer sent 10 times at once steps up once; removing a passkey then works, past the age it does not', async () => {
+    const db = await createTestDatabase(probe);
+    try {
+      const { d, clock, authenticator } = await start({ env: { STORE: 'postgres', DATABASE_URL: db.url, SSO_RECENT_AUTH_MAX_AGE: '600' } });
+      const b = await burstOfOneAnswer(d, clock, authenticator);
+      const list = () => b.request('app1', '/api/account/passkeys').then((r) => PasskeyListSchema.parse(r.body).passkeys);
+      await register(b, authenticator, 'Second');
+      clock.advance(601_000);
+      expect((await b.request('app1', '/api/session/refresh', { json: {} })).status).toBe(200);
+      const id = (await list())[0]!.id;
+      expect(codeOf(await b.request('app1', '/api/account/passkeys/remove', { json: { id } }))).toBe('RECENT_AUTH_REQUIRED');
+      expect((await passkeyStepUp(b, authenticator)).res.status).toBe(200);
+      expect(claimsOf(b).amr).toEqual(['pwd', 'hwk', 'mfa']);
+      expect((await b.request('app1', '/api/account/passkeys/remove', { json: { id } })).status).toBe(200);
+      expect(await list()).toHaveLength(1);
+      await domain?.stop();
+      domain = null;
+    } finally {
+      await db.drop();
+    }
   });
 });
