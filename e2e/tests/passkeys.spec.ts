@@ -119,7 +119,17 @@ test.describe('passkeys', () => {
     await page.getByLabel('Code from the app').fill(code);
     await page.getByRole('button', { name: 'Turn on' }).click();
     await page.getByRole('button', { name: 'I saved them' }).click();
-    await addPasskey(page, 'Phone');
+    const card = await addPasskey(page, 'Phone');
+    // Removing it needs recent authentication: this session signed in with the password before TOTP was on.
+    await card.getByRole('button', { name: 'Remove Phone' }).click();
+    await card.getByRole('button', { name: 'Remove', exact: true }).click();
+    const prompt = card.getByRole('group', { name: "Confirm it's you" });
+    await expect(prompt.getByText(/Removing a passkey needs a recent sign-in/)).toBeVisible();
+    await expect(prompt.getByRole('button', { name: 'Use a passkey' })).toBeVisible();
+    await expect(prompt.getByLabel('Code from your authenticator app')).toBeVisible();
+    await snapBoth(page, 'passkeys-remove-recent-auth', 'Passkeys');
+    await card.getByRole('button', { name: 'Keep it' }).click();
+    await expect(card.getByText('Phone', { exact: true })).toBeVisible();
 
     await context.clearCookies();
     await page.goto(`${apps.app1}/login`);
@@ -134,6 +144,11 @@ test.describe('passkeys', () => {
     await expect(page).toHaveURL(`${apps.app1}/account`);
     await expect(page.getByRole('heading', { name: /Hello/ })).toBeVisible();
     expect(await amrOf(page)).toEqual(['pwd', 'hwk', 'mfa']);
+    // Signed in just now with the second factor: the removal needs no prompt.
+    const after = page.getByRole('region', { name: 'Passkeys' });
+    await after.getByRole('button', { name: 'Remove Phone' }).click();
+    await after.getByRole('button', { name: 'Remove', exact: true }).click();
+    await expect(after.getByText('No passkey yet.')).toBeVisible();
   });
 
   test('step-up with a passkey: app 2 security page, a passkey alone (verified) and beside a code, back with amr hwk+mfa', async ({ page }) => {
