@@ -235,3 +235,21 @@ describe('recent authentication before removing a passkey', () => {
     expect(mockDb.passkeys.get('usr_demo')).toEqual([]);
   });
 });
+
+describe('recent authentication for a password change, with a passkey', () => {
+  it('with two-step on and a passkey, the inline prompt offers the passkey too, and the password changes after it', async () => {
+    resetMockDb('default');
+    mockDb.totpEnabled.set('usr_demo', ['aaaa-bbbb-cccc-dddd']);
+    mockDb.passkeys.set('usr_demo', [{ id: 'cred-desk', name: 'Desk', createdAt: new Date().toISOString(), lastUsedAt: null, synced: false }]);
+    webauthn.startAuthentication.mockResolvedValue(assertion('cred-desk'));
+    renderRoutes(routes, '/account');
+    await userEvent.type(await screen.findByLabelText('Current password'), 'demo-password');
+    await userEvent.type(screen.getByLabelText('New password'), 'a much better passphrase');
+    await userEvent.click(screen.getByRole('button', { name: 'Change password' }));
+    const prompt = await screen.findByRole('group', { name: "Confirm it's you" });
+    expect(within(prompt).getByText(/use a passkey or enter a code from your authenticator app to change the password/)).toBeInTheDocument();
+    await userEvent.click(await within(prompt).findByRole('button', { name: 'Use a passkey' }));
+    expect(await screen.findByText(/Password changed\./)).toBeInTheDocument();
+    expect(mockDb.users.get('demo')!.password).toBe('a much better passphrase');
+  });
+});
