@@ -78,6 +78,8 @@ const steps: Step[] = [
   { name: 'step-up status with a bad max_age', app: 'app1', method: 'GET', path: '/api/session/step-up?max_age=soon', status: 400, code: 'VALIDATION_FAILED', field: 'max_age' },
   { name: 'step-up with bad input', app: 'app1', method: 'POST', path: '/api/session/step-up', json: { password: 'correct horse battery' }, status: 400, code: 'VALIDATION_FAILED', field: 'code' },
   { name: 'step-up without a second factor', app: 'app1', method: 'POST', path: '/api/session/step-up', json: { code: '123456' }, status: 409, code: 'SECOND_FACTOR_NOT_ENROLLED' },
+  { name: 'step-up passkey options without a passkey', app: 'app1', method: 'POST', path: '/api/session/step-up/passkey/options', json: {}, status: 409, code: 'SECOND_FACTOR_NOT_ENROLLED' },
+  { name: 'step-up passkey with bad input', app: 'app1', method: 'POST', path: '/api/session/step-up/passkey', json: { credential: null }, status: 400, code: 'VALIDATION_FAILED', field: 'credential' },
   { name: 'password change, wrong current password', app: 'app1', method: 'POST', path: '/api/account/password', json: { currentPassword: 'wrong password', newPassword: 'a new and longer passphrase' }, status: 401, code: 'INVALID_CREDENTIALS', field: 'currentPassword' },
   { name: 'password change to a common password', app: 'app1', method: 'POST', path: '/api/account/password', json: { currentPassword: 'correct horse battery', newPassword: 'password1' }, status: 400, code: 'VALIDATION_FAILED', field: 'newPassword' },
   { name: 'password change to the current password', app: 'app1', method: 'POST', path: '/api/account/password', json: { currentPassword: 'correct horse battery', newPassword: 'correct horse battery' }, status: 400, code: 'VALIDATION_FAILED', field: 'newPassword' },

@@ -119,7 +119,17 @@ test.describe('passkeys', () => {
     await page.getByLabel('Code from the app').fill(code);
     await page.getByRole('button', { name: 'Turn on' }).click();
     await page.getByRole('button', { name: 'I saved them' }).click();
-    await addPasskey(page, 'Phone');
+    const card = await addPasskey(page, 'Phone');
+    // Removing it needs recent authentication: this session signed in with the password before TOTP was on.
+    await card.getByRole('button', { name: 'Remove Phone' }).click();
+    await card.getByRole('button', { name: 'Remove', exact: true }).click();
+    const prompt = card.getByRole('group', { name: "Confirm it's you" });
+    await expect(prompt.getByText(/Removing a passkey needs a recent sign-in/)).toBeVisible();
+    await expect(prompt.getByRole('button', { name: 'Use a passkey' })).toBeVisible();
+    await expect(prompt.getByLabel('Code from your authenticator app')).toBeVisible();
+    await snapBoth(page, 'passkeys-remove-recent-auth', 'Passkeys');
+    await card.getByRole('button', { name: 'Keep it' }).click();
+    await expect(card.getByText('Phone', { exact: true })).toBeVisible();
 
     await context.clearCookies();
     await page.goto(`${apps.app1}/login`);
@@ -133,6 +143,49 @@ test.describe('passkeys', () => {
     await page.getByRole('button', { name: 'Use a passkey' }).click();
     await expect(page).toHaveURL(`${apps.app1}/account`);
     await expect(page.getByRole('heading', { name: /Hello/ })).toBeVisible();
+    expect(await amrOf(page)).toEqual(['pwd', 'hwk', 'mfa']);
+    // Signed in just now with the second factor: the removal needs no prompt.
+    const after = page.getByRole('region', { name: 'Passkeys' });
+    await after.getByRole('button', { name: 'Remove Phone' }).click();
+    await after.getByRole('button', { name: 'Remove', exact: true }).click();
+    await expect(after.getByText('No passkey yet.')).toBeVisible();
+  });
+
+  test('step-up with a passkey: app 2 security page, a passkey alone (verified) and beside a code, back with amr hwk+mfa', async ({ page }) => {
+    test.setTimeout(120_000);
+    await virtualAuthenticator(page);
+    const username = uniqueUser('pkstep');
+    await signUpThroughForm(page, username);
+    await expect(page).toHaveURL(`${apps.app1}/account`);
+    await addPasskey(page, 'Laptop');
+    expect(await amrOf(page)).toEqual(['pwd']);
+
+    // No authenticator app: the step-up page offers the passkey alone.
+    await page.goto(`${apps.app2}/`);
+    await page.getByRole('link', { name: 'Security settings' }).click();
+    await expect(page).toHaveURL(/\/login\/step-up\?/);
+    await expect(page.getByRole('heading', { name: "Confirm it's you" })).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Use a passkey' })).toBeVisible();
+    await expect(page.getByLabel('Code from your authenticator app')).toHaveCount(0);
+    await snapBoth(page, 'step-up-passkey-only');
+    await page.getByRole('button', { name: 'Use a passkey' }).click();
+    await expect(page).toHaveURL(`${apps.app2}/security`);
+    expect(await amrOf(page)).toEqual(['pwd', 'hwk', 'mfa']);
+
+    // With two-step sign-in on, the passkey sits beside the code (max_age=1: asked again a moment later).
+    await page.goto(`${apps.app1}/account`);
+    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
+    await page.getByLabel('Code from the app').fill(new TOTP({ algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secret) }).generate());
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await page.getByRole('button', { name: 'I saved them' }).click();
+    await page.waitForTimeout(2_000);
+    await page.goto(`${apps.app1}/login/step-up?returnTo=${encodeURIComponent(`${apps.app2}/security`)}&max_age=1`);
+    await expect(page.getByRole('button', { name: 'Use a passkey' })).toBeVisible();
+    await expect(page.getByLabel('Code from your authenticator app')).toBeVisible();
+    await snapBoth(page, 'step-up-passkey-and-code');
+    await page.getByRole('button', { name: 'Use a passkey' }).click();
+    await expect(page).toHaveURL(`${apps.app2}/security`);
     expect(await amrOf(page)).toEqual(['pwd', 'hwk', 'mfa']);
   });
 

@@ -118,7 +118,7 @@ export const ProblemSchema = z.object({
   retryAfter: z.optional(z.int()),
   /** STEP_UP_REQUIRED: the identity app's step-up page (with `max_age` when bounded); add `returnTo`. */
   stepUpUrl: z.optional(z.string()),
-  /** RECENT_AUTH_REQUIRED: the proofs that will do (`password`, `totp`, `recovery-code`; passkeys later). */
+  /** RECENT_AUTH_REQUIRED: the proofs that will do (`totp`, `recovery-code`, `passkey`). */
   methods: z.optional(z.array(z.string())),
 });
 export type Problem = z.infer<typeof ProblemSchema>;

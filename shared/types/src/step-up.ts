@@ -26,8 +26,9 @@ export type StepUpQuery = z.input<typeof StepUpQuerySchema>;
 
 export const StepUpStatusSchema = /* @__PURE__ */ z.object({
   /**
-   * The second factors this account can prove (`totp`, `recovery-code`;
-   * passkeys add theirs). Empty: none is set up, the page says so.
+   * The second factors this account can prove (`totp`, `recovery-code`,
+   * `passkey`; an account with passkeys but no TOTP: `passkey` alone).
+   * Empty: none is set up, the page says so.
    */
   methods: z.array(z.string()),
   /** The session already has a second factor, recently enough for `max_age`: go back at once. */

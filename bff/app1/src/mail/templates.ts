@@ -76,7 +76,9 @@ export type SecondFactorNotice =
   | { kind: 'totp-enabled' }
   | { kind: 'totp-disabled' }
   | { kind: 'recovery-code-used'; left: number }
-  | { kind: 'recovery-codes-regenerated' };
+  | { kind: 'recovery-codes-regenerated' }
+  | { kind: 'passkey-added'; name: string; synced: boolean }
+  | { kind: 'passkey-removed'; name: string };
 
 function noticeText(notice: SecondFactorNotice): { subject: string; what: string[] } {
   switch (notice.kind) {
@@ -102,6 +104,16 @@ function noticeText(notice: SecondFactorNotice): { subject: string; what: string
       };
     case 'recovery-codes-regenerated':
       return { subject: 'New recovery codes were made', what: ['New recovery codes were made for the account: every older recovery code stopped working.'] };
+    case 'passkey-added':
+      return {
+        subject: 'A passkey was added',
+        what: [
+          `A passkey named "${notice.name}" was added: it signs in to the account on its own, without the password.`,
+          notice.synced ? 'It is a synced passkey: its provider may copy it to your other devices.' : 'It is bound to one device or security key.',
+        ],
+      };
+    case 'passkey-removed':
+      return { subject: 'A passkey was removed', what: [`The passkey named "${notice.name}" was removed: it no longer signs in to the account.`] };
     default: {
       const unreachable: never = notice;
       return unreachable;

@@ -15,12 +15,23 @@ import { enrolledSecondFactors } from './verify-second-factor';
 
 /**
  * The second factors this account can prove at step-up, strongest first.
- * The one seam for more factors: passkeys add their method here (and a
- * verifier beside checkSecondFactor); the step-up page and the
+ * The one seam for more factors: the step-up page and the
  * recent-authentication prompt offer what this lists. Empty: none enrolled.
+ * With two-step sign-in on (TOTP), its methods, passkeys included (ADR
+ * 033). Without it, an account's passkeys still step up, user-verified
+ * only: a verified passkey is two factors on its own (what a passkey
+ * sign-in gives, `["hwk"|"swk","mfa"]`), so stepping up with one can never
+ * give more than signing out and in again with it would (ADR 032, 033).
  */
 export async function stepUpMethods(ctx: App1Context, userId: string): Promise<string[]> {
-  return enrolledSecondFactors(ctx, userId);
+  const enrolled = await enrolledSecondFactors(ctx, userId);
+  if (enrolled.length > 0) return enrolled;
+  return (await ctx.passkeys.listForUser(userId)).length > 0 ? ['passkey'] : [];
+}
+
+/** True when a passkey steps this account up only with user verification: two-step sign-in is off (no TOTP). */
+export async function passkeyStepUpNeedsVerification(ctx: App1Context, userId: string): Promise<boolean> {
+  return !(await enrolledSecondFactors(ctx, userId)).includes('totp');
 }
 
 /** The amr of a session after it proved `methods` (RFC 8176) now: what it had, plus these and `mfa` (a second factor on top of the first). */
@@ -81,12 +92,21 @@ export async function recordStepUp(ctx: App1Context, req: Request, res: Response
  * Sensitive actions (ADR 032): with a second factor enrolled, the session
  * must have proved it (amr `mfa`) within SSO_RECENT_AUTH_MAX_AGE, else
  * RECENT_AUTH_REQUIRED with the methods that will do; the SPA asks for one
- * inline (POST /api/session/step-up) and retries. Without a second factor
- * the action's own proof (the current password) is the re-authentication.
+ * inline (POST /api/session/step-up, or its passkey endpoints) and retries.
+ * Without two-step sign-in, an action that carries the current password
+ * (`passwordInRequest`) is re-authenticated by it at any session age; one
+ * that carries no proof (removing a passkey) needs the session's last
+ * authentication within the limit, whatever its method (the password is
+ * the account's full strength then), and is asked for a passkey step-up
+ * otherwise.
  */
-export async function requireRecentAuth(ctx: App1Context, account: Account): Promise<void> {
+export async function requireRecentAuth(ctx: App1Context, account: Account, opts: { passwordInRequest?: boolean } = {}): Promise<void> {
+  const twoStep = (await enrolledSecondFactors(ctx, account.user.id)).length > 0;
+  if (!twoStep && opts.passwordInRequest) return;
+  const maxAge = ctx.config.recentAuthMaxAgeSeconds;
+  const now = ctx.now();
+  const recent = twoStep ? stepUpSatisfied(account.session, maxAge, now) : (now - authTimeOf(account.session)) / 1000 <= maxAge;
+  if (recent) return;
   const methods = await stepUpMethods(ctx, account.user.id);
-  if (methods.length === 0) return;
-  if (stepUpSatisfied(account.session, ctx.config.recentAuthMaxAgeSeconds, ctx.now())) return;
   throw new HttpError('RECENT_AUTH_REQUIRED', 'Confirm it is you with your second factor, then try again.', { methods });
 }

@@ -140,13 +140,13 @@ export async function verifyPasskeyRegistration(
  */
 export async function passkeyAssertionOptions(
   ctx: App1Context,
-  ceremony: { purpose: Exclude<PasskeyPurpose, 'register'>; binding: string; userId: string | null },
+  ceremony: { purpose: Exclude<PasskeyPurpose, 'register'>; binding: string; userId: string | null; requireUserVerification?: boolean },
 ): Promise<PublicKeyCredentialRequestOptionsJSON> {
   const allow = ceremony.userId ? await ctx.passkeys.listForUser(ceremony.userId) : [];
   const options = await generateAuthenticationOptions({
     rpID: ctx.config.passkeys.rpId,
     timeout: ctx.config.passkeys.challengeTtlSeconds * 1000,
-    userVerification: ceremony.purpose === 'sign-in' ? 'required' : 'preferred',
+    userVerification: ceremony.purpose === 'sign-in' || ceremony.requireUserVerification ? 'required' : 'preferred',
     ...(ceremony.userId ? { allowCredentials: allow.map((p) => ({ id: p.id, transports: p.transports })) } : {}),
   });
   await storeChallenge(ctx, ceremony.purpose, ceremony.binding, ceremony.userId, options.challenge);
@@ -163,11 +163,20 @@ export async function passkeyAssertionOptions(
  *
  * Step-up (a signed-in session proving it again) calls this with
  * `{ purpose: 'step-up', binding: <session id>, userId }` after
- * `passkeyAssertionOptions` with the same three.
+ * `passkeyAssertionOptions` with the same three (and
+ * `requireUserVerification` when two-step sign-in is off, ADR 033).
  */
 export async function verifyPasskeyAssertion(
   ctx: App1Context,
-  attempt: { purpose: Exclude<PasskeyPurpose, 'register'>; binding: string; userId: string | null; credential: AuthenticationResponseJSON; log: Logger },
+  attempt: {
+    purpose: Exclude<PasskeyPurpose, 'register'>;
+    binding: string;
+    userId: string | null;
+    credential: AuthenticationResponseJSON;
+    log: Logger;
+    /** Require user verification for another purpose than `sign-in` (a step-up where the passkey is the account's only second factor). */
+    requireUserVerification?: boolean;
+  },
 ): Promise<PasskeyAssertionResult> {
   const { purpose, log } = attempt;
   const challenge = await takeChallenge(ctx, purpose, attempt.binding, attempt.userId);
@@ -187,7 +196,7 @@ export async function verifyPasskeyAssertion(
       expectedRPID: ctx.config.passkeys.rpId,
       credential: { id: passkey.id, publicKey: isoBase64URL.toBuffer(passkey.publicKey), counter: passkey.counter, transports: passkey.transports },
       // A passkey that signs in alone is two factors only with verification (PIN, biometrics).
-      requireUserVerification: purpose === 'sign-in',
+      requireUserVerification: purpose === 'sign-in' || attempt.requireUserVerification === true,
     });
     if (!verified.verified) return refuse('signature not verified');
     info = verified.authenticationInfo;

@@ -20,7 +20,7 @@ export function accountRoutes(ctx: App1Context): Router {
     const body = parseBody(ChangePasswordRequestSchema, req.body, commonPasswordIn('newPassword'));
     // With a second factor enrolled the password alone is not the account's
     // full strength: the session must have proved the second factor recently.
-    await requireRecentAuth(ctx, account);
+    await requireRecentAuth(ctx, account, { passwordInRequest: true });
     // Under the sign-in limits: a stolen session must not become a password oracle.
     const checked = await checkPassword(ctx, { username: user.username, password: body.currentPassword, address: req.ip, cookieHeader: req.headers.cookie, countSuccess: false });
     if (!checked.ok) {

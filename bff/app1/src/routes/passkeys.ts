@@ -15,6 +15,8 @@ import {
   type PasskeyResponse,
 } from '@sso/types';
 import type { App1Context } from '../context';
+import { noticeSecondFactor } from '../mfa/notices';
+import { requireRecentAuth } from '../mfa/step-up';
 import { enrolledSecondFactors } from '../mfa/verify-second-factor';
 import type { PasskeyRecord } from '../passkeys/passkey-store';
 import {
@@ -39,7 +41,8 @@ export const PASSKEY_SIGN_IN_COOKIE_NAME = '__Host-sso-passkey';
 
 const toPasskey = (p: PasskeyRecord): Passkey => ({ id: p.id, name: p.name, createdAt: p.createdAt, lastUsedAt: p.lastUsedAt, synced: p.deviceType === 'multiDevice' });
 
-function refuse(refusal: PasskeyRefusal | Extract<PasskeyRegistrationResult, { code: 'SECOND_FACTOR_CONFLICT' }>, maxPerUser: number): never {
+/** The HTTP answer to a refused passkey ceremony (also step-up's, routes/step-up.ts). */
+export function refusePasskey(refusal: PasskeyRefusal | Extract<PasskeyRegistrationResult, { code: 'SECOND_FACTOR_CONFLICT' }>, maxPerUser: number): never {
   switch (refusal.code) {
     case 'PASSKEY_CHALLENGE_INVALID':
       throw new HttpError('PASSKEY_CHALLENGE_INVALID', 'This passkey request has expired or was used already. Try again.');
@@ -92,7 +95,9 @@ export function passkeyRoutes(ctx: App1Context): Router {
     const { user, session } = await requireAccount(ctx, req);
     const body = parseBody(PasskeyRegisterRequestSchema, req.body);
     const result = await verifyPasskeyRegistration(ctx, { user, binding: session.id, name: body.name, credential: body.credential as RegistrationResponseJSON, log: req.log });
-    if (!result.ok) refuse(result, maxPerUser);
+    if (!result.ok) refusePasskey(result, maxPerUser);
+    // Queued, never awaited: the mail cannot delay or change the answer.
+    noticeSecondFactor(ctx, user, { kind: 'passkey-added', name: result.passkey.name, synced: result.passkey.deviceType === 'multiDevice' });
     res.status(201).json({ passkey: toPasskey(result.passkey) } satisfies PasskeyResponse);
   });
 
@@ -107,10 +112,15 @@ export function passkeyRoutes(ctx: App1Context): Router {
   });
 
   router.post('/account/passkeys/remove', async (req, res) => {
-    const { user } = await requireAccount(ctx, req);
+    const account = await requireAccount(ctx, req);
+    const { user } = account;
     const body = parseBody(PasskeyRemoveRequestSchema, req.body);
-    if (!(await ctx.passkeys.remove(user.id, body.id))) throw new HttpError('NOT_FOUND', 'There is no such passkey on this account.');
+    // A sensitive action carrying no proof of its own (ADR 032): the session must have authenticated recently.
+    await requireRecentAuth(ctx, account);
+    const removing = (await ctx.passkeys.listForUser(user.id)).find((p) => p.id === body.id);
+    if (!removing || !(await ctx.passkeys.remove(user.id, body.id))) throw new HttpError('NOT_FOUND', 'There is no such passkey on this account.');
     req.log.info({ event: 'passkey.removed', userId: user.id, passkey: passkeyLogId(body.id) }, 'audit');
+    noticeSecondFactor(ctx, user, { kind: 'passkey-removed', name: removing.name });
     res.json({ passkeys: (await ctx.passkeys.listForUser(user.id)).map(toPasskey) } satisfies PasskeyList);
   });
 
@@ -128,7 +138,7 @@ export function passkeyRoutes(ctx: App1Context): Router {
     const nonce = signInCookie.read(req.headers.cookie);
     // One answer per options request, whatever happens next.
     res.append('Set-Cookie', signInCookie.serializeClear());
-    if (nonce.status !== 'present') refuse({ ok: false, code: 'PASSKEY_CHALLENGE_INVALID', reason: 'no-challenge' }, maxPerUser);
+    if (nonce.status !== 'present') refusePasskey({ ok: false, code: 'PASSKEY_CHALLENGE_INVALID', reason: 'no-challenge' }, maxPerUser);
     const admission = await ctx.throttle.beginPasskey(req.ip);
     if (!admission.ok) {
       req.log.warn({ event: 'login.throttled', reason: admission.reason, retryAfter: admission.retryAfter, method: 'passkey' }, 'audit');
@@ -139,7 +149,7 @@ export function passkeyRoutes(ctx: App1Context): Router {
     if (!result.ok || !user || user.disabledAt !== null) {
       await admission.failed();
       req.log.info({ event: 'login.failure', method: 'passkey' }, 'audit');
-      refuse(result.ok ? { ok: false, code: 'PASSKEY_REFUSED', reason: 'account disabled' } : result, maxPerUser);
+      refusePasskey(result.ok ? { ok: false, code: 'PASSKEY_REFUSED', reason: 'account disabled' } : result, maxPerUser);
     }
     const admitted = await admission.succeeded(user.username);
     if (!admitted.ok) throw new HttpError('RATE_LIMITED', 'This account signed in too often in a short time. Try again later.', { retryAfter: admitted.retryAfter });
@@ -177,7 +187,7 @@ export function passkeyRoutes(ctx: App1Context): Router {
     const result = await verifyPasskeyAssertion(ctx, { purpose: 'second-factor', binding: pending.id, userId: pending.userId, credential: body.credential as AuthenticationResponseJSON, log: req.log });
     if (!result.ok) {
       req.log.warn({ event: 'mfa.failure', userId: pending.userId, method: 'passkey' }, 'audit');
-      refuse(result, maxPerUser);
+      refusePasskey(result, maxPerUser);
     }
     await admission.succeeded();
     const user = await ctx.users.findById(pending.userId);

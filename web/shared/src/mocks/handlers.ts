@@ -188,7 +188,7 @@ export const identityHandlers = [
     if (!user) return problem('UNAUTHENTICATED');
     const parsed = ChangePasswordRequestSchema.safeParse(await request.json().catch(() => null));
     if (!parsed.success) return validationProblem(parsed.error);
-    const recent = recentAuthProblem(user.account.id);
+    const recent = recentAuthProblem(user.account.id, { passwordInRequest: true });
     if (recent) return recent;
     // In BFF 1's order: the list, then the current password, then "same as current".
     if (isCommonPassword(parsed.data.newPassword)) return problem('VALIDATION_FAILED', { errors: { newPassword: [COMMON_PASSWORD_MESSAGE] } });

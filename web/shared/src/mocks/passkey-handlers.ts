@@ -17,6 +17,7 @@ import {
 } from '@sso/types';
 import { mockDb, tokenUser } from './db';
 import { problem, redirectFor, signIn, validationProblem } from './handlers';
+import { recentAuthProblem } from './step-up-handlers';
 
 /** The methods BFF 1 offers a pending sign-in: passkeys serve as a second factor once TOTP is on. */
 export function pendingMethods(userId: string): SecondFactorChallenge['secondFactor']['methods'] {
@@ -86,6 +87,8 @@ export const passkeyHandlers = [
     if (!user) return problem('UNAUTHENTICATED');
     const parsed = PasskeyRemoveRequestSchema.safeParse(await request.json().catch(() => null));
     if (!parsed.success) return validationProblem(parsed.error);
+    const notRecent = recentAuthProblem(user.account.id);
+    if (notRecent) return notRecent;
     const mine = mockDb.passkeys.get(user.account.id) ?? [];
     if (!mine.some((p) => p.id === parsed.data.id)) return problem('NOT_FOUND', { detail: 'There is no such passkey on this account.' });
     const left = mine.filter((p) => p.id !== parsed.data.id);

@@ -113,7 +113,13 @@ export function AccountRoute() {
         />
       </section>
       <TwoStepSection />
-      <PasskeySection />
+      <PasskeySection
+        confirm={(methods, done) => (
+          <Suspense fallback={<Loading label="Loading…" />}>
+            <SecondFactorPrompt methods={methods} submitLabel="Confirm and remove" onDone={done} />
+          </Suspense>
+        )}
+      />
       {otherApps.length ? (
         <section className="card" aria-labelledby="apps-heading">
           <h2 id="apps-heading">Your apps</h2>

@@ -2,7 +2,7 @@ import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { http } from 'msw';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { captureNavigation, mockDb, problem, renderRoutes, resetMockDb, server } from '@sso/web-shared/testing';
+import { captureNavigation, MOCK_TOTP_CODE, mockDb, problem, renderRoutes, resetMockDb, server } from '@sso/web-shared/testing';
 import { routes } from '../routes';
 
 // The browser side of WebAuthn: jsdom has no authenticator, so the ceremony answers what each test says.
@@ -156,5 +156,100 @@ describe('passkey as the second factor', () => {
     expect(await screen.findByRole('heading', { name: 'Two-step sign-in' })).toBeInTheDocument();
     expect(await screen.findByLabelText('Code')).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Use a passkey' })).not.toBeInTheDocument();
+  });
+});
+
+describe('step-up with a passkey (/login/step-up)', () => {
+  const APP2 = 'http://app2.sso.localhost:5172';
+  const stepUpPath = `/login/step-up?returnTo=${encodeURIComponent(`${APP2}/security`)}&max_age=900`;
+  const key = { id: 'cred-desk', name: 'Desk', createdAt: new Date().toISOString(), lastUsedAt: null, synced: false };
+  beforeEach(() => sessionStorage.clear());
+
+  it('with two-step on, offers "Use a passkey" beside the code; the library is asked only on click, with options for this account; then goes back', async () => {
+    resetMockDb('default');
+    mockDb.totpEnabled.set('usr_demo', ['aaaa-bbbb-cccc-dddd']);
+    mockDb.passkeys.set('usr_demo', [key]);
+    webauthn.startAuthentication.mockResolvedValue(assertion('cred-desk'));
+    const assign = captureNavigation();
+    renderRoutes(routes, stepUpPath);
+    const button = await screen.findByRole('button', { name: 'Use a passkey' });
+    expect(screen.getByLabelText('Code from your authenticator app')).toBeInTheDocument();
+    expect(webauthn.startAuthentication).not.toHaveBeenCalled();
+    await userEvent.click(button);
+    await vi.waitFor(() => expect(assign).toHaveBeenCalledWith(`${APP2}/security`));
+    expect(webauthn.startAuthentication.mock.calls[0]![0].optionsJSON).toMatchObject({ allowCredentials: [{ id: 'cred-desk' }], userVerification: 'preferred' });
+    expect(mockDb.secondFactorAt).not.toBeNull();
+  });
+
+  it('with passkeys alone (no authenticator app), offers only the passkey; a cancelled or refused one says so and stays', async () => {
+    resetMockDb('default');
+    mockDb.passkeys.set('usr_demo', [key]);
+    const assign = captureNavigation();
+    renderRoutes(routes, stepUpPath);
+    const button = await screen.findByRole('button', { name: 'Use a passkey' });
+    expect(screen.queryByLabelText('Code from your authenticator app')).toBeNull();
+    webauthn.startAuthentication.mockRejectedValueOnce(cancelled());
+    await userEvent.click(button);
+    expect(await screen.findByRole('alert')).toHaveTextContent(/cancelled or timed out/);
+    webauthn.startAuthentication.mockResolvedValueOnce(assertion('cred-of-someone-else'));
+    await userEvent.click(screen.getByRole('button', { name: 'Use a passkey' }));
+    expect(await screen.findByText(/That passkey was not accepted here/)).toBeInTheDocument();
+    expect(webauthn.startAuthentication.mock.calls[1]![0].optionsJSON.userVerification).toBe('required');
+    expect(assign).not.toHaveBeenCalled();
+  });
+});
+
+describe('recent authentication before removing a passkey', () => {
+  const key = { id: 'cred-old', name: 'Old key', createdAt: new Date().toISOString(), lastUsedAt: null, synced: true };
+
+  it('a session signed in too long ago is asked to confirm inline with a passkey, then the passkey is removed', async () => {
+    resetMockDb('default');
+    mockDb.passkeys.set('usr_demo', [key, { ...key, id: 'cred-new', name: 'New key' }]);
+    mockDb.sessionCreatedAt = Date.now() - 700_000;
+    webauthn.startAuthentication.mockResolvedValue(assertion('cred-new'));
+    renderRoutes(routes, '/account');
+    const card = await screen.findByRole('region', { name: 'Passkeys' });
+    await userEvent.click(await within(card).findByRole('button', { name: 'Remove Old key' }));
+    await userEvent.click(within(card).getByRole('button', { name: 'Remove' }));
+    const prompt = await within(card).findByRole('group', { name: "Confirm it's you" });
+    expect(within(prompt).getByText(/Removing a passkey needs a recent sign-in/)).toBeInTheDocument();
+    expect(mockDb.passkeys.get('usr_demo')).toHaveLength(2);
+    await userEvent.click(await within(prompt).findByRole('button', { name: 'Use a passkey' }));
+    await vi.waitFor(() => expect(mockDb.passkeys.get('usr_demo')!.map((p) => p.name)).toEqual(['New key']));
+    expect(await within(card).findByText('New key')).toBeInTheDocument();
+    expect(within(card).queryByRole('group', { name: "Confirm it's you" })).toBeNull();
+  });
+
+  it('with two-step on, the prompt takes a code too; within the age, the removal needs no prompt', async () => {
+    resetMockDb('default');
+    mockDb.totpEnabled.set('usr_demo', ['aaaa-bbbb-cccc-dddd']);
+    mockDb.passkeys.set('usr_demo', [key]);
+    renderRoutes(routes, '/account');
+    const card = await screen.findByRole('region', { name: 'Passkeys' });
+    await userEvent.click(await within(card).findByRole('button', { name: 'Remove Old key' }));
+    await userEvent.click(within(card).getByRole('button', { name: 'Remove' }));
+    const prompt = await within(card).findByRole('group', { name: "Confirm it's you" });
+    await userEvent.type(await within(prompt).findByLabelText('Code from your authenticator app'), MOCK_TOTP_CODE);
+    await userEvent.click(within(prompt).getByRole('button', { name: 'Confirm and remove' }));
+    expect(await within(card).findByText('No passkey yet.')).toBeInTheDocument();
+    expect(mockDb.passkeys.get('usr_demo')).toEqual([]);
+  });
+});
+
+describe('recent authentication for a password change, with a passkey', () => {
+  it('with two-step on and a passkey, the inline prompt offers the passkey too, and the password changes after it', async () => {
+    resetMockDb('default');
+    mockDb.totpEnabled.set('usr_demo', ['aaaa-bbbb-cccc-dddd']);
+    mockDb.passkeys.set('usr_demo', [{ id: 'cred-desk', name: 'Desk', createdAt: new Date().toISOString(), lastUsedAt: null, synced: false }]);
+    webauthn.startAuthentication.mockResolvedValue(assertion('cred-desk'));
+    renderRoutes(routes, '/account');
+    await userEvent.type(await screen.findByLabelText('Current password'), 'demo-password');
+    await userEvent.type(screen.getByLabelText('New password'), 'a much better passphrase');
+    await userEvent.click(screen.getByRole('button', { name: 'Change password' }));
+    const prompt = await screen.findByRole('group', { name: "Confirm it's you" });
+    expect(within(prompt).getByText(/use a passkey or enter a code from your authenticator app to change the password/)).toBeInTheDocument();
+    await userEvent.click(await within(prompt).findByRole('button', { name: 'Use a passkey' }));
+    expect(await screen.findByText(/Password changed\./)).toBeInTheDocument();
+    expect(mockDb.users.get('demo')!.password).toBe('a much better passphrase');
   });
 });

@@ -91,7 +91,10 @@ export function StepUpRoute() {
           {app} asks for a second factor on this page, and your account <strong>{username}</strong> has none yet.
         </p>
         <div className="card">
-          <p style={{ marginTop: 0 }}>Set up an authenticator app on your account page (it takes a minute). Then open the page in {app} again: you will be asked for a code from the app, not your password.</p>
+          <p style={{ marginTop: 0 }}>
+            Set up an authenticator app or add a passkey on your account page (it takes a minute). Then open the page in {app} again: you will be asked for a code from the app or your
+            passkey, not your password.
+          </p>
           <div className="actions">
             <Link className="button" to="/account">
               Set up two-step sign-in

@@ -44,7 +44,10 @@ export function ChangePasswordForm({ confirm }: { confirm?: (methods: readonly s
       {waiting && confirm ? (
         <div className="reauth" role="group" aria-labelledby="reauth-heading">
           <h3 id="reauth-heading">Confirm it's you</h3>
-          <p>Your account has two-step sign-in: enter a code from your authenticator app to change the password.</p>
+          <p>
+            Your account has two-step sign-in: {waiting.methods.includes('passkey') ? 'use a passkey or enter a code from your authenticator app' : 'enter a code from your authenticator app'} to
+            change the password.
+          </p>
           {confirm(waiting.methods, () => {
             const { values } = waiting;
             setWaiting(null);

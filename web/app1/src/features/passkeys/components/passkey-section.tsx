@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { PasskeyNameSchema, type Passkey } from '@sso/types';
 import { z } from 'zod/mini';
 import { Alert, Field, Loading, describeError, formatDateTime, isApiError, useForm } from '@sso/web-shared';
@@ -22,8 +22,16 @@ function suggestedName(): string {
   return 'Passkey';
 }
 
-/** The account page's "Passkeys" card: add named passkeys, see when each was last used, rename or remove them. */
-export function PasskeySection() {
+/** Renders the "confirm it's you" prompt for `methods`, calling `done` once it passed (ADR 032). */
+type Confirm = (methods: readonly string[], done: () => void) => ReactNode;
+
+/**
+ * The account page's "Passkeys" card: add named passkeys, see when each was
+ * last used, rename or remove them. Removing one needs recent
+ * authentication: on RECENT_AUTH_REQUIRED `confirm` renders the prompt
+ * inline, and the removal is sent again once it passed.
+ */
+export function PasskeySection({ confirm }: { confirm?: Confirm }) {
   const passkeys = usePasskeys();
   let body;
   if (passkeys.isPending) body = <Loading label="Loading your passkeys…" />;
@@ -44,7 +52,7 @@ export function PasskeySection() {
         {passkeys.data.passkeys.length ? (
           <ul className="devices passkeys">
             {passkeys.data.passkeys.map((p) => (
-              <PasskeyItem key={p.id} passkey={p} />
+              <PasskeyItem key={p.id} passkey={p} confirm={confirm} />
             ))}
           </ul>
         ) : (
@@ -96,11 +104,18 @@ function AddPasskey() {
   );
 }
 
-function PasskeyItem({ passkey }: { passkey: Passkey }) {
+function PasskeyItem({ passkey, confirm }: { passkey: Passkey; confirm: Confirm | undefined }) {
   const [mode, setMode] = useState<'view' | 'rename' | 'remove'>('view');
+  const [reauth, setReauth] = useState<readonly string[] | null>(null);
   const rename = useRenamePasskey();
   const remove = useRemovePasskey();
   const form = useForm(NameFormSchema);
+  const send = () =>
+    remove.mutate(passkey.id, {
+      onError: (err) => {
+        if (confirm && isApiError(err, 'RECENT_AUTH_REQUIRED')) setReauth(err.problem?.methods ?? []);
+      },
+    });
   const detailsId = `passkey-${passkey.id}`;
   const details = (
     <p className="devices__details" id={detailsId}>
@@ -142,15 +157,32 @@ function PasskeyItem({ passkey }: { passkey: Passkey }) {
       {mode === 'remove' ? (
         <div className="passkeys__confirm" role="group" aria-label={`Remove ${passkey.name}?`}>
           <p className="passkeys__question">Remove “{passkey.name}”? It will no longer sign you in.</p>
-          <Alert>{remove.isError ? describeError(remove.error) : null}</Alert>
+          <Alert>{remove.isError && !reauth ? describeError(remove.error) : null}</Alert>
           <div className="actions">
-            <button className="button button--danger button--small" type="button" disabled={remove.isPending} onClick={() => remove.mutate(passkey.id)}>
+            <button className="button button--danger button--small" type="button" disabled={remove.isPending || reauth !== null} onClick={send}>
               {remove.isPending ? 'Removing…' : 'Remove'}
             </button>
-            <button className="button button--secondary button--small" type="button" onClick={() => setMode('view')}>
+            <button
+              className="button button--secondary button--small"
+              type="button"
+              onClick={() => {
+                setReauth(null);
+                setMode('view');
+              }}
+            >
               Keep it
             </button>
           </div>
+          {reauth && confirm ? (
+            <div className="reauth" role="group" aria-labelledby={`reauth-${passkey.id}`}>
+              <h3 id={`reauth-${passkey.id}`}>Confirm it's you</h3>
+              <p>Removing a passkey needs a recent sign-in: confirm with your second factor to remove “{passkey.name}”.</p>
+              {confirm(reauth, () => {
+                setReauth(null);
+                send();
+              })}
+            </div>
+          ) : null}
         </div>
       ) : (
         <div className="passkeys__buttons">
