@@ -1,4 +1,5 @@
 import type { App1Config } from '../bff/app1/src/config';
+import { describePolicy } from '../bff/app1/src/authz/access-rules';
 
 export type DoctorLine = { level: 'ok' | 'warn' | 'bad' | 'info'; text: string };
 
@@ -11,7 +12,7 @@ export async function checkForwardAuth(config: App1Config, app1Url = `http://127
   const lines: DoctorLine[] = [];
   const fileRules = config.accessRules.rules.filter((r) => r.line > 0);
   lines.push({ level: 'info', text: `${fileRules.length} rule(s) from SSO_ACCESS_RULES, then: every host under ${config.cookieDomain} needs a sign-in, other hosts are denied` });
-  for (const r of fileRules) lines.push({ level: 'info', text: `  line ${r.line}: ${r.host} ${r.path} ${r.policy.kind}${r.policy.kind === 'groups' ? ` ${r.policy.groups.join(' ')}` : ''}` });
+  for (const r of fileRules) lines.push({ level: 'info', text: `  line ${r.line}: ${r.host} ${r.path} ${describePolicy(r.policy)}` });
   if (config.trustProxy === false) lines.push({ level: 'warn', text: 'TRUST_PROXY is off: forward auth refuses every proxy. Set it to the proxy\'s address (loopback for one on this machine).' });
   const url = `${app1Url}/api/authz/auth-request`;
   const probe = `http://doctor-check.${config.cookieDomain}/`;

@@ -14,6 +14,8 @@ const RULES = `
 # The proxied app of these tests
 app4.sso.localhost   /public   public
 app4.sso.localhost   /admin    groups admins
+app4.sso.localhost   /vault    mfa
+app4.sso.localhost   /ops      mfa 300 groups admins
 app4.sso.localhost   /         signed_in
 old.sso.localhost    /         deny
 `;
@@ -70,6 +72,14 @@ const caddyAsks = (b: Browser, url: string, init: { method?: string; accept?: st
 };
 
 const loginFor = (target: string) => `${domain.origins.app1}/login?returnTo=${encodeURIComponent(target)}`;
+const stepUpFor = (target: string, maxAge?: number) =>
+  `${domain.origins.app1}/login/step-up?${new URLSearchParams({ returnTo: target, ...(maxAge !== undefined ? { max_age: String(maxAge) } : {}) })}`;
+
+/** What a step-up at app 1 records on the browser's server session (ADR 032), `agoMs` before the clock's now. */
+async function steppedUp(b: Browser, agoMs = 0) {
+  const { sid } = decodeJwt(b.cookie(TOKEN_COOKIE)!) as { sid: string };
+  expect(await domain.app1.context.sessionStore.reauthenticate(sid, ['pwd', 'otp', 'mfa'], clock.now() - agoMs)).not.toBeNull();
+}
 
 describe('forward auth: nginx auth_request', () => {
   it('without a session: 401 with Location = app 1 sign-in, returning to the proxied URL', async () => {
@@ -178,6 +188,103 @@ describe('forward auth: Caddy / Traefik forward_auth', () => {
     const res = await caddyAsks(b, `${APP4}/`);
     expect(res.status).toBe(200);
     expect(res.headers.get('remote-user')).toBe('fa-bob');
+  });
+});
+
+describe('forward auth: mfa rules ask for a step-up, never a new sign-in', () => {
+  it('nginx: a password-only session gets 401 with Location = app 1 step-up page, returning to the proxied URL', async () => {
+    const b = await signedIn('fa-mfa-nginx');
+    const res = await nginxAsks(b, `${APP4}/vault/doc?id=3`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('location')).toBe(stepUpFor(`${APP4}/vault/doc?id=3`));
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(ProblemSchema.parse(res.body)).toMatchObject({ code: 'STEP_UP_REQUIRED', stepUpUrl: `${domain.origins.app1}/login/step-up` });
+    // The step-up page will send the browser back there (a host the rules file names).
+    const status = await b.request('app1', `/api/session/step-up?${new URL(res.headers.get('location')!).searchParams}`);
+    expect(status.body).toMatchObject({ satisfied: false, redirectTo: `${APP4}/vault/doc?id=3` });
+    await steppedUp(b);
+    const ok = await nginxAsks(b, `${APP4}/vault/doc?id=3`);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('remote-user')).toBe('fa-mfa-nginx');
+  });
+
+  it('not signed in: the sign-in page, not the step-up page', async () => {
+    const res = await nginxAsks(new Browser(domain), `${APP4}/vault`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('location')).toBe(loginFor(`${APP4}/vault`));
+    const caddy = await caddyAsks(new Browser(domain), `${APP4}/vault`);
+    expect(caddy.status).toBe(302);
+    expect(caddy.headers.get('location')).toBe(loginFor(`${APP4}/vault`));
+  });
+
+  it('Caddy/Traefik: 302 (GET) or 303 (POST) to the step-up page for a browser, 401 STEP_UP_REQUIRED for a fetch', async () => {
+    const b = await signedIn('fa-mfa-caddy');
+    const get = await caddyAsks(b, `${APP4}/vault?x=1`);
+    expect(get.status).toBe(302);
+    expect(get.headers.get('location')).toBe(stepUpFor(`${APP4}/vault?x=1`));
+    const post = await caddyAsks(b, `${APP4}/vault`, { method: 'POST' });
+    expect(post.status).toBe(303);
+    expect(post.headers.get('location')).toBe(stepUpFor(`${APP4}/vault`));
+    const api = await caddyAsks(b, `${APP4}/vault/api`, { accept: 'application/json' });
+    expect(api.status).toBe(401);
+    expect(api.headers.get('location')).toBeNull();
+    expect(ProblemSchema.parse(api.body)).toMatchObject({ code: 'STEP_UP_REQUIRED', stepUpUrl: `${domain.origins.app1}/login/step-up` });
+    await steppedUp(b);
+    expect((await caddyAsks(b, `${APP4}/vault?x=1`)).status).toBe(200);
+  });
+
+  it('mfa with a max age: step-up (with max_age) once the second factor is older than it, by the injected clock', async () => {
+    const b = await signedIn('fa-mfa-age');
+    await withGroups(b, ['admins']);
+    const first = await nginxAsks(b, `${APP4}/ops`);
+    expect(first.status).toBe(401);
+    expect(first.headers.get('location')).toBe(stepUpFor(`${APP4}/ops`, 300));
+    expect(ProblemSchema.parse(first.body).stepUpUrl).toBe(`${domain.origins.app1}/login/step-up?max_age=300`);
+    await steppedUp(b, 298_000);
+    expect((await nginxAsks(b, `${APP4}/ops`)).status).toBe(200);
+    // A plain mfa rule has no age limit.
+    expect((await nginxAsks(b, `${APP4}/vault`)).status).toBe(200);
+    clock.advance(3_000);
+    const old = await nginxAsks(b, `${APP4}/ops`);
+    expect(old.status).toBe(401);
+    expect(old.headers.get('location')).toBe(stepUpFor(`${APP4}/ops`, 300));
+    expect((await nginxAsks(b, `${APP4}/vault`)).status).toBe(200);
+  });
+
+  it('mfa with groups: outside the groups is 403 (a step-up would not help), second factor or not', async () => {
+    const b = await signedIn('fa-mfa-nogroup');
+    expect((await nginxAsks(b, `${APP4}/ops`)).status).toBe(403);
+    await steppedUp(b);
+    expect((await nginxAsks(b, `${APP4}/ops`)).status).toBe(403);
+    await withGroups(b, ['admins']);
+    expect((await nginxAsks(b, `${APP4}/ops`)).status).toBe(200);
+  });
+
+  it.each(['/public/../vault', '/public/%2e%2e/vault', '/%76ault/x', '//vault', '/VAULT'])('%s is the mfa area: no way round the step-up, which is on app 1', async (trick) => {
+    const b = await signedIn(`fa-mfa-trick${Math.random().toString(36).slice(2, 8)}`);
+    const res = await nginxAsks(b, `${APP4}${trick}`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('location')!.startsWith(`${domain.origins.app1}/login/step-up?returnTo=`)).toBe(true);
+  });
+
+  it('a stepped-up session that is signed out is refused at once (read from the store, like revocation)', async () => {
+    const b = await signedIn('fa-mfa-revoked');
+    await steppedUp(b);
+    const thief = new Browser(domain);
+    thief.setCookie(TOKEN_COOKIE, b.cookie(TOKEN_COOKIE)!);
+    expect((await nginxAsks(thief, `${APP4}/vault`)).status).toBe(200);
+    expect((await b.request('app1', '/api/logout', { json: {} })).status).toBeLessThan(300);
+    const res = await nginxAsks(thief, `${APP4}/vault`);
+    expect(res.status).toBe(401);
+    expect(res.headers.get('location')).toBe(loginFor(`${APP4}/vault`));
+  });
+
+  it('a burst of concurrent checks on an mfa rule gets the same answers as one at a time', async () => {
+    const plain = await signedIn('fa-mfa-burst1');
+    const strong = await signedIn('fa-mfa-burst2');
+    await steppedUp(strong);
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => nginxAsks(i % 2 ? strong : plain, `${APP4}/vault`)));
+    expect(answers.map((r) => r.status)).toEqual(Array.from({ length: 20 }, (_, i) => (i % 2 ? 200 : 401)));
   });
 });
 

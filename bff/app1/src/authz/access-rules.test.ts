@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AccessRulesError, normalizePath, parseAccessRules } from './access-rules';
+import { AccessRulesError, describePolicy, normalizePath, parseAccessRules } from './access-rules';
 
 const D = 'sso.localhost';
 const FILE = `
@@ -46,12 +46,37 @@ describe('access rules: parsing', () => {
     ['app4.sso.localhost:8080 / public', 2, 'is not a host name'],
     ['evil.test / signed_in', 2, 'not under SSO_COOKIE_DOMAIN'],
     ['sso.localhost.evil.test / signed_in', 2, 'not under SSO_COOKIE_DOMAIN'],
-    ['app4.sso.localhost / mfa', 2, '"mfa" is not available yet'],
+    ['app4.sso.localhost / mfa 0', 2, '"mfa" takes a maximum age in whole seconds'],
+    ['app4.sso.localhost / mfa -5', 2, '"mfa" takes a maximum age in whole seconds'],
+    ['app4.sso.localhost / mfa 1.5', 2, '"mfa" takes a maximum age in whole seconds'],
+    ['app4.sso.localhost / mfa 10m', 2, '"mfa" takes a maximum age in whole seconds'],
+    ['app4.sso.localhost / mfa 31536001', 2, '"mfa" takes a maximum age in whole seconds'],
+    ['app4.sso.localhost / mfa admins', 2, '"mfa" takes a maximum age in whole seconds'],
+    ['app4.sso.localhost / mfa 600 600', 2, 'only "groups <name>..." may follow'],
+    ['app4.sso.localhost / mfa 600 admins', 2, 'only "groups <name>..." may follow'],
+    ['app4.sso.localhost / mfa groups', 2, 'needs at least one group'],
+    ['app4.sso.localhost / mfa 600 groups', 2, 'needs at least one group'],
+    ['app4.sso.localhost / mfa groups bad,name', 2, 'is not a group name'],
     ['app4.sso.localhost / groups bad,name', 2, 'is not a group name'],
   ])('%j is refused with its line number', (rule, line, message) => {
     const err = lineError(`# first line\n${rule}\n`);
     expect(err.line).toBe(line);
     expect(err.message).toContain(message);
+  });
+
+  it.each([
+    ['mfa', { kind: 'mfa', maxAuthAge: undefined, groups: null }],
+    ['mfa 600', { kind: 'mfa', maxAuthAge: 600, groups: null }],
+    ['mfa groups admins ops', { kind: 'mfa', maxAuthAge: undefined, groups: ['admins', 'ops'] }],
+    ['mfa   300   groups admins admins', { kind: 'mfa', maxAuthAge: 300, groups: ['admins'] }],
+    ['mfa 31536000', { kind: 'mfa', maxAuthAge: 31536000, groups: null }],
+  ])('"%s" is a second-factor rule (optionally a max age in seconds, then groups)', (policy, expected) => {
+    const rules = parseAccessRules(`app4.sso.localhost /secure ${policy}\n`, D);
+    expect(rules.rules[0]!.policy).toEqual(expected);
+    expect(rules.match('app4.sso.localhost', '/secure/x')!.line).toBe(1);
+    expect(describePolicy(rules.rules[0]!.policy)).toBe(policy.replace(/\s+/g, ' ').replace('admins admins', 'admins'));
+    // A host with an mfa rule is a place to come back to after sign-in or step-up.
+    expect(rules.allowsReturnTo('http://app4.sso.localhost:8080')).toBe(true);
   });
 
   it('a rule that an earlier rule always matches first is refused (it would silently never apply)', () => {

@@ -7,6 +7,8 @@ import path from 'node:path';
  *     # host              path      policy
  *     wiki.example.com    /public   public
  *     wiki.example.com    /admin    groups admins ops
+ *     wiki.example.com    /settings mfa 600 groups admins
+ *     wiki.example.com    /private  mfa
  *     *.example.com       /         signed_in
  *     old.example.com     /         deny
  *
@@ -14,7 +16,29 @@ import path from 'node:path';
  * defaults: the parent domain and every host under it need a sign-in; any
  * other host is denied (the session cookie never reaches it anyway).
  */
-export type Policy = { kind: 'public' } | { kind: 'signed_in' } | { kind: 'groups'; groups: readonly string[] } | { kind: 'deny' };
+export type Policy =
+  | { kind: 'public' }
+  | { kind: 'signed_in' }
+  | { kind: 'groups'; groups: readonly string[] }
+  /**
+   * A second factor in the session (`mfa` in its amr), proved at most
+   * `maxAuthAge` seconds ago when given; with `groups`, also one of them.
+   * Syntax: `mfa [<seconds>] [groups <name>...]`.
+   */
+  | { kind: 'mfa'; maxAuthAge: number | undefined; groups: readonly string[] | null }
+  | { kind: 'deny' };
+
+/** The policy as the rules file spells it (for the doctor and logs). */
+export function describePolicy(policy: Policy): string {
+  switch (policy.kind) {
+    case 'groups':
+      return `groups ${policy.groups.join(' ')}`;
+    case 'mfa':
+      return ['mfa', ...(policy.maxAuthAge !== undefined ? [String(policy.maxAuthAge)] : []), ...(policy.groups ? ['groups', ...policy.groups] : [])].join(' ');
+    default:
+      return policy.kind;
+  }
+}
 
 export interface AccessRule {
   /** Lower-case hostname, or `*.suffix` for every host under `suffix`. */
@@ -50,7 +74,9 @@ export class AccessRulesError extends Error {
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
 const GROUP = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/;
-const POLICIES = 'public, signed_in, groups <name>..., deny';
+const POLICIES = 'public, signed_in, groups <name>..., mfa [<seconds>] [groups <name>...], deny';
+/** The largest `mfa` max age: a year, in seconds. */
+const MAX_AUTH_AGE_LIMIT = 365 * 24 * 3600;
 
 /** True when `hostname` is `domain` itself or a host under it. */
 export function isUnderDomain(hostname: string, domain: string): boolean {
@@ -82,17 +108,32 @@ function parsePolicy(words: string[], line: number): Policy {
     case 'deny':
       if (args.length) throw new AccessRulesError(line, `"${kind}" takes no arguments (found "${args.join(' ')}").`);
       return { kind };
-    case 'groups': {
-      if (!args.length) throw new AccessRulesError(line, '"groups" needs at least one group name: groups admins ops');
-      const bad = args.find((g) => !GROUP.test(g));
-      if (bad !== undefined) throw new AccessRulesError(line, `"${bad}" is not a group name (letters, digits and . _ : @ -, at most 64).`);
-      return { kind: 'groups', groups: Object.freeze([...new Set(args)]) };
+    case 'groups':
+      return { kind: 'groups', groups: parseGroups(args, line) };
+    case 'mfa': {
+      let rest = args;
+      let maxAuthAge: number | undefined;
+      if (rest[0] !== undefined && rest[0] !== 'groups') {
+        if (!/^\d{1,9}$/.test(rest[0]) || Number(rest[0]) < 1 || Number(rest[0]) > MAX_AUTH_AGE_LIMIT) {
+          throw new AccessRulesError(line, `"mfa" takes a maximum age in whole seconds (1 to ${MAX_AUTH_AGE_LIMIT}), then optionally "groups <name>...": mfa 600 groups admins (found "${rest[0]}").`);
+        }
+        maxAuthAge = Number(rest[0]);
+        rest = rest.slice(1);
+      }
+      if (!rest.length) return { kind: 'mfa', maxAuthAge, groups: null };
+      if (rest[0] !== 'groups') throw new AccessRulesError(line, `after "mfa ${maxAuthAge}" only "groups <name>..." may follow (found "${rest.join(' ')}").`);
+      return { kind: 'mfa', maxAuthAge, groups: parseGroups(rest.slice(1), line) };
     }
-    case 'mfa':
-      throw new AccessRulesError(line, '"mfa" is not available yet: tokens carry no second-factor (amr) claim in this version. Use groups or signed_in.');
     default:
       throw new AccessRulesError(line, `unknown policy "${kind}". Use one of: ${POLICIES}.`);
   }
+}
+
+function parseGroups(names: string[], line: number): readonly string[] {
+  if (!names.length) throw new AccessRulesError(line, '"groups" needs at least one group name: groups admins ops');
+  const bad = names.find((g) => !GROUP.test(g));
+  if (bad !== undefined) throw new AccessRulesError(line, `"${bad}" is not a group name (letters, digits and . _ : @ -, at most 64).`);
+  return Object.freeze([...new Set(names)]);
 }
 
 function parseHost(word: string, line: number, parentDomain: string): string {

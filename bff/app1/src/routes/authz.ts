@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { HttpError, sendProblem } from '@sso/bff-common';
-import { loginRedirectUrl, type SsoClaims } from '@sso/session';
+import { loginRedirectUrl, stepUpReason, stepUpRedirectUrl, type SsoClaims } from '@sso/session';
 import type { App1Context } from '../context';
 import { readProxyTarget, type ProxyTarget, type TargetProtocol } from '../authz/proxy-target';
 import { getAccount } from '../sessions/lifecycle';
@@ -15,6 +15,9 @@ import { getAccount } from '../sessions/lifecycle';
  *   X-Forwarded-Proto/-Host/-Uri/-Method): 200, a 302 (GET/HEAD) or 303 to
  *   the login URL for a browser (401 for anything that does not ask for
  *   HTML), or 403 (an HTML page for a browser).
+ * - An `mfa` rule that the session falls short of (no `mfa` in its amr, or
+ *   authenticated longer ago than the rule's max age): the same answers as
+ *   "not signed in", with app 1's step-up page instead of its sign-in page.
  *
  * The check is /api/session's: the same reader (verified tokens cached),
  * then the session and the user from the store, so a revoked session or a
@@ -24,6 +27,7 @@ export function authzRoutes(ctx: App1Context): Router {
   const router = Router();
   const rules = ctx.config.accessRules;
   const loginUrl = `${ctx.config.origin}/login`;
+  const stepUpUrl = `${ctx.config.origin}/login/step-up`;
   let warnedUntrusted = false;
 
   const check = (protocol: TargetProtocol) => async (req: Request, res: Response) => {
@@ -47,7 +51,16 @@ export function authzRoutes(ctx: App1Context): Router {
     if (!account) return signIn(req, res, protocol, target);
     // From the store, not the token: a group removed by an operator counts at once here.
     const groups = account.user.groups;
-    if (rule.policy.kind === 'groups' && !rule.policy.groups.some((g) => groups.includes(g))) return forbidden(req, res, account.claims);
+    const { policy } = rule;
+    const needGroups = policy.kind === 'groups' ? policy.groups : policy.kind === 'mfa' ? policy.groups : null;
+    // Groups first: a step-up would not help someone outside them.
+    if (needGroups && !needGroups.some((g) => groups.includes(g))) return forbidden(req, res, account.claims);
+    if (policy.kind === 'mfa') {
+      // From the store too, like revocation: a step-up (ADR 032) records amr and authTime on the session.
+      const { session } = account;
+      const proof = { amr: session.amr ?? ['pwd'], auth_time: Math.floor((session.authTime ?? session.createdAt) / 1000) };
+      if (stepUpReason(proof, { mfa: true, maxAuthAge: policy.maxAuthAge }, ctx.now()) !== null) return stepUp(req, res, protocol, target, policy.maxAuthAge);
+    }
 
     pass(res, account.claims, groups);
   };
@@ -70,7 +83,17 @@ export function authzRoutes(ctx: App1Context): Router {
   /** Not signed in (or a token that no longer stands): send the browser to app 1, which renews silently while the session lives. */
   function signIn(req: Request, res: Response, protocol: TargetProtocol, target: ProxyTarget) {
     const location = loginRedirectUrl(loginUrl, target.url.href);
-    const problem = new HttpError('UNAUTHENTICATED', 'Sign in at the identity app.', { loginUrl });
+    redirectOr(req, res, protocol, target, location, new HttpError('UNAUTHENTICATED', 'Sign in at the identity app.', { loginUrl }));
+  }
+
+  /** Signed in, but an `mfa` rule wants a (recent) second factor: app 1's step-up page asks for it and comes back (ADR 032). */
+  function stepUp(req: Request, res: Response, protocol: TargetProtocol, target: ProxyTarget, maxAuthAge: number | undefined) {
+    const problem = new HttpError('STEP_UP_REQUIRED', 'Confirm it is you with your second factor at the identity app.', { stepUpUrl: stepUpRedirectUrl(stepUpUrl, { maxAuthAge }) });
+    redirectOr(req, res, protocol, target, stepUpRedirectUrl(stepUpUrl, { returnTo: target.url.href, maxAuthAge }), problem);
+  }
+
+  /** nginx: the problem with Location (its snippet turns it into a 302); Caddy/Traefik: a redirect for a page, else the problem. */
+  function redirectOr(req: Request, res: Response, protocol: TargetProtocol, target: ProxyTarget, location: string, problem: HttpError) {
     res.setHeader('Cache-Control', 'no-store');
     if (protocol === 'auth-request') {
       // nginx passes no body on; its snippet turns this into a 302 to Location.
