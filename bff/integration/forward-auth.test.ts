@@ -192,7 +192,7 @@ describe('forward auth: Caddy / Traefik forward_auth', () => {
 });
 
 describe('forward auth: mfa rules ask for a step-up, never a new sign-in', () => {
-  it('nginx: a password-only session gets 401 with Location = app 1 step-up page, returning to the proxied URL', async () => {
+  it('nginx: a password-only session gets 401 with Location = app 1\'s step-up page, returning to the proxied URL', async () => {
     const b = await signedIn('fa-mfa-nginx');
     const res = await nginxAsks(b, `${APP4}/vault/doc?id=3`);
     expect(res.status).toBe(401);

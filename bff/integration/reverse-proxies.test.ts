@@ -13,7 +13,7 @@ import { PROXIED_HOSTS, skipUnlessProxy, startEchoUpstream, startProxy, type Ech
  */
 const PASSWORD = 'correct horse battery';
 const RULES = (['nginx', 'caddy'] as const)
-  .map((k) => `${PROXIED_HOSTS[k]} /public public\n${PROXIED_HOSTS[k]} /admin groups admins\n${PROXIED_HOSTS[k]} / signed_in\n`)
+  .map((k) => `${PROXIED_HOSTS[k]} /public public\n${PROXIED_HOSTS[k]} /admin groups admins\n${PROXIED_HOSTS[k]} /vault mfa 600\n${PROXIED_HOSTS[k]} / signed_in\n`)
   .join('');
 
 interface Answer {
@@ -120,6 +120,25 @@ for (const kind of ['nginx', 'caddy'] as ProxyKind[]) {
       const res = await viaProxy(proxy, trick, { cookie: plain });
       expect([403, 400]).toContain(res.status);
       expect(upstream.seen.some((s) => s.path === trick)).toBe(false);
+    });
+
+    it('an mfa rule: a password-only session goes to app 1\'s step-up page (returnTo, max_age); with a second factor, the upstream', async () => {
+      const b = new Browser(domain);
+      expect((await b.request('app1', '/api/signup', { json: { username: `${kind}-vault`, password: PASSWORD } })).status).toBe(201);
+      const cookie = b.cookieHeader('app2');
+      const res = await viaProxy(proxy, '/vault/doc?id=1', { cookie });
+      expect(res.status).toBe(302);
+      const stepUp = new URL(res.headers.location as string);
+      expect(`${stepUp.origin}${stepUp.pathname}`).toBe(`${domain.origins.app1}/login/step-up`);
+      expect(stepUp.searchParams.get('returnTo')).toBe(`${proxy.origin}/vault/doc?id=1`);
+      expect(stepUp.searchParams.get('max_age')).toBe('600');
+      expect(upstream.seen.some((s) => s.path === '/vault/doc?id=1')).toBe(false);
+      // What a step-up at app 1 records on the session (ADR 032).
+      const { sid } = decodeJwt(b.cookie('__Secure-sso')!) as { sid: string };
+      await domain.app1.context.sessionStore.reauthenticate(sid, ['pwd', 'otp', 'mfa'], Date.now());
+      const ok = await viaProxy(proxy, '/vault/doc?id=1', { cookie });
+      expect(ok.status).toBe(200);
+      expect(JSON.parse(ok.body).remote['remote-user']).toBe(`${kind}-vault`);
     });
 
     it('a forged X-Original-URL or X-Forwarded-Host does not change what is checked', async () => {
