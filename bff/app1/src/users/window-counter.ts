@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 
 /*
- * The counter every app 1 limit is made of (sign-in, second factor): a count
+ * The counter every app 1 limit is made of (sign-in, second factor, mails): a count
  * per key within a fixed window (rate-limiter-flexible), taken with one atomic
  * increment so a concurrent burst cannot slip past a check made before any of
  * it was counted. In memory by default (one instance); given a PostgreSQL
