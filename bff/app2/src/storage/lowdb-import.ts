@@ -1,19 +1,6 @@
 import path from 'node:path';
 import type pg from 'pg';
-import {
-  countPresent,
-  hasStore,
-  fingerprintOf,
-  importedBefore,
-  insertRows,
-  openPgDatabase,
-  readJournaledStore,
-  refusedUncarried,
-  takeStoreLock,
-  uncarriedFields,
-  type ImportResult,
-  type TableSpec,
-} from '@sso/bff-common';
+import { countPresent, hasStore, fingerprintOf, importedBefore, insertRows, openPgDatabase, readJournaledStore, refusedUncarried, takeStoreLock, uncarriedFields, type ImportResult, type TableSpec } from '@sso/bff-common';
 import { APP2_STORE_FILE } from './lowdb-store';
 import type { LocalUserRecord } from '../users/local-user-store';
 import { APP2_MIGRATIONS_DIR, APP2_SCHEMA } from './postgres-store';
