@@ -1,19 +1,16 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   LoginResponseSchema,
   PasskeyListSchema,
   PasskeyOptionsResponseSchema,
   PasskeyResponseSchema,
-  ProblemSchema,
-  RecoveryCodesResponseSchema,
   SecondFactorChallengeSchema,
-  TotpSetupResponseSchema,
 } from '@sso/types';
-import { totpCodeAt } from '../app1/src/mfa/totp';
 import { PASSKEY_SIGN_IN_COOKIE_NAME } from '../app1/src/routes/passkeys';
-import { Browser, startDomain, testClock, type Domain } from './harness';
+import { claimsOf, codeOf, domainPerTest, enrolTotp, PASSWORD, signedUp, statuses, type DomainOptions } from './fixtures';
+import { Browser, type Domain } from './harness';
 import { createTestDatabase, findPostgres, postgresSuiteName, skipPostgres } from './pg-test-db';
 import { SoftwareAuthenticator } from './software-authenticator';
 
@@ -23,16 +20,7 @@ import { SoftwareAuthenticator } from './software-authenticator';
  * from the account page, sign-in with no username, passkey as the second
  * factor, and every forged answer refused with a 4xx.
  */
-const PASSWORD = 'correct horse battery';
-let domain: Domain | null = null;
-afterEach(async () => {
-  await domain?.stop();
-  domain = null;
-});
-
-const statuses = (results: { status: number }[]) => results.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
-const claimsOf = (b: Browser) => JSON.parse(Buffer.from(b.cookie('__Secure-sso')!.split('.')[1]!, 'base64url').toString());
-const codeOf = (res: { body: unknown }) => ProblemSchema.parse(res.body).code;
+const domain = domainPerTest();
 
 /** Audit lines the app logged, parsed. */
 function auditLog() {
@@ -49,17 +37,10 @@ function auditLog() {
   return { logger, events: () => lines.filter((l) => l.msg === 'audit').map((l) => l.event) };
 }
 
-async function start(options: Parameters<typeof startDomain>[0] = {}) {
-  const clock = testClock();
+async function start(options: DomainOptions = {}) {
   const audit = auditLog();
-  domain = await startDomain({ withApp2: false, ...options, app1: { now: clock.now, logger: audit.logger, ...options.app1 }, app2: { now: clock.now } });
-  return { d: domain, clock, audit, authenticator: new SoftwareAuthenticator(domain.origins.app1) };
-}
-
-async function signedUp(d: Domain, username: string) {
-  const b = new Browser(d);
-  expect((await b.request('app1', '/api/signup', { json: { username, password: PASSWORD } })).status).toBe(201);
-  return b;
+  const { d, clock } = await domain.start({ withApp2: false, ...options, app1: { logger: audit.logger, ...options.app1 } });
+  return { d, clock, audit, authenticator: new SoftwareAuthenticator(d.origins.app1) };
 }
 
 async function registerOptions(b: Browser) {
@@ -351,9 +332,7 @@ describe('sign-in with a passkey (no username)', () => {
 describe('passkey as the second factor after a password', () => {
   async function twoStep(d: Domain, clock: { now(): number }, username: string, authenticator: SoftwareAuthenticator) {
     const owner = await signedUp(d, username);
-    const setup = TotpSetupResponseSchema.parse((await owner.request('app1', '/api/account/totp/setup', { json: {} })).body);
-    const confirmed = await owner.request('app1', '/api/account/totp/confirm', { json: { code: totpCodeAt(setup.secret, clock.now()) } });
-    RecoveryCodesResponseSchema.parse(confirmed.body);
+    await enrolTotp(owner, clock);
     expect((await register(owner, authenticator)).status).toBe(201);
     return owner;
   }
@@ -437,8 +416,7 @@ describe.skipIf(skipPostgres(probe))(postgresSuiteName('passkeys on PostgreSQL',
       // A cloned key's counter does not go forward.
       const seen = authenticator.credentials[0]!.counter;
       expect((await passkeySignIn(new Browser(d), authenticator, { counter: seen })).status).toBe(401);
-      await domain?.stop();
-      domain = null;
+      await domain.stop();
     } finally {
       await db.drop();
     }

@@ -1,43 +1,27 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '@sso/bff-common';
 import type { MailMessage, MailTransport } from '../app1/src/mail/mailer';
 import { LoginResponseSchema, ProblemSchema, RecoveryCodesResponseSchema, SecondFactorChallengeSchema, SecondFactorStatusSchema, TotpSetupResponseSchema } from '@sso/types';
 import { totpCodeAt } from '../app1/src/mfa/totp';
 import { PENDING_COOKIE_NAME } from '../app1/src/mfa/pending-sign-in';
-import { Browser, startDomain, testClock, type Domain } from './harness';
+import { claimsOf, domainPerTest, enrolTotp, PASSWORD, signedUp, statuses } from './fixtures';
+import { Browser, type Domain } from './harness';
 
 /**
  * TOTP and recovery codes against the real BFFs (issue 14): no domain token
  * before the second factor, amr and auth_time, codes used once, attempts
  * bounded under a concurrent burst, the pending sign-in expiring.
  */
-const PASSWORD = 'correct horse battery';
-let domain: Domain | null = null;
-afterEach(async () => {
-  await domain?.stop();
-  domain = null;
-});
-
-const statuses = (results: { status: number }[]) => results.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
-const claimsOf = (b: Browser) => JSON.parse(Buffer.from(b.cookie('__Secure-sso')!.split('.')[1]!, 'base64url').toString());
-
-async function start(options: Parameters<typeof startDomain>[0] = {}) {
-  const clock = testClock();
-  domain = await startDomain({ ...options, app1: { now: clock.now, ...options.app1 }, app2: { now: clock.now, ...options.app2 } });
-  return { d: domain, clock };
-}
+const domain = domainPerTest();
+const { start } = domain;
 
 /** Signs up (with `email` when given) and enrols TOTP; returns the secret and the recovery codes. */
 async function enrolled(d: Domain, clock: { now(): number }, username: string, email?: string) {
-  const b = new Browser(d);
-  expect((await b.request('app1', '/api/signup', { json: { username, password: PASSWORD, ...(email ? { email } : {}) } })).status).toBe(201);
-  const setup = TotpSetupResponseSchema.parse((await b.request('app1', '/api/account/totp/setup', { json: {} })).body);
-  const confirmed = await b.request('app1', '/api/account/totp/confirm', { json: { code: totpCodeAt(setup.secret, clock.now()) } });
-  expect(confirmed.status).toBe(200);
-  return { owner: b, secret: setup.secret, recoveryCodes: RecoveryCodesResponseSchema.parse(confirmed.body).recoveryCodes };
+  const owner = await signedUp(d, username, email);
+  return { owner, ...(await enrolTotp(owner, clock)) };
 }
 
 async function passwordStep(d: Domain, username: string, b = new Browser(d)) {
@@ -385,8 +369,7 @@ describe('notices and audit (issue 14, item 6)', () => {
         await new Promise((r) => setTimeout(r, 50));
         expect(sink.lines.some((l) => l.event === 'mail.retry' && l.kind === 'mfa.totp-enabled')).toBe(true);
       }
-      await domain!.stop();
-      domain = null;
+      await domain.stop();
     }
   });
 });

@@ -1,18 +1,17 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   PasskeyListSchema,
   PasskeyOptionsResponseSchema,
   ProblemSchema,
-  RecoveryCodesResponseSchema,
   StepUpResponseSchema,
   StepUpStatusSchema,
-  TotpSetupResponseSchema,
 } from '@sso/types';
 import type { MailMessage } from '../app1/src/mail/mailer';
 import { totpCodeAt } from '../app1/src/mfa/totp';
-import { Browser, startDomain, testClock, type Domain } from './harness';
+import { claimsOf, codeOf, domainPerTest, enrolTotp, signedUp, type DomainOptions, type TestClock } from './fixtures';
+import { Browser, type Domain } from './harness';
 import { createTestDatabase, findPostgres, postgresSuiteName, skipPostgres } from './pg-test-db';
 import { SoftwareAuthenticator } from './software-authenticator';
 
@@ -22,26 +21,11 @@ import { SoftwareAuthenticator } from './software-authenticator';
  * the account's second-factor limit), removing a passkey needs recent
  * authentication, and adding or removing one mails a notice.
  */
-const PASSWORD = 'correct horse battery';
-let domain: Domain | null = null;
-afterEach(async () => {
-  await domain?.stop();
-  domain = null;
-});
+const domain = domainPerTest();
 
-const claimsOf = (b: Browser) => JSON.parse(Buffer.from(b.cookie('__Secure-sso')!.split('.')[1]!, 'base64url').toString());
-const codeOf = (res: { body: unknown }) => ProblemSchema.parse(res.body).code;
-
-async function start(options: Parameters<typeof startDomain>[0] = {}) {
-  const clock = testClock();
-  domain = await startDomain({ withApp2: false, ...options, app1: { now: clock.now, ...options.app1 }, app2: { now: clock.now } });
-  return { d: domain, clock, authenticator: new SoftwareAuthenticator(domain.origins.app1) };
-}
-
-async function signedUp(d: Domain, username: string, email?: string) {
-  const b = new Browser(d);
-  expect((await b.request('app1', '/api/signup', { json: { username, password: PASSWORD, ...(email ? { email } : {}) } })).status).toBe(201);
-  return b;
+async function start(options: DomainOptions = {}) {
+  const { d, clock } = await domain.start({ withApp2: false, ...options });
+  return { d, clock, authenticator: new SoftwareAuthenticator(d.origins.app1) };
 }
 
 async function register(b: Browser, authenticator: SoftwareAuthenticator, name = 'Laptop', backupEligible = false) {
@@ -50,13 +34,11 @@ async function register(b: Browser, authenticator: SoftwareAuthenticator, name =
   expect(res.status).toBe(201);
 }
 
-async function enrolTotp(b: Browser, clock: { now(): number; advance(ms: number): void }) {
-  const setup = TotpSetupResponseSchema.parse((await b.request('app1', '/api/account/totp/setup', { json: {} })).body);
-  const confirmed = await b.request('app1', '/api/account/totp/confirm', { json: { code: totpCodeAt(setup.secret, clock.now()) } });
-  expect(confirmed.status).toBe(200);
-  RecoveryCodesResponseSchema.parse(confirmed.body);
+/** TOTP on, then the clock at the next code's step; the secret. */
+async function totpOn(b: Browser, clock: TestClock) {
+  const { secret } = await enrolTotp(b, clock);
   clock.advance(30_000);
-  return setup.secret;
+  return secret;
 }
 
 async function stepUpOptions(b: Browser, origin?: string) {
@@ -76,7 +58,7 @@ describe('step-up with a passkey (two-step sign-in on)', () => {
     const { d, clock, authenticator } = await start();
     const b = await signedUp(d, 'keyed');
     await register(b, authenticator);
-    await enrolTotp(b, clock);
+    await totpOn(b, clock);
     const status = StepUpStatusSchema.parse((await b.request('app1', '/api/session/step-up?max_age=900')).body);
     expect(status).toMatchObject({ methods: ['totp', 'recovery-code', 'passkey'], satisfied: false });
     const before = claimsOf(b);
@@ -112,7 +94,7 @@ describe('step-up with a passkey (two-step sign-in on)', () => {
     const malloryKey = authenticator.credentials[0]!;
     const b = await signedUp(d, 'victim');
     await register(b, authenticator, 'Phone', true);
-    await enrolTotp(b, clock);
+    await totpOn(b, clock);
     const { res } = await passkeyStepUp(b, authenticator, { credential: malloryKey });
     expect(res.status).toBe(401);
     expect(codeOf(res)).toBe('PASSKEY_REFUSED');
@@ -126,7 +108,7 @@ describe('step-up with a passkey (two-step sign-in on)', () => {
     const { d, clock, authenticator } = await start();
     const b = await signedUp(d, 'origins');
     await register(b, authenticator);
-    await enrolTotp(b, clock);
+    await totpOn(b, clock);
     for (const origin of [d.origins.app2, 'http://evil.test']) {
       expect(codeOf(await stepUpOptions(b, origin))).toBe('FORBIDDEN_ORIGIN');
     }
@@ -150,7 +132,7 @@ describe('step-up with a passkey (two-step sign-in on)', () => {
     const { d, clock, authenticator } = await start();
     const b = await signedUp(d, 'burst');
     await register(b, authenticator);
-    const secret = await enrolTotp(b, clock);
+    const secret = await totpOn(b, clock);
     const options = PasskeyOptionsResponseSchema.parse((await stepUpOptions(b)).body).options as any;
     const forged = authenticator.assert(options, { challenge: 'bm90LXRoZS1jaGFsbGVuZ2U' });
     const results = await Promise.all(Array.from({ length: 20 }, () => b.request('app1', '/api/session/step-up/passkey', { json: { credential: forged } })));
@@ -215,7 +197,7 @@ describe('recent authentication before removing a passkey (issue 14, item 5)', (
     const { d, clock, authenticator } = await start({ env: { SSO_RECENT_AUTH_MAX_AGE: '600' } });
     const b = await signedUp(d, 'twostep');
     await register(b, authenticator);
-    const secret = await enrolTotp(b, clock);
+    const secret = await totpOn(b, clock);
     const refused = await remove(b, await firstId(b));
     expect(ProblemSchema.parse(refused.body)).toMatchObject({ code: 'RECENT_AUTH_REQUIRED', methods: ['totp', 'recovery-code', 'passkey'] });
     expect((await b.request('app1', '/api/session/step-up', { json: { code: totpCodeAt(secret, clock.now()) } })).status).toBe(200);
@@ -266,7 +248,7 @@ describe('notice mails for passkeys (issue 14, item 6)', () => {
 async function burstOfOneAnswer(d: Domain, clock: { now(): number; advance(ms: number): void }, authenticator: SoftwareAuthenticator) {
   const b = await signedUp(d, 'racer');
   await register(b, authenticator);
-  await enrolTotp(b, clock);
+  await totpOn(b, clock);
   const options = PasskeyOptionsResponseSchema.parse((await stepUpOptions(b)).body).options as any;
   const credential = authenticator.assert(options);
   const results = await Promise.all(Array.from({ length: 10 }, () => b.request('app1', '/api/session/step-up/passkey', { json: { credential } })));
@@ -304,8 +286,7 @@ describe.skipIf(skipPostgres(probe))(postgresSuiteName('step-up with a passkey o
       expect(claimsOf(b).amr).toEqual(['pwd', 'hwk', 'mfa']);
       expect((await b.request('app1', '/api/account/passkeys/remove', { json: { id } })).status).toBe(200);
       expect(await list()).toHaveLength(1);
-      await domain?.stop();
-      domain = null;
+      await domain.stop();
     } finally {
       await db.drop();
     }

@@ -1,8 +1,9 @@
 import http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ProblemSchema, RecoveryCodesResponseSchema, SecurityResponseSchema, StepUpResponseSchema, StepUpStatusSchema, TotpSetupResponseSchema } from '@sso/types';
+import { describe, expect, it } from 'vitest';
+import { ProblemSchema, SecurityResponseSchema, StepUpResponseSchema, StepUpStatusSchema } from '@sso/types';
 import { totpCodeAt } from '../app1/src/mfa/totp';
-import { Browser, startDomain, testClock, type Domain } from './harness';
+import { claimsOf, codeOf, domainPerTest, enrolTotp, PASSWORD, signedUp, type TestClock } from './fixtures';
+import { Browser, type Domain } from './harness';
 
 /**
  * Step-up and recent authentication (ADR 032) against the real BFFs: app 2's
@@ -10,33 +11,16 @@ import { Browser, startDomain, testClock, type Domain } from './harness';
  * takes the second factor only (never the password) for a live session,
  * marks amr and auth_time, and asks again before a sensitive action.
  */
-const PASSWORD = 'correct horse battery';
 const MAX_AUTH_AGE = 900; // app 2's default APP2_SECURITY_MAX_AUTH_AGE
-let domain: Domain | null = null;
-afterEach(async () => {
-  await domain?.stop();
-  domain = null;
-});
-
-const claimsOf = (b: Browser) => JSON.parse(Buffer.from(b.cookie('__Secure-sso')!.split('.')[1]!, 'base64url').toString());
-const codeOf = (res: { body: unknown }) => ProblemSchema.parse(res.body).code;
-
-async function start(options: Parameters<typeof startDomain>[0] = {}) {
-  const clock = testClock();
-  domain = await startDomain({ ...options, app1: { now: clock.now, ...options.app1 }, app2: { now: clock.now, ...options.app2 } });
-  return { d: domain, clock };
-}
+const { start } = domainPerTest();
 
 /** Signs up (a password-only session) and then turns TOTP on from that session: the step-up case. */
-async function signedUpThenEnrolled(d: Domain, clock: { now(): number; advance(ms: number): void }, username: string) {
-  const b = new Browser(d);
-  expect((await b.request('app1', '/api/signup', { json: { username, password: PASSWORD } })).status).toBe(201);
-  const setup = TotpSetupResponseSchema.parse((await b.request('app1', '/api/account/totp/setup', { json: {} })).body);
-  const confirmed = await b.request('app1', '/api/account/totp/confirm', { json: { code: totpCodeAt(setup.secret, clock.now()) } });
-  expect(confirmed.status).toBe(200);
+async function signedUpThenEnrolled(d: Domain, clock: TestClock, username: string) {
+  const b = await signedUp(d, username);
+  const { secret, recoveryCodes } = await enrolTotp(b, clock);
   // The next code is of a later step (the confirmation's step is used up).
   clock.advance(30_000);
-  return { b, secret: setup.secret, recoveryCodes: RecoveryCodesResponseSchema.parse(confirmed.body).recoveryCodes };
+  return { b, secret, recoveryCodes };
 }
 
 /** A browser's page navigation to app 2 (fetch would send Sec-Fetch-Mode: cors). */

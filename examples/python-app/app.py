@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import html
 import json
 import math
@@ -898,6 +899,26 @@ def create_app(config: Config, *, keys: Optional[RemoteKeySet] = None, store: Op
         return problem(503, "IDENTITY_UNAVAILABLE",
                        "The identity app cannot be reached to verify your session. Try again shortly.")
 
+    def api_session(handler: Callable[[dict[str, Any]], Response]) -> Callable[[], Response]:
+        """An API route given this request's verified claims; without them, always a 401 with a code
+        (the caller renews at loginUrl) or 503, never a redirect."""
+        @functools.wraps(handler)
+        def route() -> Response:
+            try:
+                claims = authenticate()
+            except Rejected as err:
+                return refused(err)
+            except KeysUnavailable:
+                return identity_unavailable()
+            return handler(claims)
+        return route
+
+    def private_json(body: Any) -> Response:
+        """A JSON answer for one person: never cached."""
+        res = Response(json.dumps(body), mimetype="application/json")
+        res.headers["Cache-Control"] = "no-store"
+        return res
+
     def provision(claims: Mapping[str, Any]) -> Optional[dict[str, Any]]:
         """The local user for these claims; None (logged) when the store fails."""
         try:
@@ -925,55 +946,32 @@ def create_app(config: Config, *, keys: Optional[RemoteKeySet] = None, store: Op
         return page(config, user)
 
     @app.get("/api/me")
-    def me() -> Response:
-        # An API: always a 401 with a code (the caller renews at loginUrl), never a redirect.
-        try:
-            claims = authenticate()
-        except Rejected as err:
-            return refused(err)
-        except KeysUnavailable:
-            return identity_unavailable()
+    @api_session
+    def me(claims: dict[str, Any]) -> Response:
         user = provision(claims)
         if user is None:
             return problem(503, "STORE_UNAVAILABLE")
         expires = datetime.fromtimestamp(claims["exp"], tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        res = Response(json.dumps({"user": user, "groups": claims.get("groups", []), "tokenExpiresAt": expires}),
-                       mimetype="application/json")
-        res.headers["Cache-Control"] = "no-store"
-        return res
+        return private_json({"user": user, "groups": claims.get("groups", []), "tokenExpiresAt": expires})
 
     @app.get("/api/admin")
-    def admin_only() -> Response:
+    @api_session
+    def admin_only(claims: dict[str, Any]) -> Response:
         # One route that needs a group, as the Node kit's requireSession({ groups }):
         # a valid session outside it is 403 FORBIDDEN (signing in again would not help).
-        try:
-            claims = authenticate()
-        except Rejected as err:
-            return refused(err)
-        except KeysUnavailable:
-            return identity_unavailable()
         if config.admin_group not in claims.get("groups", []):
             return problem(403, "FORBIDDEN", f"Your account is not in the {config.admin_group} group.")
-        res = Response(json.dumps({"ok": True, "group": config.admin_group}), mimetype="application/json")
-        res.headers["Cache-Control"] = "no-store"
-        return res
+        return private_json({"ok": True, "group": config.admin_group})
 
     @app.get("/api/contact-address")
-    def contact_address() -> Response:
+    @api_session
+    def contact_address(claims: dict[str, Any]) -> Response:
         # A route that needs a confirmed address (it would mail the person): the
         # token's email_verified, checked like any other claim (ADR 030).
-        try:
-            claims = authenticate()
-        except Rejected as err:
-            return refused(err)
-        except KeysUnavailable:
-            return identity_unavailable()
         if not claims["email_verified"]:
             return problem(403, "ACCESS_DENIED", "Confirm your email address at the identity app first.",
                            verifyUrl=f"{config.issuer}/account")
-        res = Response(json.dumps({"email": claims["email"]}), mimetype="application/json")
-        res.headers["Cache-Control"] = "no-store"
-        return res
+        return private_json({"email": claims["email"]})
 
     def step_up_required(claims: Mapping[str, Any]) -> Optional[str]:
         return step_up_reason(claims, config.step_up_max_age, time.time())
@@ -1001,20 +999,12 @@ def create_app(config: Config, *, keys: Optional[RemoteKeySet] = None, store: Op
         return res
 
     @app.get("/api/security")
-    def security_api() -> Response:
-        try:
-            claims = authenticate()
-        except Rejected as err:
-            return refused(err)
-        except KeysUnavailable:
-            return identity_unavailable()
+    @api_session
+    def security_api(claims: dict[str, Any]) -> Response:
         if step_up_required(claims) is not None:
             return problem(401, "STEP_UP_REQUIRED", "This page needs a second factor, proved recently. Confirm it at the identity app.",
                            loginUrl=config.login_url, stepUpUrl=step_up_redirect_url(config, None))
-        res = Response(json.dumps({"username": claims["preferred_username"], "amr": claims["amr"], "authTime": claims["auth_time"]}),
-                       mimetype="application/json")
-        res.headers["Cache-Control"] = "no-store"
-        return res
+        return private_json({"username": claims["preferred_username"], "amr": claims["amr"], "authTime": claims["auth_time"]})
 
     @app.errorhandler(404)
     @app.errorhandler(405)

@@ -105,6 +105,41 @@ export interface ImportResult {
   conflicts: number;
 }
 
+/**
+ * The refusal when the files hold record kinds or fields that no declaration
+ * names (nothing is written); null when every one is carried. `declaredIn`
+ * is the importer's source file, where the operator's developer adds them.
+ */
+export function refusedUncarried(result: ImportResult, file: string, unknownKinds: readonly string[], uncarried: readonly string[], declaredIn: string): ImportResult | null {
+  if (!unknownKinds.length && !uncarried.length) return null;
+  return {
+    ...result,
+    status: 'refused',
+    notes: [
+      `${file} holds ${[...unknownKinds.map((k) => `records of kind "${k}"`), ...uncarried.map((f) => `field ${f}`)].join(', ')} that the importer does not carry. ` +
+        `Nothing was written. Add them to ${declaredIn} (and a migration for their columns).`,
+    ],
+  };
+}
+
+/**
+ * In the import's transaction: takes the schema's import lock (two imports at
+ * once queue here; the second then finds the first's row) and answers
+ * `already-imported` when these files (their fingerprint) were imported into
+ * `schema` before; null when they were not.
+ */
+export async function importedBefore(client: SqlClient, schema: string, label: string, fingerprint: string, result: ImportResult): Promise<ImportResult | null> {
+  await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`sso-lowdb-import:${schema}`]);
+  const done = await client.query(`SELECT imported_at, counts FROM ${schema}.lowdb_imports WHERE fingerprint = $1`, [fingerprint]);
+  if (!done.rows[0]) return null;
+  return {
+    ...result,
+    status: 'already-imported',
+    rows: done.rows[0].counts as ImportRow[],
+    notes: [`${label}: these files were imported already (${(done.rows[0].imported_at as Date).toISOString()}); nothing changed.`],
+  };
+}
+
 /** The import table printed by `npm run db:import`. */
 export function formatImport(result: ImportResult): string {
   const head = ['record kind', 'in files', 'imported', 'skipped', 'in database'];

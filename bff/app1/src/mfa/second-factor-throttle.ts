@@ -1,6 +1,5 @@
 import type { Pool } from 'pg';
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
-import { THROTTLE_TABLE } from '../users/login-throttle';
+import { takePoint as take, windowCounter } from '../users/window-counter';
 
 /**
  * A 6-digit code has 10^6 values and three are accepted at any moment (one
@@ -40,25 +39,10 @@ export interface SecondFactorThrottle {
 }
 
 export function createSecondFactorThrottle(limits: SecondFactorLimits = DEFAULT_SECOND_FACTOR_LIMITS, storeClient?: Pool): SecondFactorThrottle {
-  const make = (keyPrefix: string, points: number, duration: number, blockDuration = 0): RateLimiterAbstract => {
-    const opts = { keyPrefix, points, duration, blockDuration };
-    if (!storeClient) return new RateLimiterMemory(opts);
-    return new RateLimiterPostgres({ ...opts, ...THROTTLE_TABLE, storeClient, storeType: 'pool', tableCreated: true, insuranceLimiter: new RateLimiterMemory(opts) });
-  };
-  const user = make('mfa-u', limits.perUser.failures, limits.perUser.durationSeconds, limits.perUser.blockSeconds);
+  const user = windowCounter({ keyPrefix: 'mfa-u', points: limits.perUser.failures, durationSeconds: limits.perUser.durationSeconds, blockSeconds: limits.perUser.blockSeconds }, storeClient);
   // Pending sign-ins live minutes; their counters live as long (the longest pending lifetime is 15 min).
-  const signIn = make('mfa-p', limits.perSignIn, 15 * 60);
-  const finished = make('mfa-done', 1, 15 * 60);
-
-  async function take(limiter: RateLimiterAbstract, key: string): Promise<number | null> {
-    try {
-      await limiter.consume(key);
-      return null;
-    } catch (err) {
-      if (err instanceof RateLimiterRes) return Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-      throw err;
-    }
-  }
+  const signIn = windowCounter({ keyPrefix: 'mfa-p', points: limits.perSignIn, durationSeconds: 15 * 60 }, storeClient);
+  const finished = windowCounter({ keyPrefix: 'mfa-done', points: 1, durationSeconds: 15 * 60 }, storeClient);
 
   return {
     async begin(userId, pendingId) {

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { addressKey } from '../users/client-address';
-import { THROTTLE_TABLE } from '../users/login-throttle';
+import { takePoint, windowCounter } from '../users/window-counter';
 
 /**
  * Limits on mails about an email address (verification resend, email
@@ -17,22 +17,9 @@ export interface EmailThrottle {
 }
 
 export function createEmailThrottle(limits: { requestsPerAddress: number; mailsPerAccount: number }, storeClient?: Pool): EmailThrottle {
-  const make = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract => {
-    const opts = { keyPrefix, points, duration };
-    if (!storeClient) return new RateLimiterMemory(opts);
-    return new RateLimiterPostgres({ ...opts, ...THROTTLE_TABLE, storeClient, storeType: 'pool', tableCreated: true, insuranceLimiter: new RateLimiterMemory(opts) });
-  };
-  const perAddress = make('email-a', limits.requestsPerAddress, 15 * 60);
-  const perAccount = make('email-u', limits.mailsPerAccount, 60 * 60);
-  const wait = async (limiter: RateLimiterAbstract, key: string) => {
-    try {
-      await limiter.consume(key);
-      return 0;
-    } catch (err) {
-      if (err instanceof RateLimiterRes) return Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-      throw err;
-    }
-  };
+  const perAddress = windowCounter({ keyPrefix: 'email-a', points: limits.requestsPerAddress, durationSeconds: 15 * 60 }, storeClient);
+  const perAccount = windowCounter({ keyPrefix: 'email-u', points: limits.mailsPerAccount, durationSeconds: 60 * 60 }, storeClient);
+  const wait = async (limiter: RateLimiterAbstract, key: string) => (await takePoint(limiter, key)) ?? 0;
   return {
     async retryAfter(address, userId) {
       const byAddress = await wait(perAddress, addressKey(address));

@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import { addressKey } from '../users/client-address';
-import { THROTTLE_TABLE } from '../users/login-throttle';
+import { takePoint, windowCounter } from '../users/window-counter';
 
 /**
  * Limits on "forgot password". Each count is taken atomically before anything
@@ -25,22 +25,11 @@ export interface RecoveryLimits {
 }
 
 export function createRecoveryThrottle(limits: RecoveryLimits, storeClient?: Pool): RecoveryThrottle {
-  const make = (keyPrefix: string, points: number, duration: number): RateLimiterAbstract => {
-    const opts = { keyPrefix, points, duration };
-    if (!storeClient) return new RateLimiterMemory(opts);
-    return new RateLimiterPostgres({ ...opts, ...THROTTLE_TABLE, storeClient, storeType: 'pool', tableCreated: true, insuranceLimiter: new RateLimiterMemory(opts) });
-  };
-  const perAddress = make('forgot-a', limits.requestsPerAddress, 15 * 60);
-  const perAccount = make('forgot-u', limits.mailsPerAccount, 60 * 60);
+  const perAddress = windowCounter({ keyPrefix: 'forgot-a', points: limits.requestsPerAddress, durationSeconds: 15 * 60 }, storeClient);
+  const perAccount = windowCounter({ keyPrefix: 'forgot-u', points: limits.mailsPerAccount, durationSeconds: 60 * 60 }, storeClient);
   return {
     async requestRetryAfter(address) {
-      try {
-        await perAddress.consume(addressKey(address));
-        return 0;
-      } catch (err) {
-        if (err instanceof RateLimiterRes) return Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-        throw err;
-      }
+      return (await takePoint(perAddress, addressKey(address))) ?? 0;
     },
     async mayMail(userId) {
       try {

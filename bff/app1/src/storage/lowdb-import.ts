@@ -4,13 +4,14 @@ import {
   countPresent,
   hasStore,
   fingerprintOf,
+  importedBefore,
   insertRows,
   openPgDatabase,
   readJournaledStore,
+  refusedUncarried,
   takeStoreLock,
   uncarriedFields,
   type ImportResult,
-  type ImportRow,
   type TableSpec,
 } from '@sso/bff-common';
 import { APP1_COLLECTIONS, APP1_STORE_FILE, type App1Records } from './lowdb-store';
@@ -219,16 +220,8 @@ export async function importApp1(options: ImportOptions): Promise<ImportResult> 
     const kinds = Object.fromEntries(Object.keys(SPECS).map((k) => [k, data[k] ?? []])) as Record<keyof typeof SPECS, Rec[]>;
     const unknownKinds = Object.keys(data).filter((k) => k !== 'version' && Array.isArray(data[k]) && !(k in SPECS));
     const uncarried = Object.values(SPECS).flatMap((spec) => uncarriedFields(spec, kinds[spec.kind as keyof typeof SPECS] ?? []));
-    if (unknownKinds.length || uncarried.length) {
-      return {
-        ...result,
-        status: 'refused',
-        notes: [
-          `${file} holds ${[...unknownKinds.map((k) => `records of kind "${k}"`), ...uncarried.map((f) => `field ${f}`)].join(', ')} that the importer does not carry. ` +
-            'Nothing was written. Add them to bff/app1/src/storage/lowdb-import.ts (and a migration for their columns).',
-        ],
-      };
-    }
+    const refused = refusedUncarried(result, file, unknownKinds, uncarried, 'bff/app1/src/storage/lowdb-import.ts');
+    if (refused) return refused;
     const fingerprint = fingerprintOf(kinds, (kind, r) => (APP1_COLLECTIONS as Record<string, (r: never) => string>)[kind]!(r as never));
     const db = await openPgDatabase({ databaseUrl: options.databaseUrl, poolMax: 1 }, { name: 'app1-import', label: 'App 1', schema: APP1_SCHEMA, migrationsDir: APP1_MIGRATIONS_DIR });
     try {
@@ -243,17 +236,8 @@ export async function importApp1(options: ImportOptions): Promise<ImportResult> 
 
 async function importInto(client: pg.PoolClient, kinds: Record<keyof typeof SPECS, Rec[]>, fingerprint: string, options: ImportOptions, result: ImportResult): Promise<ImportResult> {
   const now = (options.now ?? Date.now)();
-  // Two imports at once queue here; the second then finds the first's row.
-  await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['sso-lowdb-import:app1']);
-  const done = await client.query('SELECT imported_at, counts FROM app1.lowdb_imports WHERE fingerprint = $1', [fingerprint]);
-  if (done.rows[0]) {
-    return {
-      ...result,
-      status: 'already-imported',
-      rows: done.rows[0].counts as ImportRow[],
-      notes: [`app 1: these files were imported already (${(done.rows[0].imported_at as Date).toISOString()}); nothing changed.`],
-    };
-  }
+  const before = await importedBefore(client, APP1_SCHEMA, 'app 1', fingerprint, result);
+  if (before) return before;
   const [{ n: accountsThere }] = (await client.query('SELECT count(*)::int AS n FROM app1.users')).rows;
   if (accountsThere > 0 && !options.merge) {
     return {

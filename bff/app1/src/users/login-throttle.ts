@@ -1,6 +1,9 @@
 import type { Pool } from 'pg';
-import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { addressKey } from './client-address';
+import { takePoint as take, windowCounter } from './window-counter';
+
+export { THROTTLE_TABLE } from './window-counter';
 
 /**
  * Brute-force regulation for sign-in and password checks, in the manner of
@@ -120,9 +123,6 @@ export const DEFAULT_THROTTLE_LIMITS = {
   concurrentPerUser: 1,
 } satisfies Required<ThrottleLimits>;
 
-/** Where shared counts live with PostgreSQL (see bff/app1/migrations). */
-export const THROTTLE_TABLE = { schemaName: 'app1', tableName: 'login_throttle' } as const;
-
 /** Counts of checks in flight, per key, in this process. */
 class InFlight {
   private readonly counts = new Map<string, number>();
@@ -142,11 +142,7 @@ class InFlight {
 
 export function createLoginThrottle(configured: Partial<ThrottleLimits> = DEFAULT_THROTTLE_LIMITS, storeClient?: Pool): LoginThrottle {
   const limits = { ...DEFAULT_THROTTLE_LIMITS, ...configured };
-  const make = (prefix: string, l: Limit): RateLimiterAbstract => {
-    const opts = { keyPrefix: prefix, points: l.failures, duration: l.durationSeconds, blockDuration: l.blockSeconds };
-    if (!storeClient) return new RateLimiterMemory(opts);
-    return new RateLimiterPostgres({ ...opts, ...THROTTLE_TABLE, storeClient, storeType: 'pool', tableCreated: true, insuranceLimiter: new RateLimiterMemory(opts) });
-  };
+  const make = (keyPrefix: string, l: Limit) => windowCounter({ keyPrefix, points: l.failures, durationSeconds: l.durationSeconds, blockSeconds: l.blockSeconds }, storeClient);
   // PostgreSQL text cannot hold NUL, so the pair is joined unambiguously without it.
   const pair = (u: string, a: string) => JSON.stringify([u, a]);
   const userAddress = make('login-ua', limits.perUserAddress);
@@ -158,17 +154,6 @@ export function createLoginThrottle(configured: Partial<ThrottleLimits> = DEFAUL
   const passkeyOptions = make('passkey-opt-a', { failures: PASSKEY_OPTIONS_PER_ADDRESS_PER_MINUTE, durationSeconds: 60, blockSeconds: 60 });
   const inFlightByAddress = new InFlight(limits.concurrentPerAddress);
   const inFlightByUser = new InFlight(limits.concurrentPerUser);
-
-  /** Consumes one point; the seconds to wait when that went over the limit (rejected), else null. */
-  async function take(limiter: RateLimiterAbstract, key: string): Promise<number | null> {
-    try {
-      await limiter.consume(key);
-      return null;
-    } catch (err) {
-      if (err instanceof RateLimiterRes) return Math.max(1, Math.ceil(err.msBeforeNext / 1000));
-      throw err;
-    }
-  }
 
   /** A trusted device that used up its own limit is an unknown browser again (OWASP). */
   async function trusted(deviceId: string | null | undefined): Promise<boolean> {

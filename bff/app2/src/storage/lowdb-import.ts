@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type pg from 'pg';
-import { countPresent, hasStore, fingerprintOf, insertRows, openPgDatabase, readJournaledStore, takeStoreLock, uncarriedFields, type ImportResult, type ImportRow, type TableSpec } from '@sso/bff-common';
+import { countPresent, hasStore, fingerprintOf, importedBefore, insertRows, openPgDatabase, readJournaledStore, refusedUncarried, takeStoreLock, uncarriedFields, type ImportResult, type TableSpec } from '@sso/bff-common';
 import { APP2_STORE_FILE } from './lowdb-store';
 import type { LocalUserRecord } from '../users/local-user-store';
 import { APP2_MIGRATIONS_DIR, APP2_SCHEMA } from './postgres-store';
@@ -46,16 +46,8 @@ export async function importApp2(options: { dataDir: string; databaseUrl: string
     const users = data.users ?? [];
     const unknownKinds = Object.keys(data).filter((k) => k !== 'version' && k !== 'users' && Array.isArray(data[k]));
     const uncarried = uncarriedFields(LOCAL_USERS, users);
-    if (unknownKinds.length || uncarried.length) {
-      return {
-        ...result,
-        status: 'refused',
-        notes: [
-          `${file} holds ${[...unknownKinds.map((k) => `records of kind "${k}"`), ...uncarried.map((f) => `field ${f}`)].join(', ')} that the importer does not carry. ` +
-            'Nothing was written. Add them to bff/app2/src/storage/lowdb-import.ts (and a migration for their columns).',
-        ],
-      };
-    }
+    const refused = refusedUncarried(result, file, unknownKinds, uncarried, 'bff/app2/src/storage/lowdb-import.ts');
+    if (refused) return refused;
     const fingerprint = fingerprintOf({ users }, (_kind, r) => (r as Rec).id);
     const db = await openPgDatabase({ databaseUrl: options.databaseUrl, poolMax: 1 }, { name: 'app2-import', label: 'App 2', schema: APP2_SCHEMA, migrationsDir: APP2_MIGRATIONS_DIR });
     try {
@@ -69,11 +61,8 @@ export async function importApp2(options: { dataDir: string; databaseUrl: string
 }
 
 async function importInto(client: pg.PoolClient, users: Rec[], fingerprint: string, merge: boolean, result: ImportResult): Promise<ImportResult> {
-  await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['sso-lowdb-import:app2']);
-  const done = await client.query('SELECT imported_at, counts FROM app2.lowdb_imports WHERE fingerprint = $1', [fingerprint]);
-  if (done.rows[0]) {
-    return { ...result, status: 'already-imported', rows: done.rows[0].counts as ImportRow[], notes: [`app 2: these files were imported already (${(done.rows[0].imported_at as Date).toISOString()}); nothing changed.`] };
-  }
+  const before = await importedBefore(client, APP2_SCHEMA, 'app 2', fingerprint, result);
+  if (before) return before;
   const [{ n: there }] = (await client.query('SELECT count(*)::int AS n FROM app2.local_users')).rows;
   if (there > 0 && !merge) {
     return {

@@ -9,6 +9,20 @@ import { ResendLink } from './resend-link';
 
 const NameFormSchema = z.object({ name: z.optional(DisplayNameSchema) });
 
+/** An inline form's buttons: submit (disabled, with `pendingLabel`, while it is sent) and Cancel. */
+function SubmitOrCancel({ pending, label, pendingLabel, onCancel }: { pending: boolean; label: string; pendingLabel: string; onCancel: () => void }) {
+  return (
+    <div className="actions">
+      <button className="button" type="submit" disabled={pending}>
+        {pending ? pendingLabel : label}
+      </button>
+      <button className="button button--secondary" type="button" onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
+  );
+}
+
 function NameForm({ name, onDone }: { name: string | null; onDone: () => void }) {
   const form = useForm(NameFormSchema);
   const update = useUpdateProfile();
@@ -21,14 +35,7 @@ function NameForm({ name, onDone }: { name: string | null; onDone: () => void })
     >
       <Alert>{form.formError}</Alert>
       <Field name="name" label="Name" hint="Leave it empty to show your username instead." autoComplete="name" defaultValue={name ?? ''} errors={form.fieldErrors.name} autoFocus />
-      <div className="actions">
-        <button className="button" type="submit" disabled={update.isPending}>
-          {update.isPending ? 'Saving…' : 'Save name'}
-        </button>
-        <button className="button button--secondary" type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <SubmitOrCancel pending={update.isPending} label="Save name" pendingLabel="Saving…" onCancel={onDone} />
     </form>
   );
 }
@@ -47,14 +54,7 @@ function ChangeEmailForm({ onDone }: { onDone: () => void }) {
       <Field name="email" label="New email address" type="email" autoComplete="email" errors={form.fieldErrors.email} required autoFocus />
       <Field name="currentPassword" label="Current password" type="password" autoComplete="current-password" errors={form.fieldErrors.currentPassword} required />
       <p className="field__hint">We send a link to the new address and tell the current one. Your address changes when the link is used.</p>
-      <div className="actions">
-        <button className="button" type="submit" disabled={change.isPending}>
-          {change.isPending ? 'Sending link…' : 'Send confirmation link'}
-        </button>
-        <button className="button button--secondary" type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <SubmitOrCancel pending={change.isPending} label="Send confirmation link" pendingLabel="Sending link…" onCancel={onDone} />
     </form>
   );
 }
