@@ -56,3 +56,12 @@ export function Field({ name, label, hint, errors, id, ...input }: FieldProps) {
     </div>
   );
 }
+
+/**
+ * The `code` field of a second-factor form: a 6-digit code from an
+ * authenticator app (numeric keyboard), or with `recovery` a recovery code
+ * (text). Autofill may offer a code the phone received; nothing corrects it.
+ */
+export function CodeField({ recovery = false, ...field }: Omit<FieldProps, 'name'> & { recovery?: boolean }) {
+  return <Field name="code" autoComplete="one-time-code" inputMode={recovery ? 'text' : 'numeric'} autoCapitalize="none" spellCheck={false} {...field} />;
+}

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { Link, useLocation } from 'react-router';
 import { SecondFactorLoginRequestSchema } from '@sso/types';
-import { Alert, Field, Page, useForm } from '@sso/web-shared';
+import { Alert, CodeField, Page, useForm } from '@sso/web-shared';
 import { config } from '../../config/env';
 import { useVerifySecondFactor } from '../../features/second-factor/api/verify-second-factor';
 import { useGoTo } from '../../features/auth/use-go-to';
@@ -40,18 +40,7 @@ export function SecondFactorRoute() {
               <Link to={loginLink}>Sign in again</Link>
             </p>
           ) : null}
-          <Field
-            key={recovery ? 'recovery' : 'totp'}
-            name="code"
-            label={recovery ? 'Recovery code' : 'Code'}
-            autoComplete="one-time-code"
-            inputMode={recovery ? 'text' : 'numeric'}
-            autoCapitalize="none"
-            spellCheck={false}
-            autoFocus
-            errors={form.fieldErrors.code}
-            required
-          />
+          <CodeField key={recovery ? 'recovery' : 'totp'} recovery={recovery} label={recovery ? 'Recovery code' : 'Code'} autoFocus errors={form.fieldErrors.code} required />
           <button className="button" type="submit" disabled={verify.isPending}>
             {verify.isPending ? 'Checking…' : 'Continue'}
           </button>

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { StepUpRequestSchema, type StepUpResponse } from '@sso/types';
-import { Alert, Field, useForm } from '@sso/web-shared';
+import { Alert, CodeField, useForm } from '@sso/web-shared';
 import { describePasskeyError } from '../../passkeys/api/passkey-errors';
 import { useStepUp } from '../api/step-up';
 import { stepUpWithPasskey } from '../api/step-up-with-passkey';
@@ -64,18 +64,7 @@ function CodeStepUp({ methods, returnTo, submitLabel, onDone }: { methods: reado
   return (
     <form ref={form.formRef} noValidate onSubmit={form.onSubmit((values) => stepUp.mutate({ ...values, returnTo }, { onSuccess: onDone, onError: form.showServerError }))}>
       <Alert>{form.formError}</Alert>
-      <Field
-        key={recovery ? 'recovery' : 'totp'}
-        name="code"
-        label={recovery ? 'Recovery code' : 'Code from your authenticator app'}
-        autoComplete="one-time-code"
-        inputMode={recovery ? 'text' : 'numeric'}
-        autoCapitalize="none"
-        spellCheck={false}
-        autoFocus
-        errors={form.fieldErrors.code}
-        required
-      />
+      <CodeField key={recovery ? 'recovery' : 'totp'} recovery={recovery} label={recovery ? 'Recovery code' : 'Code from your authenticator app'} autoFocus errors={form.fieldErrors.code} required />
       <div className="actions">
         <button className="button" type="submit" disabled={stepUp.isPending}>
           {stepUp.isPending ? 'Checking…' : submitLabel}
